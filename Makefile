@@ -1,0 +1,47 @@
+# TinyMLPerf: two commands for a fresh clone.
+#   make site   create .venv, install, verify the datasets, score what is stale, build site/
+#   make test   create .venv, install, run the whole test suite
+# The canonical datasets are read from $TINYMLPERF_DATA; beside a checkout that has the
+# offline copies in ../shared/datasets, that folder is used by default.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED_DATA := $(abspath ../shared/datasets)
+TINYMLPERF_DATA ?= $(if $(wildcard $(SHARED_DATA)/SHA256SUMS),$(SHARED_DATA),)
+export TINYMLPERF_DATA
+
+.PHONY: site test lint data score build bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/tinymlperf data
+
+score: data
+	$(BIN)/tinymlperf score --all
+
+build: $(STAMP)
+	$(BIN)/tinymlperf build
+	$(BIN)/mkdocs build --strict --quiet
+	@echo "Site built in site/. Open it with: $(BIN)/mkdocs serve  (then http://127.0.0.1:8000/)"
+
+site: score build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet '.[bench]'
+	$(BIN)/python benchmarks/vs_pytorch.py
+
+clean:
+	rm -rf $(VENV) site build .pytest_cache

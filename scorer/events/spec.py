@@ -1,0 +1,151 @@
+"""What each event is: its API, metrics, threshold and limits, as plain data.
+
+The site, the validator, ``tinymlperf new`` and the scoring code all read these specs, so an
+event's name, units and threshold are written down once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str          # name in result records, e.g. "train_time"
+    label: str        # column heading on the site
+    unit: str         # "s", "tokens/s", "MiB", "fraction", "perplexity"
+    direction: str    # "lower" or "higher" is better
+    claimed_key: str  # the matching key in submission.json's "claimed"
+    description: str
+
+    def better(self, a: float, b: float) -> bool:
+        """True when value ``a`` is strictly better than ``b``."""
+        return a < b if self.direction == "lower" else a > b
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    name: str
+    dataset: str
+    summary: str
+    api: tuple[str, ...]      # the signatures a submission implements
+    quality: Metric
+    threshold: float
+    speed: Metric
+    memory: Metric
+    loads_weights: bool
+    extra: tuple[Metric, ...] = field(default=())
+
+    def meets_threshold(self, quality: float) -> bool:
+        if self.quality.direction == "higher":
+            return quality >= self.threshold
+        return quality <= self.threshold
+
+
+PEAK_MEMORY = Metric(
+    key="peak_memory",
+    label="Peak memory",
+    unit="MiB",
+    direction="lower",
+    claimed_key="peak_memory_mib",
+    description="Peak resident memory of the whole child process over the run, read from the kernel.",
+)
+
+ACCURACY = Metric(
+    key="accuracy",
+    label="Accuracy",
+    unit="fraction",
+    direction="higher",
+    claimed_key="accuracy",
+    description="Fraction of the 10,000 test images labelled correctly.",
+)
+
+EVENTS: dict[str, Event] = {
+    "mlp_sprint": Event(
+        id="mlp_sprint",
+        name="MLP Sprint",
+        dataset="mnist",
+        summary="Train an MNIST MLP to at least 95% test accuracy, as fast and small as you can.",
+        api=(
+            "train(x_train, y_train) -> model   # x uint8 (60000, 28, 28), y uint8 (60000,)",
+            "predict(model, x) -> labels        # x uint8 (N, 28, 28) -> int (N,)",
+        ),
+        quality=ACCURACY,
+        threshold=0.95,
+        speed=Metric(
+            key="train_time",
+            label="Training time",
+            unit="s",
+            direction="lower",
+            claimed_key="train_time_s",
+            description="Wall time of train() on the 60,000 training images, timed by the parent process.",
+        ),
+        memory=PEAK_MEMORY,
+        loads_weights=False,
+    ),
+    "cnn_marathon": Event(
+        id="cnn_marathon",
+        name="CNN Marathon",
+        dataset="cifar10",
+        summary="Classify CIFAR-10 at 75% or better; ranked by inference time for 1,000 images.",
+        api=(
+            "load(directory) -> model           # read your trained weights from your folder",
+            "predict(model, x) -> labels        # x uint8 (N, 32, 32, 3) RGB -> int (N,)",
+        ),
+        quality=ACCURACY,
+        threshold=0.75,
+        speed=Metric(
+            key="inference_time",
+            label="Inference time (1,000 images)",
+            unit="s",
+            direction="lower",
+            claimed_key="inference_time_s",
+            description="Median wall time of predict() on a 1,000-image test batch over 5 timed calls after a warm-up.",
+        ),
+        memory=PEAK_MEMORY,
+        loads_weights=True,
+    ),
+    "transformer_decathlon": Event(
+        id="transformer_decathlon",
+        name="Transformer Decathlon",
+        dataset="tinyshakespeare",
+        summary="A character-level TinyGPT on Tiny Shakespeare: perplexity at most 6.0, ranked by generation speed.",
+        api=(
+            "load(directory) -> model           # read your trained weights from your folder",
+            "logits(model, tokens) -> logits    # int (B, T), T <= 512 -> float (B, T, 65)",
+            "generate(model, prompt, n) -> ids  # greedy; int (P,) -> int (n,)",
+        ),
+        quality=Metric(
+            key="perplexity",
+            label="Perplexity",
+            unit="perplexity",
+            direction="lower",
+            claimed_key="perplexity",
+            description="exp of the mean next-character cross-entropy on the validation split, in 512-token windows.",
+        ),
+        threshold=6.0,
+        speed=Metric(
+            key="tokens_per_s",
+            label="Generation speed",
+            unit="tokens/s",
+            direction="higher",
+            claimed_key="tokens_per_s",
+            description="Tokens per second generating 448 tokens after a 64-token prompt, median of 3.",
+        ),
+        memory=PEAK_MEMORY,
+        loads_weights=True,
+        extra=(
+            Metric(
+                key="bleu",
+                label="BLEU",
+                unit="score",
+                direction="higher",
+                claimed_key="bleu",
+                description="BLEU-4 of greedy continuations against the true text (reported, not ranked).",
+            ),
+        ),
+    ),
+}
+
+EVENT_IDS = tuple(EVENTS)
