@@ -1,0 +1,134 @@
+"""Official result records: ``results/<team-id>/<event-id>.json``.
+
+Only the scorer writes them. A record is replaced whole (written to a temporary file, flushed,
+then renamed over the old one) under a lock, so an interrupted or concurrent scorer never leaves
+half a file, and the numbers of the record it replaces move into its ``history``: nothing
+official is lost. The site reads them with ``load_records``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scorer import schema
+from scorer.errors import RecordError
+
+HISTORY_KEYS = ("status", "qualified", "content_hash", "commit", "scorer_version", "finished_at")
+
+
+def record_path(results_dir: Path, team: str, event: str) -> Path:
+    return results_dir / team / f"{event}.json"
+
+
+def _fix_hint(path: Path) -> str:
+    return f"restore it with `git checkout -- {path}` or re-score the entry with `tinymlperf score`"
+
+
+def load_record(path: Path) -> dict:
+    """A record that parses and matches the result schema, or a RecordError naming the file."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise RecordError(f"{path}: corrupt result record ({err}); {_fix_hint(path)}") from err
+    problems = schema.validate(data, "result")
+    if problems:
+        raise RecordError(f"{path}: {problems[0]}; the record does not match the result schema; {_fix_hint(path)}")
+    expected = path.parent.name, path.stem
+    if (data["team"], data["event"]) != expected:
+        raise RecordError(f"{path}: the record is for {data['team']}/{data['event']}, not {expected[0]}/{expected[1]}; {_fix_hint(path)}")
+    return data
+
+
+def load_records(results_dir: Path) -> list[dict]:
+    """Every record under ``results/``, sorted by team and event; any corrupt one is an error."""
+    if not results_dir.is_dir():
+        return []
+    return [load_record(p) for p in sorted(results_dir.glob("*/*.json"))]
+
+
+def summary(record: dict) -> dict:
+    """The numbers of a record that its history keeps once a re-score replaces it."""
+    baseline = record.get("baseline") or {}
+    return {
+        "status": record["status"],
+        "qualified": record["qualified"],
+        "quality": record["quality"]["median"],
+        "speed": record["speed"]["median"],
+        "memory": record["memory"]["median"],
+        "speedup": baseline.get("speedup"),
+        "memory_ratio": baseline.get("memory_ratio"),
+        "content_hash": record["submission"]["content_hash"],
+        "commit": record["submission"]["commit"],
+        "scorer_version": record["scorer_version"],
+        "finished_at": record["finished_at"],
+    }
+
+
+@contextlib.contextmanager
+def locked(results_dir: Path):
+    """Serialise writers: two scorer runs at once take turns on the read-modify-write."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with open(results_dir / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def dumps(record: dict) -> str:
+    return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_record(results_dir: Path, record: dict) -> Path:
+    """Replace the entry's record whole, carrying the old one's numbers into ``history``."""
+    problems = schema.validate(record, "result")
+    if problems:  # the scorer built a bad record: a bug, so it keeps its traceback
+        raise ValueError(f"refusing to write an invalid result record: {problems[0]}")
+    path = record_path(results_dir, record["team"], record["event"])
+    with locked(results_dir):
+        history: list[dict] = []
+        if path.exists():
+            try:
+                old = load_record(path)
+            except RecordError:
+                # Keep the unreadable bytes beside the new record for a maintainer to inspect.
+                stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                os.replace(path, path.with_name(f"{path.name}.corrupt-{stamp}"))
+            else:
+                history = old["history"] + [summary(old)]
+        record = dict(record, history=history + list(record.get("history", [])))
+        atomic_write_text(path, dumps(record))
+    return path
+
+
+def is_current(record: dict | None, content_hash: str, scorer_version: str, dataset_hashes: dict) -> bool:
+    """True when re-scoring would measure the same thing again: same files, scorer and data."""
+    return (
+        record is not None
+        and record["submission"]["content_hash"] == content_hash
+        and record["scorer_version"] == scorer_version
+        and record["datasets"] == dataset_hashes
+        and record["status"] not in ("timeout",)  # a timeout may be the runner's fault: try again
+    )

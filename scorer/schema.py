@@ -1,0 +1,79 @@
+"""Load the JSON Schemas in ``docs/schemas/`` and report validation problems as data.
+
+The schemas are the single source of truth for every file format: this module validates with
+them, the site publishes them and generates the format page from their descriptions, and
+editors can point at their published ``$id``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+SCHEMA_NAMES = ("submission", "result", "awards", "leaderboard", "pr-summary")
+
+
+@dataclass(frozen=True, order=True)
+class SchemaProblem:
+    path: str      # a JSON path such as "$.team.id"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@functools.cache
+def load_schema(name: str) -> dict:
+    path = SCHEMA_DIR / f"{name}.schema.json"
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = load_schema(name)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def json_path(error: ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"unknown propert{'y' if len(extra) == 1 else 'ies'} {', '.join(map(repr, extra))}; remove {'it' if len(extra) == 1 else 'them'} or check the spelling"
+    if error.validator == "enum":
+        allowed = ", ".join(json.dumps(v) for v in error.validator_value)
+        return f"{json.dumps(error.instance)[:60]} is not one of {allowed}"
+    if error.validator == "pattern":
+        what = error.schema.get("description", "")
+        return f"{json.dumps(error.instance)[:60]} has the wrong form. {what}".strip()
+    if error.validator == "anyOf" and error.context:
+        return best_match(error.context).message
+    return error.message
+
+
+def validate(instance: object, name: str) -> list[SchemaProblem]:
+    """Every problem of ``instance`` against schema ``name``: the best match first, then sorted."""
+    validator = _validator(name)
+    errors = list(validator.iter_errors(instance))
+    if not errors:
+        return []
+    headline = best_match(errors)
+    rest = sorted(
+        {SchemaProblem(json_path(e), _message(e)) for e in errors if e is not headline}
+    )
+    first = SchemaProblem(json_path(headline), _message(headline))
+    return [first] + [p for p in rest if p != first]
