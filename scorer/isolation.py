@@ -1,0 +1,363 @@
+"""Operating-system isolation for the sandboxed child: launchers, cgroups, rlimits.
+
+Used by ``scorer/sandbox.py``; nothing here runs submission code by itself.
+The strongest mechanism that works on this machine is chosen once per process
+(``probe()``, cached) and recorded in every ``SandboxReport.isolation``:
+
+1. ``bwrap`` (bubblewrap): new user/pid/net/ipc/uts/cgroup namespaces, the
+   child sees only read-only binds of the Python install and numpy, plus its own
+   folders. Runs as uid 65534 inside its user namespace.
+2. ``unshare`` (util-linux): new net+mount+pid namespaces; the filesystem is the
+   host's, guarded by file permissions (uid 65534 via ``setpriv`` when the
+   interpreter is readable by that user) and the child's audit hook.
+3. nothing: plain subprocess, rlimits and the audit hook only.
+
+Set ``TINYMLPERF_SANDBOX=bwrap|unshare|none`` to force a weaker level (tests of
+the fallbacks); a forced level that does not work here falls back further.
+
+Memory is limited and measured by a per-sandbox cgroup (v2, or the v1 memory
+and pids controllers) created under the scorer's own cgroup when writable;
+otherwise by RLIMIT_AS with peak memory from ru_maxrss and VmHWM.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+NOBODY = 65534
+CHILD_PY = Path(__file__).with_name("child.py")
+# RLIMIT_AS counts reserved address space (thread stacks, BLAS buffers, the
+# interpreter's mappings), not memory in use; where a cgroup enforces the real
+# limit, RLIMIT_AS is only a backstop this far above it.
+AS_HEADROOM = 1024**3
+
+
+@dataclass(frozen=True)
+class Launcher:
+    level: str  # "bwrap" | "unshare" | "none"
+    network: str  # SandboxReport.isolation["network"]
+    filesystem: str
+    user: str
+    pid_namespace: bool
+    prefix: tuple[str, ...] = ()  # unshare/setpriv words before the interpreter
+
+
+def python_roots() -> list[str]:
+    """Folders the child must read: the interpreter, its stdlib, the numpy install."""
+    import numpy
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             str(Path(numpy.__file__).resolve().parent.parent)}
+    out = set()
+    for r in roots:
+        out.add(os.path.abspath(r))
+        out.add(os.path.realpath(r))
+    # Drop folders already covered by a parent folder in the set.
+    ordered = sorted(out)
+    return [r for r in ordered if not any(r != p and r.startswith(p + os.sep) for p in ordered)]
+
+
+def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str) -> list[str]:
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+            "--die-with-parent", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp"]
+    # System libraries numpy/OpenBLAS link against; on merged-/usr systems
+    # /lib, /lib64, /bin are symlinks into /usr and must stay symlinks.
+    for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin"):
+        if os.path.islink(p):
+            argv += ["--symlink", os.readlink(p), p]
+        elif os.path.isdir(p):
+            argv += ["--ro-bind", p, p]
+    for p in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"):
+        if os.path.exists(p):
+            argv += ["--ro-bind", p, p]
+    for r in python_roots():
+        if r.startswith("/usr/") or r == "/usr":
+            continue
+        argv += ["--ro-bind", r, r]
+    argv += ["--ro-bind", child_py, child_py, "--ro-bind", exchange, exchange,
+             "--bind", work, work, "--bind", out, out, "--chdir", work]
+    return argv
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _try(argv: list[str], cwd: str, timeout: float = 60.0) -> bool:
+    try:
+        r = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=timeout, env=base_env(cwd, 1))
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return r.returncode == 0
+
+
+def base_env(home: str, threads: int) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": str(threads),
+        "OMP_NUM_THREADS": str(threads),
+        "MKL_NUM_THREADS": str(threads),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONSAFEPATH": "1",
+    }
+    # Some CPUs need these for OpenBLAS to start at all.
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    return env
+
+
+def interpreter_argv() -> list[str]:
+    # Not -I: -I implies -E, which ignores PYTHONHASHSEED, and a fixed hash seed
+    # makes set/dict-of-str order reproducible between runs. The environment is
+    # built from scratch (base_env), so -E would protect against nothing; -s
+    # keeps the user site out, PYTHONSAFEPATH/child.py keep the script folder out.
+    return [sys.executable, "-s", "-X", "utf8"]
+
+
+@functools.lru_cache(maxsize=1)
+def probe() -> Launcher:
+    forced = os.environ.get("TINYMLPERF_SANDBOX", "").strip().lower()
+    order = ["bwrap", "unshare", "none"]
+    if forced in order:
+        order = order[order.index(forced):]
+    check = [*interpreter_argv(), "-c", "import numpy"]
+    with tempfile.TemporaryDirectory(prefix="tinymlperf-probe-") as tmp:
+        dirs = {k: os.path.join(tmp, k) for k in ("work", "exchange", "out")}
+        for d in dirs.values():
+            os.mkdir(d)
+        for level in order:
+            if level == "bwrap":
+                exe = shutil.which("bwrap")
+                if exe and _try(bwrap_argv(exe, dirs["work"], dirs["exchange"], dirs["out"],
+                                           str(CHILD_PY)) + check, tmp):
+                    return Launcher("bwrap", "bwrap", "bwrap-ro-binds", "nobody (userns)", True)
+            elif level == "unshare":
+                exe = shutil.which("unshare")
+                if not exe:
+                    continue
+                flags = ["--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child"]
+                if not _is_root():
+                    flags = ["--map-root-user", *flags]
+                pre = (exe, *flags, "--")
+                if not _try([*pre, *check], tmp):
+                    continue
+                drop = _drop_prefix(tmp)
+                if drop and _try([*pre, *drop, *check], tmp):
+                    return Launcher("unshare", "netns-unshare", "tmp-copy+audit-hook", "nobody",
+                                    True, (*pre, *drop))
+                return Launcher("unshare", "netns-unshare", "tmp-copy+audit-hook",
+                                _username(), True, pre)
+            else:
+                drop = _drop_prefix(tmp)
+                if drop and _try([*drop, *check], tmp):
+                    return Launcher("none", "none", "tmp-copy+audit-hook", "nobody", False, drop)
+                return Launcher("none", "none", "tmp-copy+audit-hook", _username(), False)
+    return Launcher("none", "none", "tmp-copy+audit-hook", _username(), False)
+
+
+def _drop_prefix(tmp: str) -> tuple[str, ...] | None:
+    """setpriv words that switch to nobody, when we are root and nobody can run Python."""
+    exe = shutil.which("setpriv")
+    if not (_is_root() and exe):
+        return None
+    os.chown(tmp, NOBODY, NOBODY)
+    return (exe, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--")
+
+
+def _username() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
+
+
+# --- cgroups -------------------------------------------------------------------
+
+def _own_cgroup(controller: str | None) -> str | None:
+    """This process's cgroup path for a v1 controller, or the v2 path when None."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        hid, ctrls, path = line.split(":", 2)
+        if controller is None and hid == "0":
+            return path
+        if controller is not None and controller in ctrls.split(","):
+            return path
+    return None
+
+
+class Cgroup:
+    """One cgroup (v2) or a memory+pids pair (v1) for one sandbox; best effort."""
+
+    def __init__(self, memory_bytes: int, processes: int):
+        self.version: str | None = None
+        self.dirs: list[Path] = []
+        self.mem: Path | None = None
+        self.pids: Path | None = None
+        name = f"tinymlperf-{uuid.uuid4().hex[:12]}"
+        root = Path("/sys/fs/cgroup")
+        try:
+            if (root / "cgroup.controllers").exists():
+                self._v2(root, name, memory_bytes, processes)
+            elif (root / "memory").is_dir():
+                self._v1(root, name, memory_bytes, processes)
+        except OSError:
+            self.remove()
+            self.version = None
+
+    def _v2(self, root: Path, name: str, memory_bytes: int, processes: int) -> None:
+        own = _own_cgroup(None)
+        if own is None:
+            return
+        d = root / own.lstrip("/") / name
+        d.mkdir()
+        self.dirs.append(d)
+        if not (d / "memory.max").exists():
+            raise OSError("memory controller not delegated")
+        (d / "memory.max").write_text(str(memory_bytes))
+        if (d / "memory.swap.max").exists():
+            (d / "memory.swap.max").write_text("0")
+        if (d / "pids.max").exists():
+            (d / "pids.max").write_text(str(processes))
+            self.pids = d
+        self.mem = d
+        self.version = "v2"
+
+    def _v1(self, root: Path, name: str, memory_bytes: int, processes: int) -> None:
+        own = _own_cgroup("memory")
+        if own is None:
+            return
+        d = root / "memory" / own.lstrip("/") / name
+        d.mkdir()
+        self.dirs.append(d)
+        (d / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        self.mem = d
+        self.version = "v1"
+        own_p = _own_cgroup("pids")
+        if own_p is not None and (root / "pids").is_dir():
+            try:
+                p = root / "pids" / own_p.lstrip("/") / name
+                p.mkdir()
+                self.dirs.append(p)
+                (p / "pids.max").write_text(str(processes))
+                self.pids = p
+            except OSError:
+                self.pids = None
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(d / "cgroup.procs") for d in self.dirs]
+
+    def peak(self) -> int | None:
+        if self.mem is None:
+            return None
+        f = "memory.peak" if self.version == "v2" else "memory.max_usage_in_bytes"
+        try:
+            return int((self.mem / f).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    @property
+    def method(self) -> str | None:
+        if self.mem is None:
+            return None
+        if self.version == "v2":
+            return "cgroup-v2-memory.peak" if (self.mem / "memory.peak").exists() else None
+        return "cgroup-v1-max_usage"
+
+    def oom_kills(self) -> int:
+        if self.mem is None:
+            return 0
+        f = "memory.events" if self.version == "v2" else "memory.oom_control"
+        try:
+            for line in (self.mem / f).read_text().splitlines():
+                k, _, v = line.partition(" ")
+                if k == "oom_kill":
+                    return int(v)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def kill_all(self) -> None:
+        for d in self.dirs:
+            if self.version == "v2" and (d / "cgroup.kill").exists():
+                try:
+                    (d / "cgroup.kill").write_text("1")
+                    continue
+                except OSError:
+                    pass
+            try:
+                pids = (d / "cgroup.procs").read_text().split()
+            except OSError:
+                continue
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+
+    def remove(self) -> None:
+        for d in reversed(self.dirs):
+            for _ in range(100):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    self.kill_all()
+                    time.sleep(0.02)
+        self.dirs = []
+
+
+def make_preexec(limits, cgroup: Cgroup | None, enforce_as: bool):
+    """Runs in the forked child before exec: join the cgroup, set the rlimits."""
+    procs_files = cgroup.procs_files if cgroup is not None else []
+    as_limit = limits.memory_bytes + (0 if enforce_as else AS_HEADROOM)
+    settings = [
+        (resource.RLIMIT_CPU, (int(limits.cpu_s), int(limits.cpu_s) + 5)),
+        (resource.RLIMIT_AS, (as_limit, as_limit)),
+        (resource.RLIMIT_FSIZE, (limits.file_size_bytes, limits.file_size_bytes)),
+        (resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+    if cgroup is None or cgroup.pids is None:
+        settings.append((resource.RLIMIT_NPROC, (limits.processes, limits.processes)))
+
+    def preexec() -> None:
+        pid = str(os.getpid())
+        for f in procs_files:
+            try:
+                with open(f, "w") as fh:
+                    fh.write(pid)
+            except OSError:
+                pass  # the parent checks membership and reports what was in force
+        for which, value in settings:
+            try:
+                resource.setrlimit(which, value)
+            except (ValueError, OSError):
+                pass
+
+    return preexec

@@ -1,0 +1,594 @@
+"""Run an untrusted submission in an isolated child process, one timed call at a time.
+
+The events (``scorer/events/``) drive a submission through this API::
+
+    with Sandbox(folder, limits=Limits(phase_wall_s=600)) as sb:
+        r = sb.start()                       # import submission.py (a timed phase)
+        sb.put("x_train", x)                 # inputs travel as .npy files, untimed
+        r = sb.call("train", "x_train", keep_as="model", want_value=False)
+        r = sb.call("predict", "model", "x_test")   # r.value: the returned array
+        report = sb.close()                  # peak memory, what isolation was in force
+
+The child is a fresh interpreter running ``scorer/child.py`` (never imported here)
+inside the strongest isolation this machine offers (``scorer/isolation.py``:
+bubblewrap or unshare namespaces, a cgroup, rlimits) with an audit hook as a
+second line. The parent times every call itself, enforces the wall-time limit,
+drains the child's output (keeping only the tail) and never lets anything the
+submission does raise here: every outcome is a ``CallResult.status``.
+
+Tests: ``.venv/bin/python -m pytest tests/test_sandbox.py``; overhead figures:
+``.venv/bin/python benchmarks/harness_overhead.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scorer import isolation
+
+__all__ = ["DEFAULT_STDLIB_ALLOWLIST", "CallResult", "Limits", "Sandbox", "SandboxReport"]
+
+# Standard-library modules a submission may import besides numpy and its own files.
+# The single source of truth for the validator's static check and the child's
+# import guard. Submodules of a listed module are allowed too. Everything listed
+# is still subject to the child's audit hook (no processes, sockets, native code,
+# files outside the submission folder), so this list is about intent, not safety.
+DEFAULT_STDLIB_ALLOWLIST: frozenset[str] = frozenset({
+    # pure computation
+    "__future__", "math", "cmath", "numbers", "fractions", "decimal", "statistics",
+    "random", "operator", "functools", "itertools", "heapq", "bisect", "array",
+    "struct", "copy", "string", "re", "textwrap", "unicodedata", "difflib",
+    "collections",  # incl. collections.abc
+    "dataclasses", "enum", "typing", "types", "abc", "contextlib", "warnings",
+    "weakref", "datetime", "calendar", "time", "timeit", "pprint", "reprlib",
+    "keyword", "colorsys",
+    # reading/writing the submission's own files (paths are checked by the hook)
+    "json", "csv", "io", "pathlib", "os.path", "glob", "fnmatch",
+    "gzip", "zlib", "bz2", "lzma", "zipfile", "hashlib", "base64", "binascii",
+    # logging is common in student code; its file handlers are path-checked
+    "logging",
+    # threads are the permitted parallelism; the child waits for every thread a
+    # call starts before the call counts as finished, so work cannot hide there
+    "threading", "queue", "concurrent.futures",
+})
+# Deliberately absent:
+#   os          (as a whole: system, exec*, fork, environ, kill; os.path is enough)
+#   sys         (sys.modules hands out every loaded module, settrace/setprofile can
+#                tamper with the runner; np.finfo/np.iinfo cover float_info/maxsize)
+#   subprocess, multiprocessing, pty, signal  (no processes; signals are the scorer's)
+#   socket, ssl, select, selectors, asyncio, urllib, http, ftplib, smtplib  (no network)
+#   ctypes, cffi, importlib, pkgutil, runpy, zipimport  (no native code, no import tricks)
+#   pickle, shelve, marshal, copyreg  (loading can run arbitrary code/import anything)
+#   inspect, traceback, gc  (walk the runner's frames), shutil, tempfile (host files)
+
+
+@dataclass(frozen=True)
+class Limits:
+    phase_wall_s: float = 600.0  # per call
+    cpu_s: float = 3600.0  # RLIMIT_CPU for the child
+    memory_bytes: int = 4 * 1024**3  # address-space/cgroup limit
+    processes: int = 64  # RLIMIT_NPROC (where meaningful) / cgroup pids
+    file_size_bytes: int = 256 * 1024**2  # RLIMIT_FSIZE
+    open_files: int = 256  # RLIMIT_NOFILE
+    output_tail_bytes: int = 16 * 1024  # how much of the child's stdout+stderr is kept
+
+
+@dataclass
+class CallResult:
+    status: str  # ok | error | timeout | memory_limit | rule_violation | invalid_output | crashed
+    seconds: float  # wall time measured by the parent (send command -> receive reply)
+    value: np.ndarray | None = None
+    message: str = ""
+    traceback_tail: str = ""
+    profile: dict | None = None  # only for call(..., profile=True)
+
+
+@dataclass
+class SandboxReport:
+    peak_memory_bytes: int | None
+    memory_method: str
+    isolation: dict = field(default_factory=dict)
+    output_tail: str = ""
+    exit: str = ""
+
+
+# Statuses after which the child is gone; later calls repeat the status at once.
+_FATAL = frozenset({"timeout", "memory_limit", "crashed", "rule_violation"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TIMEOUT = object()
+_IGNORED_COPY = ("__pycache__", ".git")
+_NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
+
+
+def _fmt_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} B"
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    # Symlinks could point at the datasets; compiled and native files would load
+    # instead of the reviewed .py source.
+    return {n for n in names
+            if n in _IGNORED_COPY or n.endswith(_NATIVE_SUFFIXES)
+            or os.path.islink(os.path.join(folder, n))}
+
+
+class Sandbox:
+    """One submission in one child process; a context manager that closes itself."""
+
+    def __init__(self, submission_dir: Path, entrypoint: str = "submission.py", *,
+                 limits: Limits = Limits(), threads: int = 2,  # noqa: B008 - frozen
+                 allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST):
+        self.submission_dir = Path(submission_dir)
+        self.entrypoint = entrypoint
+        self.limits = limits
+        self.threads = threads
+        self.allowed_stdlib = frozenset(allowed_stdlib)
+        self._proc: subprocess.Popen | None = None
+        self._tmp: str | None = None
+        self._dead: CallResult | None = None
+        self._report: SandboxReport | None = None
+        self._cgroup: isolation.Cgroup | None = None
+        self._launcher: isolation.Launcher | None = None
+        self._cmd_w: int | None = None
+        self._rep_r: int | None = None
+        self._buf = bytearray()
+        self._tail = bytearray()
+        self._tail_lock = threading.Lock()
+        self._drain: threading.Thread | None = None
+        self._seq = 0
+        self._vmhwm = 0
+        self._rusage = None
+        self._wait_status: int | None = None
+        self._cgroup_joined = False
+        self._exit = "not started"
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- public API -----------------------------------------------------------
+
+    def start(self) -> CallResult:
+        """Copy the folder, spawn the child, import the entrypoint (timed, limited)."""
+        if self._dead is not None:
+            return self._repeat_dead()
+        if self._proc is not None:
+            raise RuntimeError("Sandbox.start() called twice")
+        entry = Path(self.entrypoint)
+        if entry.suffix != ".py" or entry.is_absolute() or ".." in entry.parts:
+            raise ValueError(f"entrypoint must be a relative .py path, not {self.entrypoint!r}")
+        if not (self.submission_dir / entry).is_file():
+            return self._die(CallResult("error", 0.0, None,
+                                        f"{self.entrypoint}: file not found in the submission"),
+                             kill=False)
+        try:
+            self._spawn()
+        except (OSError, subprocess.SubprocessError, shutil.Error) as exc:
+            return self._die(CallResult("crashed", 0.0, None,
+                                        f"could not start the sandbox: {exc}"), kill=True)
+        ready = self._await(time.monotonic() + max(60.0, self.limits.phase_wall_s))
+        if not isinstance(ready, dict) or ready.get("status") != "ready":
+            return self._classify_failure(ready, "startup", 0.0, self.limits.phase_wall_s)
+        module = ".".join(entry.with_suffix("").parts)
+        return self._roundtrip({"op": "import", "module": module}, "import",
+                               self.limits.phase_wall_s, want_value=False)
+
+    def put(self, name: str, array: np.ndarray) -> None:
+        """Hand ``array`` to the child under ``name`` (an .npy file in a read-only folder)."""
+        if not _NAME.match(name):
+            raise ValueError(f"put() name must be an identifier, not {name!r}")
+        if self._dead is not None or self._proc is None:
+            return
+        self._seq += 1
+        path = os.path.join(self._tmp, "exchange", f"{name}-{self._seq}.npy")
+        tmp = path + ".part"
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(array), allow_pickle=False)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        r = self._roundtrip({"op": "put", "name": name, "file": path}, f"put {name}",
+                            max(60.0, self.limits.phase_wall_s), want_value=False)
+        os.unlink(path)
+        if r.status == "ok":
+            return
+        if r.status not in _FATAL:
+            self._die(CallResult("crashed", r.seconds, None,
+                                 f"could not load input {name!r}: {r.message}"), kill=True)
+
+    def call(self, fn: str, *args: str | int | float, keep_as: str | None = None,
+             want_value: bool = True, timeout_s: float | None = None,
+             profile: bool = False) -> CallResult:
+        """Call the entry module's ``fn``; str args name kept objects, numbers are literals."""
+        if not _NAME.match(fn) or (keep_as is not None and not _NAME.match(keep_as)):
+            raise ValueError(f"bad function or keep_as name: {fn!r}, {keep_as!r}")
+        wire = []
+        for a in args:
+            if isinstance(a, str):
+                wire.append(["ref", a])
+            elif isinstance(a, (bool, int, float, np.integer, np.floating)):
+                wire.append(["lit", a.item() if isinstance(a, np.generic) else a])
+            else:
+                raise TypeError(f"call() args must be str (a name) or a number, not {type(a)}")
+        if self._dead is not None:
+            return self._repeat_dead()
+        if self._proc is None:
+            raise RuntimeError("Sandbox.call() before start()")
+        self._seq += 1
+        cmd = {"op": "call", "fn": fn, "args": wire, "keep_as": keep_as,
+               "want_value": want_value, "profile": profile, "seq": self._seq,
+               "entry": self.entrypoint, "out": os.path.join(self._tmp, "out")}
+        limit = self.limits.phase_wall_s if timeout_s is None else timeout_s
+        return self._roundtrip(cmd, fn, limit, want_value=want_value or profile)
+
+    def close(self) -> SandboxReport:
+        """End the child (whole process group and cgroup), measure, clean up. Idempotent."""
+        if self._report is not None:
+            return self._report
+        if self._proc is not None:
+            if self._proc.returncode is None and self._alive():
+                self._send({"op": "exit"})
+                self._wait_exit(1.0)
+            self._kill()
+            self._reap(5.0)
+            if self._drain is not None:
+                self._drain.join(5.0)
+        peak, method = self._peak()
+        iso = self._isolation()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+        for fd in (self._cmd_w, self._rep_r):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._cmd_w = self._rep_r = None
+        if self._proc is not None and self._proc.stdout is not None:
+            self._proc.stdout.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        self._report = SandboxReport(peak, method, iso, self._tail_text(), self._exit)
+        return self._report
+
+    # --- spawning -------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        self._launcher = launcher = isolation.probe()
+        self._tmp = tmp = tempfile.mkdtemp(prefix="tinymlperf-sandbox-")
+        work, exchange, out = (os.path.join(tmp, d) for d in ("work", "exchange", "out"))
+        shutil.copytree(self.submission_dir, work, ignore=_ignore)
+        os.mkdir(exchange, 0o755)
+        os.mkdir(out, 0o700)
+        if launcher.user == "nobody" and launcher.level != "bwrap":
+            # The child runs as nobody: it owns its copy and the out folder only.
+            os.chmod(tmp, 0o711)
+            for d in (work, out):
+                os.chown(d, isolation.NOBODY, isolation.NOBODY)
+                for root, dirs, files in os.walk(d):
+                    for n in dirs + files:
+                        os.lchown(os.path.join(root, n), isolation.NOBODY, isolation.NOBODY)
+        own = sorted({p.stem for p in Path(work).glob("*.py")}
+                     | {p.name for p in Path(work).iterdir()
+                        if p.is_dir() and _NAME.match(p.name) and any(p.rglob("*.py"))})
+        self._cgroup = isolation.Cgroup(self.limits.memory_bytes, self.limits.processes)
+        if self._cgroup.version is None:
+            self._cgroup = None
+        child_py = str(isolation.CHILD_PY)
+        argv = [*isolation.interpreter_argv(), child_py]
+        if launcher.level == "bwrap":
+            argv = [*isolation.bwrap_argv(shutil.which("bwrap") or "bwrap", work, exchange,
+                                          out, child_py), *argv]
+        else:
+            argv = [*launcher.prefix, *argv]
+        cmd_r, cmd_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        argv += [str(cmd_r), str(rep_w)]
+        try:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, pass_fds=(cmd_r, rep_w), cwd=work,
+                env=isolation.base_env(work, self.threads), start_new_session=True,
+                preexec_fn=isolation.make_preexec(self.limits, self._cgroup,
+                                                  enforce_as=self._cgroup is None))
+        finally:
+            os.close(cmd_r)
+            os.close(rep_w)
+        self._cmd_w, self._rep_r = cmd_w, rep_r
+        self._exit = "running"
+        if self._cgroup is not None:
+            try:
+                procs = Path(self._cgroup.procs_files[0]).read_text().split()
+            except OSError:
+                procs = []
+            self._cgroup_joined = str(self._proc.pid) in procs
+        self._drain = threading.Thread(target=self._drain_output, daemon=True,
+                                       name="sandbox-output")
+        self._drain.start()
+        readable = [exchange, *isolation.python_roots(), "/dev/null", "/dev/urandom"]
+        self._send({"work": work, "writable": [work, out], "readable": readable,
+                    "allowed": sorted(self.allowed_stdlib), "own": own})
+
+    def _drain_output(self) -> None:
+        # Continuously, so a child printing gigabytes never blocks on a full pipe.
+        fd = self._proc.stdout.fileno()
+        keep = self.limits.output_tail_bytes
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._tail_lock:
+                self._tail += chunk
+                if len(self._tail) > 2 * keep:
+                    del self._tail[:-keep]
+
+    def _tail_text(self) -> str:
+        with self._tail_lock:
+            return bytes(self._tail[-self.limits.output_tail_bytes:]).decode("utf-8", "replace")
+
+    # --- protocol -------------------------------------------------------------
+
+    def _send(self, obj: dict) -> bool:
+        data = (json.dumps(obj) + "\n").encode()
+        try:
+            while data:
+                data = data[os.write(self._cmd_w, data):]
+        except OSError:
+            return False
+        return True
+
+    def _await(self, deadline: float):
+        """Next reply (a dict), None when the child closed its end, or _TIMEOUT."""
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                line = bytes(self._buf[:nl])
+                del self._buf[:nl + 1]
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    return None
+                if isinstance(msg, dict) and isinstance(msg.get("vmhwm"), int):
+                    self._vmhwm = max(self._vmhwm, msg["vmhwm"])
+                return msg if isinstance(msg, dict) else None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return _TIMEOUT
+            ready, _, _ = select.select([self._rep_r], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(self._rep_r, 1 << 16)
+                if not chunk:
+                    return None
+                self._buf += chunk
+
+    def _roundtrip(self, cmd: dict, phase: str, limit: float, *, want_value: bool) -> CallResult:
+        nonce = secrets.token_hex(8)
+        cmd["nonce"] = nonce
+        t0 = time.perf_counter()
+        deadline = time.monotonic() + limit
+        sent = self._send(cmd)
+        msg = self._await(deadline) if sent else None
+        seconds = time.perf_counter() - t0
+        if not isinstance(msg, dict):
+            return self._classify_failure(msg, phase, seconds, limit)
+        if msg.get("nonce") != nonce:
+            return self._die(CallResult("rule_violation", seconds, None,
+                                        f"phase '{phase}': a reply did not come from the "
+                                        "runner (forged protocol message)"), kill=True)
+        status = msg.get("status")
+        result = CallResult(str(status), seconds, None, str(msg.get("message", "")),
+                            str(msg.get("traceback", "")))
+        if status == "memory_limit":
+            result.message = (f"phase '{phase}' exceeded the "
+                              f"{_fmt_bytes(self.limits.memory_bytes)} memory limit "
+                              f"({result.message})")
+        if status == "error" and "File too large" in result.message:
+            result.message += f" (file-size limit {_fmt_bytes(self.limits.file_size_bytes)})"
+        if status in _FATAL or (status != "ok" and cmd.get("op") == "import"):
+            # A submission that failed to import has nothing left to call.
+            return self._die(result, kill=True)
+        if status == "ok" and want_value and cmd.get("op") == "call":
+            saved = self._await(time.monotonic() + max(60.0, limit))
+            if not isinstance(saved, dict) or saved.get("status") != "saved" \
+                    or saved.get("nonce") != nonce:
+                failed = self._classify_failure(saved, f"{phase} (saving its value)",
+                                                seconds, limit)
+                return failed
+            result.profile = saved.get("profile")
+            if cmd.get("want_value") and saved.get("value_file"):
+                result = self._load_value(result, saved["value_file"], phase)
+        return result
+
+    def _load_value(self, result: CallResult, path: str, phase: str) -> CallResult:
+        out = os.path.realpath(os.path.join(self._tmp, "out"))
+        real = os.path.realpath(path)
+        if not real.startswith(out + os.sep):
+            return self._die(CallResult("rule_violation", result.seconds, None,
+                                        f"phase '{phase}': value file outside the sandbox"),
+                             kill=True)
+        try:
+            value = np.load(real, allow_pickle=False)
+            if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufc":
+                raise ValueError(f"dtype {getattr(value, 'dtype', '?')}")
+        except (OSError, ValueError, EOFError) as exc:
+            result.status = "invalid_output"
+            result.message = f"phase '{phase}' returned a value that cannot be read back ({exc})"
+            return result
+        finally:
+            try:
+                os.unlink(real)
+            except OSError:
+                pass
+        result.value = value
+        return result
+
+    # --- failures and the child's end -----------------------------------------
+
+    def _classify_failure(self, msg, phase: str, seconds: float, limit: float) -> CallResult:
+        if msg is _TIMEOUT:
+            self._kill()
+            return self._die(CallResult(
+                "timeout", seconds, None,
+                f"phase '{phase}' exceeded the {limit:g} s wall-time limit"), kill=True)
+        # The child closed the pipe or sent garbage: find out how it ended.
+        self._wait_exit(5.0)
+        self._kill()
+        self._reap(5.0)
+        sig = self._signal()
+        oom = self._cgroup is not None and self._cgroup.oom_kills() > 0
+        if oom or (sig == signal.SIGKILL and self._cgroup is None and self._near_as_limit()):
+            return self._die(CallResult(
+                "memory_limit", seconds, None,
+                f"phase '{phase}' exceeded the {_fmt_bytes(self.limits.memory_bytes)} "
+                "memory limit (killed by the kernel)"), kill=False)
+        if sig == signal.SIGXCPU:
+            return self._die(CallResult(
+                "timeout", seconds, None,
+                f"phase '{phase}' exceeded the {self.limits.cpu_s:g} s CPU-time limit"),
+                kill=False)
+        last = self._tail_text().strip().splitlines()
+        hint = f": {last[-1][:200]}" if last else ""
+        return self._die(CallResult(
+            "crashed", seconds, None,
+            f"the child process died during phase '{phase}' ({self._exit}){hint}"), kill=False)
+
+    def _near_as_limit(self) -> bool:
+        return self._vmhwm > 0.9 * self.limits.memory_bytes
+
+    def _die(self, result: CallResult, *, kill: bool) -> CallResult:
+        if kill:
+            self._kill()
+        self._dead = result
+        return result
+
+    def _repeat_dead(self) -> CallResult:
+        d = self._dead
+        return CallResult(d.status, 0.0, None, d.message, d.traceback_tail)
+
+    def _alive(self) -> bool:
+        if self._proc is None or self._wait_status is not None:
+            return False
+        try:
+            info = os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return False
+        return info is None
+
+    def _wait_exit(self, timeout: float) -> None:
+        """Wait for the child to exit WITHOUT reaping it, so its pgid cannot be reused
+        before the group is killed."""
+        end = time.monotonic() + timeout
+        while self._alive() and time.monotonic() < end:
+            time.sleep(0.01)
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._wait_status is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self._cgroup is not None:
+            self._cgroup.kill_all()
+
+    def _reap(self, timeout: float) -> None:
+        if self._proc is None or self._wait_status is not None:
+            return
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                pid, status, rusage = os.wait4(self._proc.pid, os.WNOHANG)
+            except ChildProcessError:
+                self._wait_status = 0
+                self._proc.returncode = self._proc.returncode or 0
+                self._exit = "reaped elsewhere"
+                return
+            if pid:
+                self._wait_status, self._rusage = status, rusage
+                self._proc.returncode = os.waitstatus_to_exitcode(status)
+                self._exit = self._describe_exit()
+                return
+            if time.monotonic() >= end:
+                self._exit = "did not exit"
+                return
+            time.sleep(0.01)
+
+    def _signal(self) -> int | None:
+        rc = self._proc.returncode if self._proc is not None else None
+        if rc is None:
+            return None
+        if rc < 0:
+            return -rc
+        # bwrap and unshare report a child killed by signal N as exit code 128 + N.
+        if rc > 128 and self._launcher is not None and self._launcher.level != "none":
+            return rc - 128
+        return None
+
+    def _describe_exit(self) -> str:
+        sig = self._signal()
+        if sig is not None:
+            try:
+                return f"killed by {signal.Signals(sig).name}"
+            except ValueError:
+                return f"killed by signal {sig}"
+        return f"exit code {self._proc.returncode}"
+
+    # --- measuring ------------------------------------------------------------
+
+    def _peak(self) -> tuple[int | None, str]:
+        if self._cgroup is not None and self._cgroup_joined and self._cgroup.method:
+            return self._cgroup.peak(), self._cgroup.method
+        maxrss = self._rusage.ru_maxrss * 1024 if self._rusage is not None else 0
+        peak = max(maxrss, self._vmhwm)
+        return (peak or None), "rusage-maxrss+VmHWM"
+
+    def _isolation(self) -> dict:
+        lim = self.limits
+        launcher = self._launcher
+        cg = self._cgroup if self._cgroup_joined else None
+        if cg is not None and cg.pids is not None:
+            procs_by = f"cgroup-{cg.version}-pids"
+        elif os.geteuid() == 0 and (launcher is None or launcher.user != "nobody"):
+            procs_by = "RLIMIT_NPROC (not enforced: runs as root)"
+        else:
+            procs_by = "RLIMIT_NPROC"
+        return {
+            "network": launcher.network if launcher else "none",
+            "filesystem": launcher.filesystem if launcher else "none",
+            "user": launcher.user if launcher else "",
+            "audit_hook": True,
+            "pid_namespace": bool(launcher and launcher.pid_namespace),
+            "limits": {
+                "phase_wall_s": lim.phase_wall_s,
+                "cpu_s": lim.cpu_s,
+                "memory_bytes": lim.memory_bytes,
+                "memory_by": (f"cgroup-{cg.version} + RLIMIT_AS backstop" if cg is not None
+                              else "RLIMIT_AS"),
+                "processes": lim.processes,
+                "processes_by": procs_by,
+                "file_size_bytes": lim.file_size_bytes,
+                "open_files": lim.open_files,
+                "output_tail_bytes": lim.output_tail_bytes,
+                "threads": self.threads,
+            },
+        }
