@@ -1,0 +1,79 @@
+"""What every event's scoring shares: the outcome of one measured run and answer checks.
+
+An event module exposes ``prepare(folder) -> data`` (load the dataset once, in the parent) and
+``run(sandbox, data, rng, limits) -> Outcome`` (one fresh child process: drive the phases, time
+them from the parent's side, and compute quality from answers compared with labels that never
+leave the parent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Statuses of one run that end the whole scoring of an entry, as named in result records.
+FAILURE_STATUSES = ("error", "timeout", "memory_limit", "rule_violation")
+
+
+@dataclass
+class Outcome:
+    status: str = "ok"            # "ok" or one of FAILURE_STATUSES
+    reason: str = ""
+    quality: float | None = None
+    speed: float | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
+    traceback_tail: str = ""
+
+
+class AnswerError(Exception):
+    """The submission's answer has the wrong shape, type or range (reported as status error)."""
+
+
+def failed(call, phase: str, outcome: Outcome) -> Outcome:
+    """Turn a non-ok sandbox call into the run's outcome, naming the phase."""
+    status = call.status
+    if status in ("invalid_output", "crashed"):
+        status = "error"
+    outcome.status = status
+    message = call.message or status
+    outcome.reason = message if phase in message else f"{phase}: {message}"
+    outcome.traceback_tail = getattr(call, "traceback_tail", "")
+    return outcome
+
+
+def check_labels(value: np.ndarray | None, n: int, classes: int, phase: str) -> np.ndarray:
+    """Validate predicted labels: an integer array (n,) with values in [0, classes)."""
+    if value is None:
+        raise AnswerError(f"{phase} returned nothing; it must return an integer array of shape ({n},)")
+    value = np.asarray(value)
+    if value.dtype.kind not in "iu":
+        if value.dtype.kind == "f" and value.size and np.all(np.isfinite(value)) and np.all(value == np.round(value)):
+            value = value.astype(np.int64)
+        else:
+            raise AnswerError(f"{phase} returned dtype {value.dtype}; labels must be integers (e.g. np.int64)")
+    if value.shape != (n,):
+        raise AnswerError(f"{phase} returned shape {value.shape}; expected ({n},), one label per input")
+    if value.size and (value.min() < 0 or value.max() >= classes):
+        raise AnswerError(f"{phase} returned labels outside 0..{classes - 1} (min {value.min()}, max {value.max()})")
+    return value.astype(np.int64, copy=False)
+
+
+def check_float_array(value: np.ndarray | None, shape: tuple[int, ...], phase: str) -> np.ndarray:
+    if value is None:
+        raise AnswerError(f"{phase} returned nothing; expected a float array of shape {shape}")
+    value = np.asarray(value)
+    if value.dtype.kind not in "fiu":
+        raise AnswerError(f"{phase} returned dtype {value.dtype}; expected floats")
+    if value.shape != shape:
+        raise AnswerError(f"{phase} returned shape {value.shape}; expected {shape}")
+    if not np.all(np.isfinite(value)):
+        raise AnswerError(f"{phase} returned NaN or infinite values")
+    return value.astype(np.float64, copy=False)
+
+
+def answer_error(outcome: Outcome, err: AnswerError) -> Outcome:
+    outcome.status = "error"
+    outcome.reason = str(err)
+    return outcome

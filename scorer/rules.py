@@ -1,0 +1,286 @@
+"""The static rules a submission's files must follow, checked without running them.
+
+Python files are parsed (never imported) and their imports compared with the allowlist that the
+sandbox also enforces at run time; weight files are checked from their headers alone, so a
+truncated, pickled or zip-bomb file is reported without being loaded.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST
+
+MAX_WEIGHT_BYTES = 512 * 1024 * 1024   # uncompressed, all weight files together
+LARGE_LITERAL_ELEMENTS = 10_000
+LARGE_LITERAL_BYTES = 64 * 1024
+LARGE_DATA_FILE_BYTES = 1024 * 1024
+TEST_SET_SIZE = 10_000
+DYNAMIC_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "globals", "vars"}
+INTERNAL_ATTRIBUTES = {"__builtins__", "__subclasses__", "__globals__", "__code__", "__loader__", "__spec__", "f_globals", "f_back", "gi_frame"}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    where: str       # "path/to/file:line" or "path/to/submission.json: $.json.path"
+    message: str     # what is wrong and how to fix it
+    severity: str = "error"  # "error" fails validation; "warning" is flagged for review
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.where}: {prefix}{self.message}"
+
+
+def display(path: Path, root: Path | None = None) -> str:
+    """A path as shown to the user: relative to ``root`` (or the working folder) when inside it."""
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def own_modules(folder: Path, files: list[Path]) -> set[str]:
+    """Top-level module and package names the submission defines itself."""
+    names = set()
+    for path in files:
+        rel = path.relative_to(folder)
+        if path.suffix == ".py":
+            names.add(rel.parts[0] if len(rel.parts) > 1 else path.stem)
+    return names
+
+
+# Scripts the scorer never runs (a train.py, say) run on the team's own machine: they may use
+# the whole standard library, but the rules still say NumPy only.
+SCRIPT_ALLOWLIST = frozenset(sys.stdlib_module_names)
+
+
+def _allowed(module: str, own: set[str], stdlib: frozenset[str]) -> bool:
+    top = module.split(".")[0]
+    return top == "numpy" or top in own or module in stdlib or top in stdlib
+
+
+def _module_file(folder: Path, name: str) -> Path | None:
+    base = folder.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def reachable(folder: Path, entry: Path, trees: dict[Path, ast.AST]) -> set[Path]:
+    """The files the entry module can import, following the submission's own imports."""
+    seen: set[Path] = set()
+    todo = [entry]
+    while todo:
+        path = todo.pop()
+        if path in seen or path not in trees:
+            continue
+        seen.add(path)
+        package = path.parent
+        for node in ast.walk(trees[path]):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package
+                    for _ in range(node.level - 1):
+                        base = base.parent
+                    prefix = ".".join(base.relative_to(folder).parts) if base != folder else ""
+                    mod = ".".join(p for p in (prefix, node.module or "") if p)
+                else:
+                    mod = node.module or ""
+                names = [mod] + [f"{mod}.{a.name}" if mod else a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                for i in range(1, len(parts) + 1):  # a package's __init__ runs too
+                    found = _module_file(folder, ".".join(parts[:i]))
+                    if found is not None:
+                        todo.append(found)
+    return seen
+
+
+def _literal_size(node: ast.AST) -> int:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return len(node.elts)
+    if isinstance(node, ast.Dict):
+        return len(node.keys)
+    return 0
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, where: str, own: set[str], stdlib: frozenset[str]):
+        self.where = where
+        self.own = own
+        self.stdlib = stdlib
+        self.problems: list[Problem] = []
+
+    def _add(self, node: ast.AST, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity))
+
+    def _forbidden(self, node: ast.AST, module: str) -> None:
+        if self.stdlib is SCRIPT_ALLOWLIST:
+            hint = "scripts may use numpy and the standard library only (the rules say NumPy only)"
+        else:
+            hint = "code the scorer runs may use numpy, the standard-library allowlist (see the Rules page) and your own modules"
+        self._add(node, f"imports {module!r}, which is not allowed; {hint}")
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            # `import a.b` binds `a`, so the top-level package itself must be allowed.
+            top = alias.name.split(".")[0]
+            if not (_allowed(top, self.own, self.stdlib) or alias.name in self.stdlib and alias.asname):
+                self._forbidden(node, alias.name)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level:  # relative imports stay inside the submission
+            return
+        module = node.module or ""
+        if _allowed(module, self.own, self.stdlib):
+            return
+        if all(f"{module}.{a.name}" in self.stdlib for a in node.names):
+            return  # e.g. `from os import path`
+        self._forbidden(node, module)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id in DYNAMIC_CALLS:
+            self._add(node, f"calls {node.func.id}(); code that builds or looks up code at run time is not allowed, because it cannot be checked")
+        self.generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in INTERNAL_ATTRIBUTES:
+            self._add(node, f"uses {node.attr}, which reaches into the interpreter's internals; this is not allowed")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in INTERNAL_ATTRIBUTES:
+            self._add(node, f"uses {node.id}, which reaches into the interpreter's internals; this is not allowed")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, (str, bytes)) and len(node.value) > LARGE_LITERAL_BYTES:
+            self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning")
+
+    def generic_visit(self, node: ast.AST) -> None:
+        size = _literal_size(node)
+        if size > LARGE_LITERAL_ELEMENTS:
+            self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning")
+            return  # its elements need no second look
+        super().generic_visit(node)
+
+
+def check_code(folder: Path, files: list[Path], entry: Path | None = None) -> list[Problem]:
+    """Syntax, imports, dynamic code and large literal tables of every Python file.
+
+    Files the entry module can import are held to the sandbox's allowlist; other scripts
+    (training recipes) run on the team's machine and may use the whole standard library.
+    """
+    own = own_modules(folder, files)
+    problems: list[Problem] = []
+    trees: dict[Path, ast.AST] = {}
+    for path in files:
+        if path.suffix != ".py":
+            if path.suffix in (".txt", ".json") and path.name != "submission.json" and path.stat().st_size > LARGE_DATA_FILE_BYTES:
+                problems.append(Problem(display(path), f"a {path.stat().st_size / 2**20:.1f} MiB data file; flagged for review (answer tables are not allowed)", "warning"))
+            continue
+        where = display(path)
+        try:
+            source = path.read_bytes().decode("utf-8")
+            tree = ast.parse(source, filename=where)
+        except UnicodeDecodeError:
+            problems.append(Problem(where, "not UTF-8; save the file as UTF-8"))
+            continue
+        except (SyntaxError, ValueError) as err:
+            line = getattr(err, "lineno", None) or 1
+            problems.append(Problem(f"{where}:{line}", f"does not parse: {getattr(err, 'msg', err)}"))
+            continue
+        trees[path] = tree
+    runtime = reachable(folder, entry, trees) if entry is not None else set(trees)
+    for path, tree in trees.items():
+        stdlib = DEFAULT_STDLIB_ALLOWLIST if path in runtime else SCRIPT_ALLOWLIST
+        checker = _Checker(display(path), own, stdlib)
+        checker.visit(tree)
+        problems += checker.problems
+    return problems
+
+
+def _npy_header(stream, where: str) -> tuple[tuple[int, ...], np.dtype] | Problem:
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    except (ValueError, OSError, SyntaxError) as err:
+        return Problem(where, f"not a valid .npy array ({err}); save it with numpy.save")
+    if dtype.hasobject:
+        return Problem(where, "holds pickled Python objects; save plain numeric arrays (they are loaded with allow_pickle=False)")
+    return shape, dtype
+
+
+def _nbytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    return int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+
+
+def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
+    """Weight files: loadable without pickle, not truncated, not a decompression bomb."""
+    problems: list[Problem] = []
+    total = 0
+    event = folder.resolve().name
+    for path in files:
+        if path.suffix not in (".npy", ".npz"):
+            continue
+        where = display(path)
+        if event == "mlp_sprint":
+            problems.append(Problem(where, "MLP Sprint trains inside train(); weight files (pre-trained weights) are not allowed"))
+            continue
+        arrays: list[tuple[str, tuple[int, ...]]] = []
+        if path.suffix == ".npy":
+            with open(path, "rb") as f:
+                header = _npy_header(f, where)
+                if isinstance(header, Problem):
+                    problems.append(header)
+                    continue
+                nbytes = _nbytes(*header)
+                if path.stat().st_size < f.tell() + nbytes:
+                    problems.append(Problem(where, "truncated: the file is shorter than its header says; save it again"))
+                    continue
+            total += nbytes
+            arrays.append((path.name, header[0]))
+        else:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    for info in archive.infolist():
+                        member_where = f"{where}[{info.filename}]"
+                        if not info.filename.endswith(".npy"):
+                            problems.append(Problem(member_where, "an .npz may only hold .npy arrays; save it with numpy.savez"))
+                            continue
+                        total += info.file_size
+                        if total > MAX_WEIGHT_BYTES:
+                            break  # never open what would decompress past the limit
+                        with archive.open(info) as member:
+                            header = _npy_header(member, member_where)
+                        if isinstance(header, Problem):
+                            problems.append(header)
+                            continue
+                        if _nbytes(*header) > info.file_size:
+                            problems.append(Problem(member_where, "truncated array; save the file again"))
+                        arrays.append((info.filename, header[0]))
+            except (zipfile.BadZipFile, OSError, EOFError) as err:
+                problems.append(Problem(where, f"not a valid .npz archive ({err}); save it with numpy.savez"))
+                continue
+        for name, shape in arrays:
+            if shape and shape[0] == TEST_SET_SIZE:
+                problems.append(Problem(f"{where}[{name}]", f"an array with {TEST_SET_SIZE:,} rows, as many as the test set; flagged for review (answer tables are not allowed)", "warning"))
+    if total > MAX_WEIGHT_BYTES:
+        problems.append(Problem(display(folder), f"weight files decompress to more than {MAX_WEIGHT_BYTES / 2**20:.0f} MiB; shrink or quantize them"))
+    return problems

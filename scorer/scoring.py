@@ -1,0 +1,263 @@
+"""Score one entry: fresh sandboxed runs, interleaved with the baseline, into a result record.
+
+Each round runs the entry and then the event's baseline (A B A B ...), each in a fresh child
+process, so both see the same machine conditions and their ratio stays meaningful across
+runners. When the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds,
+up to ``EXTRA_ROUNDS`` more are run; if it is still too noisy the record is flagged.
+"""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+import scorer
+from scorer import datasets, submission
+from scorer.events import EVENTS, module
+from scorer.events.base import Outcome, failed
+from scorer.progress import Progress
+from scorer.sandbox import Limits, Sandbox
+
+DEFAULT_REPEATS = 3
+DEFAULT_THREADS = 2
+SPREAD_BOUND = 0.10
+EXTRA_ROUNDS = 2
+MIB = 2**20
+
+
+@dataclass
+class Job:
+    """How to score: shared by every entry of one ``run``/``score`` command."""
+
+    repeats: int = DEFAULT_REPEATS
+    threads: int = DEFAULT_THREADS
+    limits: Limits = field(default_factory=Limits)
+    data_folder: Path | None = None
+    repo_root: Path = Path(".")
+    progress: Progress = field(default_factory=Progress)
+    _data: dict = field(default_factory=dict)
+
+    def data(self, event_id: str) -> dict:
+        """Each event's dataset, loaded and verified once per job."""
+        if event_id not in self._data:
+            self.progress.note(f"loading and verifying the {EVENTS[event_id].dataset} dataset")
+            self._data[event_id] = module(event_id).prepare(self.data_folder)
+        return self._data[event_id]
+
+
+@dataclass
+class Run:
+    outcome: Outcome
+    memory_mib: float | None
+    report: object
+
+
+def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wrap=None) -> Run:
+    """One fresh child process through every phase of the event.
+
+    ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call).
+    """
+    meta_entry = "submission.py"
+    meta, _ = submission.read_metadata(folder)
+    if isinstance(meta, dict) and isinstance(meta.get("entrypoint"), str):
+        meta_entry = meta["entrypoint"]
+    sandbox = Sandbox(folder, meta_entry, limits=job.limits, threads=job.threads)
+    try:
+        start = sandbox.start()
+        if start.status != "ok":
+            outcome = failed(start, "import", Outcome())
+        else:
+            driven = wrap(sandbox) if wrap else sandbox
+            outcome = module(event_id).run(driven, job.data(event_id), rng, job.limits)
+            outcome.phases = {"import": start.seconds, **outcome.phases}
+    finally:
+        report = sandbox.close()
+    peak = report.peak_memory_bytes
+    return Run(outcome, None if peak is None else peak / MIB, report)
+
+
+def _stats(values: list[float], metric, unit: str, direction: str, **extra) -> dict:
+    clean = [float(v) for v in values if v is not None]
+    if not clean:
+        return {"metric": metric, "unit": unit, "direction": direction, "median": None,
+                "min": None, "max": None, "spread": None, "samples": [], **extra}
+    median = float(np.median(clean))
+    spread = (max(clean) - min(clean)) / median if median else 0.0
+    return {"metric": metric, "unit": unit, "direction": direction, "median": median,
+            "min": min(clean), "max": max(clean), "spread": spread, "samples": clean, **extra}
+
+
+def git_commit(path: Path, repo_root: Path) -> str | None:
+    """The commit that last changed ``path`` (None outside a git checkout or when untracked)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(repo_root), "log", "-1", "--format=%H", "--", str(path.resolve())],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and len(commit) == 40 else None
+
+
+def environment(threads: int, isolation: dict) -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        blas_info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{blas_info.get('name', '?')} {blas_info.get('version', '')}".strip()
+    except Exception:  # numpy's config format is not a stable API; the name is informative only
+        blas = "unknown"
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return {"cpu": cpu, "cores": cores, "python": platform.python_version(), "numpy": np.__version__,
+            "blas": blas, "os": platform.platform(), "threads": threads, "isolation": isolation}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _claimed(meta: dict, event, quality, speed, memory, extra) -> list[dict]:
+    claimed = meta.get("claimed", {}) if isinstance(meta, dict) else {}
+    pairs = [(event.quality, quality), (event.speed, speed), (event.memory, memory)]
+    pairs += [(m, extra.get(m.key)) for m in event.extra]
+    rows = []
+    for metric, measured in pairs:
+        if metric.claimed_key not in claimed:
+            continue
+        value = float(claimed[metric.claimed_key])
+        diff = None if measured is None else measured - value
+        rel = None if diff is None or value == 0 else diff / value
+        rows.append({"metric": metric.key, "claimed": value, "measured": measured, "difference": diff, "relative": rel})
+    return rows
+
+
+def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = None) -> dict:
+    """Validate, run and measure one entry; returns a result record (not yet written)."""
+    event = EVENTS[event_id]
+    started = _now()
+    check = submission.check(folder)
+    meta = check.metadata if isinstance(check.metadata, dict) else {}
+    name = f"{folder.parent.name}/{folder.name}"
+    entry_runs: list[Run] = []
+    base_runs: list[Run] = []
+    status, reason = "ok", ""
+    flags = sorted({"large_literal"} if any("answer tables" in p.message for p in check.warnings) else set())
+    if not check.ok:
+        status, reason = "invalid", str(check.errors[0])
+        job.progress.note(f"{name}: invalid: {reason}")
+    else:
+        with_baseline = baseline is not None and baseline.resolve() != folder.resolve()
+        rounds = job.repeats
+        r = 0
+        while r < rounds:
+            rng = np.random.default_rng(secrets.randbits(64))
+            job.progress.step(name, f"round {r + 1}/{rounds}", "entry")
+            run = run_once(folder, event_id, job, rng)
+            entry_runs.append(run)
+            job.progress.result(name, run.outcome, run.memory_mib, event)
+            if run.outcome.status != "ok":
+                status, reason = run.outcome.status, run.outcome.reason
+                break
+            if with_baseline:
+                job.progress.step(name, f"round {r + 1}/{rounds}", "baseline")
+                base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)))
+                base_runs.append(base)
+                job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
+            r += 1
+            if r == rounds and rounds < job.repeats + EXTRA_ROUNDS and len(entry_runs) > 1:
+                speeds = [x.outcome.speed for x in entry_runs]
+                if (max(speeds) - min(speeds)) / float(np.median(speeds)) > SPREAD_BOUND:
+                    rounds += 1
+                    job.progress.note(f"{name}: speed spread above {SPREAD_BOUND:.0%}; one more round")
+    ok_runs = [x for x in entry_runs if x.outcome.status == "ok"]
+    qualities = [x.outcome.quality for x in ok_runs]
+    speed = _stats([x.outcome.speed for x in ok_runs], event.speed.key, event.speed.unit, event.speed.direction)
+    quality = _stats(qualities, event.quality.key, event.quality.unit, event.quality.direction, threshold=event.threshold)
+    methods = sorted({x.report.memory_method for x in entry_runs}) or ["none"]
+    memory = _stats([x.memory_mib for x in ok_runs], event.memory.key, event.memory.unit, event.memory.direction, method="+".join(methods))
+    extra = {}
+    for metric in event.extra:
+        values = [x.outcome.extra.get(metric.key) for x in ok_runs]
+        extra[metric.key] = _stats(values, metric.key, metric.unit, metric.direction)
+    if status == "ok":
+        misses = [(i + 1, q) for i, q in enumerate(qualities) if not event.meets_threshold(q)]
+        if misses:
+            i, q = misses[0]
+            status = "below_threshold"
+            relation = "below" if event.quality.direction == "higher" else "above"
+            reason = f"{event.quality.key} {q:.4g} (repeat {i}) is {relation} the threshold {event.threshold:g}"
+        if speed["spread"] is not None and speed["spread"] > SPREAD_BOUND:
+            flags.append("high_spread")
+    baseline_block = None
+    base_ok = [x for x in base_runs if x.outcome.status == "ok"]
+    if base_runs and len(base_ok) == len(base_runs) and speed["median"]:
+        b_speed = float(np.median([x.outcome.speed for x in base_ok]))
+        mems = [x.memory_mib for x in base_ok if x.memory_mib is not None]
+        b_mem = float(np.median(mems)) if mems else None
+        speedup = b_speed / speed["median"] if event.speed.direction == "lower" else speed["median"] / b_speed
+        baseline_block = {
+            "speedup": speedup,
+            "memory_ratio": memory["median"] / b_mem if b_mem and memory["median"] else None,
+            "speed_median": b_speed, "memory_median": b_mem,
+            "content_hash": submission.content_hash(baseline),
+        }
+    elif base_runs:
+        flags.append("baseline_failed")
+    elif baseline is not None and speed["median"]:
+        # The baseline scored against itself: ratios are 1 by definition.
+        baseline_block = {"speedup": 1.0, "memory_ratio": 1.0 if memory["median"] else None,
+                          "speed_median": speed["median"], "memory_median": memory["median"],
+                          "content_hash": submission.content_hash(folder)}
+    phases = {}
+    for run in ok_runs:
+        for key, value in run.outcome.phases.items():
+            phases.setdefault(key, []).append(value)
+    isolation = entry_runs[0].report.isolation if entry_runs else {}
+    record = {
+        "schema_version": 1,
+        "team": folder.parent.name,
+        "event": event_id,
+        "status": status,
+        "reason": reason,
+        "qualified": status == "ok",
+        "quality": quality,
+        "speed": speed,
+        "memory": memory,
+        "extra": extra,
+        "baseline": baseline_block,
+        "claimed": _claimed(meta, event, quality["median"], speed["median"], memory["median"], {k: v["median"] for k, v in extra.items()}),
+        "repeats": len(entry_runs),
+        "flags": sorted(set(flags)),
+        "phases": {k: float(np.median(v)) for k, v in sorted(phases.items())},
+        "submission": {
+            "path": submission.display(folder, job.repo_root),
+            "content_hash": submission.content_hash(folder),
+            "commit": git_commit(folder, job.repo_root),
+            "title": str(meta.get("title", ""))[:200],
+            **({"created": meta["created"]} if isinstance(meta.get("created"), str) else {}),
+        },
+        "scorer_version": scorer.__version__,
+        "datasets": datasets.hashes(event.dataset),
+        "environment": environment(job.threads, isolation),
+        "started_at": started,
+        "finished_at": _now(),
+        "history": [],
+    }
+    if entry_runs and entry_runs[-1].outcome.traceback_tail:
+        job.progress.note(f"{name}: the submission's traceback (tail):\n{entry_runs[-1].outcome.traceback_tail}")
+    return record
