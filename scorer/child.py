@@ -408,8 +408,9 @@ def do_call(cmd):
             np.save(value_file, value, allow_pickle=False)
         finally:
             State.internal -= 1
-    send({"status": "saved", "nonce": State.nonce, "value_file": value_file,
-          "profile": extra_profile})
+    if cmd.get("want_value") or prof is not None:
+        send({"status": "saved", "nonce": State.nonce, "value_file": value_file,
+              "profile": extra_profile})
 
 
 def submission_frame_in(exc):
