@@ -1,0 +1,125 @@
+"""Each event's scoring logic, end to end through the sandbox, on tiny synthetic data.
+
+The fixture submissions in tests/fixtures/events/ are honest or deliberately wrong in one way
+each; the synthetic data is built so the honest ones score perfectly, which makes the
+expected numbers exact. The real-data runs are in tests/test_real_data.py (marked slow).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scorer import schema, scoring
+from scorer.events import transformer_decathlon as td
+from scorer.progress import Progress
+from scorer.sandbox import Limits
+
+FIXTURES = Path(__file__).parent / "fixtures" / "events"
+
+
+def images(n: int, shape: tuple[int, ...], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class c is a flat image of value 25c plus noise below 5: separable by class means."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=n).astype(np.uint8)
+    noise = rng.integers(0, 5, size=(n, *shape))
+    return (labels.reshape(-1, *[1] * len(shape)) * 25 + noise).astype(np.uint8), labels
+
+
+def counting_text(n: int) -> np.ndarray:
+    return np.arange(n, dtype=np.int64) % 65
+
+
+@pytest.fixture
+def job():
+    job = scoring.Job(repeats=1, limits=Limits(phase_wall_s=60), progress=Progress(quiet=True))
+    x_train, y_train = images(600, (28, 28), 1)
+    x_test, y_test = images(300, (28, 28), 2)
+    job._data["mlp_sprint"] = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    x_test, y_test = images(1200, (32, 32, 3), 3)
+    job._data["cnn_marathon"] = {"x_test": x_test, "y_test": y_test}
+    val = counting_text(3000)
+    vocab = "".join(chr(33 + i) for i in range(65))
+    starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
+    bleu = np.linspace(0, len(val) - td.PROMPT - td.BLEU_LENGTH - 1, 4).astype(np.int64)
+    job._data["transformer_decathlon"] = {"val": val, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu}
+    return job
+
+
+def score(job, team: str, event: str) -> dict:
+    record = scoring.score_entry(FIXTURES / team / event, event, job)
+    assert schema.validate(record, "result") == []
+    return record
+
+
+def test_mlp_sprint_honest_entry_scores_perfectly(job):
+    record = score(job, "centroid", "mlp_sprint")
+    assert record["status"] == "ok", record["reason"]
+    assert record["quality"]["samples"] == [1.0]
+    assert record["speed"]["metric"] == "train_time" and record["speed"]["median"] > 0
+    assert record["memory"]["median"] > 1
+    assert set(record["phases"]) >= {"import", "train", "predict"}
+    claimed = {row["metric"]: row for row in record["claimed"]}
+    assert claimed["accuracy"]["difference"] == pytest.approx(0.0)
+
+
+def test_mlp_sprint_training_in_predict_is_a_rule_violation(job):
+    record = score(job, "lazy", "mlp_sprint")
+    assert record["status"] == "rule_violation"
+    assert "do the training in train()" in record["reason"]
+    assert not record["qualified"]
+
+
+def test_cnn_marathon_times_the_batch_and_checks_accuracy(job):
+    record = score(job, "centroid", "cnn_marathon")
+    assert record["status"] == "ok", record["reason"]
+    assert record["quality"]["median"] == 1.0
+    assert record["speed"]["metric"] == "inference_time"
+    assert record["phases"]["predict_1000"] == record["speed"]["median"]
+
+
+def test_cnn_marathon_batch_answers_must_match_the_accuracy_pass(job):
+    record = score(job, "fickle", "cnn_marathon")
+    assert record["status"] == "error"
+    assert "different labels for the timed batch" in record["reason"]
+
+
+def test_transformer_decathlon_perplexity_speed_and_bleu(job):
+    record = score(job, "counter", "transformer_decathlon")
+    assert record["status"] == "ok", record["reason"]
+    # logits of 20 on the right token, 0 elsewhere: perplexity is exactly 1 + 64 e^-20.
+    assert record["quality"]["median"] == pytest.approx(1 + 64 * np.exp(-20.0), rel=1e-9)
+    assert record["speed"]["unit"] == "tokens/s" and record["speed"]["median"] > 0
+    assert record["extra"]["bleu"]["median"] == pytest.approx(100.0)
+
+
+def test_transformer_decathlon_rejects_a_model_that_reads_ahead(job):
+    record = score(job, "peeker", "transformer_decathlon")
+    assert record["status"] == "rule_violation"
+    assert "causal" in record["reason"]
+
+
+def test_transformer_decathlon_rejects_non_greedy_generation(job):
+    record = score(job, "wanderer", "transformer_decathlon")
+    assert record["status"] == "error"
+    assert "greedy" in record["reason"]
+
+
+def test_windows_never_feed_a_target_back_as_input():
+    val = counting_text(5000)
+    starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
+    inputs, targets = td.window_tokens(val, starts)
+    assert inputs.shape == targets.shape == (len(starts), td.CONTEXT)
+    assert np.array_equal(targets[:, :-1], inputs[:, 1:])
+    last_targets = starts + td.CONTEXT
+    used_inputs = (starts[:, None] + np.arange(td.CONTEXT)).ravel()
+    assert not np.isin(last_targets, used_inputs).any()
+
+
+def test_nll_matches_hand_computed_values():
+    logits = np.array([[[0.0, 0.0], [np.log(3.0), 0.0]]])
+    targets = np.array([[1, 0]])
+    # softmax([0, 0]) = [1/2, 1/2]; softmax([ln 3, 0]) = [3/4, 1/4]
+    assert td.nll(logits, targets) == pytest.approx(np.array([[np.log(2), -np.log(0.75)]]))
