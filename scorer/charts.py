@@ -181,6 +181,13 @@ def _axis_title(label: str, better: str) -> str:
     return f"{clean_text(label)} ({better} is better)"
 
 
+def _not_plotted(count: int) -> str:
+    if not count:
+        return ""
+    return (f" {count} {'entry' if count == 1 else 'entries'} not plotted: a value is not finite,"
+            " or not positive on a log axis.")
+
+
 def _pareto_legend(highlight: bool) -> list[dict[str, object]]:
     entries = [("tmp-dot-front", "Pareto frontier"), ("tmp-dot", "Other entries")]
     if highlight:
@@ -209,13 +216,16 @@ def _place_labels(marks: list[dict], box: dict[str, float]) -> None:
         if crowded and not (m["highlight"] or m["front"]):
             continue
         text, w = fit_text(m["label"], 140.0, FONT)
-        for anchor, x0 in (("start", m["cx"] + 7), ("end", m["cx"] - 7 - w)):
-            rect = (x0, m["cy"] - 5, x0 + w, m["cy"] + 7)
-            inside = box["left"] <= rect[0] and rect[2] <= box["right"] and box["top"] <= rect[1]
-            if inside and rect[3] <= box["bottom"] and not any(
-                    _overlaps(rect, t) for j, t in enumerate(taken) if j != i):
-                m["text"], m["anchor"] = text, anchor
-                m["tx"] = m["cx"] + 7 if anchor == "start" else m["cx"] - 7
+        cx, cy = m["cx"], m["cy"]
+        # (anchor, text x, baseline y): right of the point, left of it, above it, below it.
+        for anchor, tx, ty in (("start", cx + 7, cy + 4), ("end", cx - 7, cy + 4),
+                               ("middle", cx, cy - 8), ("middle", cx, cy + 16)):
+            x0 = {"start": tx, "end": tx - w, "middle": tx - w / 2}[anchor]
+            rect = (x0, ty - 9, x0 + w, ty + 3)
+            inside = (box["left"] <= rect[0] and rect[2] <= box["right"]
+                      and box["top"] <= rect[1] and rect[3] <= box["bottom"])
+            if inside and not any(_overlaps(rect, t) for j, t in enumerate(taken) if j != i):
+                m.update(text=text, anchor=anchor, tx=tx, ty=ty)
                 taken.append(rect)
                 break
 
@@ -240,8 +250,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
         "legend": _pareto_legend(any(p.highlight for p in shown)), "marks": [], "xticks": [], "yticks": [], "path": "", "empty": EMPTY_PARETO,
     }
     if not shown:
-        ctx["desc"] = f"{EMPTY_PARETO}." + (f" {hidden} entries cannot be plotted." if hidden
-                                              else "")
+        ctx["desc"] = f"{EMPTY_PARETO}.{_not_plotted(hidden)}"
         return render_svg("charts/pareto.svg.j2", **ctx)
     front = pareto_frontier(shown, x_better, y_better)
     front_ids = {id(p) for p in front}
@@ -268,7 +277,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
                desc=f"{len(shown)} entries, {_axis_title(x_label, x_better)} against "
                     f"{_axis_title(y_label, y_better)}"
                     f"{', log scale' if log_x or log_y else ''}. Pareto frontier: {listed}."
-                    + (f" {hidden} entries cannot be plotted." if hidden else ""))
+                    + _not_plotted(hidden))
     return render_svg("charts/pareto.svg.j2", **ctx)
 
 
