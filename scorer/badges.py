@@ -234,7 +234,7 @@ def render_badge(label: str, message: str, color: str = "#4c1", *, label_color: 
     name = f"{label}: {message}" if label else message
     return render_svg(
         "badge.svg.j2",
-        uid=content_id("tmpb", label, message, color, label_color, title),
+        uid=content_id("tmlp-badge", label, message, color, label_color, title),
         width=width, height=HEIGHT, font_size=FONT_SIZE, halves=halves,
         aria_label=name, title=name if title is None else title,
     )

@@ -94,7 +94,7 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
 
 
 def log_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten covering [lo, hi] (both > 0); with 2 and 5 x 10^k too over two decades or less."""
+    """Powers of ten covering [lo, hi] (both > 0); over two decades or less, 2 and 5 x 10^k too."""
     if not (lo > 0 and hi > 0 and math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError("log-axis range must be positive and finite")
     lo, hi = min(lo, hi), max(lo, hi)
@@ -189,9 +189,9 @@ def _not_plotted(count: int) -> str:
 
 
 def _pareto_legend(highlight: bool) -> list[dict[str, object]]:
-    entries = [("tmp-dot-front", "Pareto frontier"), ("tmp-dot", "Other entries")]
+    entries = [("tmlp-dot-front", "Pareto frontier"), ("tmlp-dot", "Other entries")]
     if highlight:
-        entries.append(("tmp-dot-hl", "Highlighted entry"))
+        entries.append(("tmlp-dot-hl", "Highlighted entry"))
     items, x = [], 64.0
     for cls, name in entries:
         items.append({"x": x, "y": 42.0, "name": name, "cls": cls})
@@ -236,8 +236,8 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
     """Scatter of qualified entries with their Pareto frontier as a step line (see module doc)."""
     _check_direction("x_better", x_better)
     _check_direction("y_better", y_better)
-    uid = content_id("tmpc", points, title, x_label, y_label, x_better, y_better, log_x, log_y,
-                     width, height)
+    uid = content_id("tmlp-chart", points, title, x_label, y_label, x_better, y_better, log_x,
+                     log_y, width, height)
     box = _frame(width, height, 52.0)
     shown = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y)
              and not (log_x and p.x <= 0) and not (log_y and p.y <= 0)]
@@ -247,7 +247,8 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
         "title": fit_text(title, width - 24.0, TITLE_FONT)[0], "full_title": clean_text(title),
         "x_title": fit_text(_axis_title(x_label, x_better), box["right"] - box["left"], FONT)[0],
         "y_title": fit_text(_axis_title(y_label, y_better), box["bottom"] - box["top"], FONT)[0],
-        "legend": _pareto_legend(any(p.highlight for p in shown)), "marks": [], "xticks": [], "yticks": [], "path": "", "empty": EMPTY_PARETO,
+        "legend": _pareto_legend(any(p.highlight for p in shown)), "marks": [], "xticks": [],
+        "yticks": [], "path": "", "empty": EMPTY_PARETO,
     }
     if not shown:
         ctx["desc"] = f"{EMPTY_PARETO}.{_not_plotted(hidden)}"
@@ -348,7 +349,7 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     """Each series as a step line over dated x (a value holds until the next one); the last
     value runs on to the newest date in the chart. Single-point series are just a dot."""
     _check_direction("better", better)
-    uid = content_id("tmpc", series, title, y_label, better, width, height)
+    uid = content_id("tmlp-chart", series, title, y_label, better, width, height)
     legend = _legend(series, width)
     box = _frame(width, height, (legend[-1]["y"] + 16.0) if legend else 52.0)
     parsed = [sorted(((parse_when(when), i, when, float(v)) for i, (when, v) in enumerate(s.points)

@@ -133,8 +133,8 @@ GOLDEN_BADGES = {
         "team", "The Extraordinarily Long Team Name That Never Seems To End, Part Two: "
         "The Sequel", "orange"),
     "hostile.svg": lambda: render_badge(HOSTILE_LABEL, HOSTILE_MESSAGE, "red"),
-    "unicode.svg": lambda: render_badge("\u00e9quipe", "\u4e2d\u6587 \U0001f680 \u05e9\u05dc\u05d5\u05dd",
-                                        "teal"),
+    "unicode.svg": lambda: render_badge(
+        "\u00e9quipe", "\u4e2d\u6587 \U0001f680 \u05e9\u05dc\u05d5\u05dd", "teal"),
     "rank-1.svg": lambda: render_rank_badge("MLP Sprint", 1, "0.21 s"),
     "rank-2.svg": lambda: render_rank_badge("MLP Sprint", 2, "0.25 s"),
     "rank-3.svg": lambda: render_rank_badge("CNN Marathon", 3, "41.7 s"),

@@ -289,9 +289,9 @@ def test_frontier_points_are_emphasised_and_joined_by_steps() -> None:
     for g in root.iter(SVG + "g"):
         circle, title = g.find(SVG + "circle"), g.find(SVG + "title")
         if circle is not None and title is not None:
-            emphasised = circle.get("class") == "tmp-dot-front"
+            emphasised = circle.get("class") == "tmlp-dot-front"
             assert emphasised == (title.text.split(":")[0] in front)
-    path = root.find(f"{SVG}path[@class='tmp-front']").get("d")
+    path = root.find(f"{SVG}path[@class='tmlp-front']").get("d")
     # Three frontier points: a start and two (corner, point) pairs, with axis-parallel steps.
     coords = [tuple(map(float, c.split())) for c in re.findall(r"[ML]([\d.]+ [\d.]+)", path)]
     assert len(coords) == 5
@@ -316,7 +316,7 @@ def test_progression_draws_steps_and_single_points_as_dots() -> None:
               and g.get("style")]
     assert [len(g.findall(SVG + "circle")) for g in groups] == [4, 1, 2]
     assert [g.find(SVG + "path") is not None for g in groups] == [True, False, True]
-    legend = [t.text for t in root.find(f"{SVG}g[@class='tmp-legend']").iter(SVG + "text")]
+    legend = [t.text for t in root.find(f"{SVG}g[@class='tmlp-legend']").iter(SVG + "text")]
     assert legend == [s.name for s in RECORDS]
     one = ET.fromstring(GOLDEN_CHARTS["progression-one-point.svg"]())
     assert one.find(f".//{SVG}path") is None and len(one.findall(f".//{SVG}circle")) == 1
