@@ -1,0 +1,302 @@
+"""Renders the leaderboard's Markdown pages from ``site_templates/pages/*.md.j2``.
+
+``scorer.site.build_site`` computes a ``SiteModel`` (rankings, badges, charts as SVG strings)
+and hands it to ``render_pages``, which returns ``{relative path: Markdown text}``; nothing here
+touches the disk, so the page tests (``tests/test_pages.py``) render straight from a model.
+
+Escaping: every ``{{ value }}`` in a template passes through ``md_text`` unless it is already
+``Markup`` (the trusted SVG of a chart, a link built by ``link``). ``md_text`` HTML-escapes and
+turns every character Markdown reacts to (``| [ ] ( ) * _ ` \\ # ! ~`` ...) into a numeric
+character reference, so a team name such as ``[x](javascript:alert(1)) | <script>`` stays one
+table cell of plain text in both Python-Markdown (MkDocs) and markdown-it (MyST). Controls and
+invisible format characters (bidi overrides, zero-width spaces) are shown as ``‹U+202E›``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from scorer.events.spec import EVENTS
+from scorer.ranking import Board, Entry, OverallRow, RecordFall
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_templates" / "pages"
+TOP_ROWS = 100  # rows per event table; the exports hold every entry
+CELL_LIMIT = 120  # characters of free text in one table cell before "…"
+
+# Characters Markdown (Python-Markdown, markdown-it, MyST) or HTML give a meaning to.
+_SPECIAL = "&<>\"'\\`*_{}[]()#!|~^=$:"
+_TABLE = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
+_SPACES = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
+KIND_TITLES = {"speed": "Speed Champions", "memory": "Memory Masters",
+               "efficiency": "Efficiency Leaders"}
+_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+def _visible(ch: str) -> str:
+    """Invisible or control characters become a visible code point marker."""
+    if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"):
+        return f"\u2039U+{ord(ch):04X}\u203a"
+    return ch
+
+
+def visible(text: str) -> str:
+    """``text`` with invisible and control characters (but newlines and tabs) made visible."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c if c in "\n\t" else _visible(c) for c in text)
+
+
+def md_text(value: object, limit: int | None = None) -> Markup:
+    """Plain text made inert for Markdown + HTML, optionally cut to ``limit`` characters."""
+    text = str(value).translate(_SPACES)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    text = visible(text)
+    return Markup(text.translate(_TABLE))
+
+
+def fmt_num(value: float | None, digits: int = 4) -> str:
+    """Stable, short number text: 4 significant digits, no exponent below 10,000."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "\u2014"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if abs(value) >= 10_000:
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}"
+
+
+def _finalize(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt_num(value)
+    return md_text(value)
+
+
+def link(text: object, href: str | None, limit: int | None = None) -> Markup:
+    """A Markdown link with escaped text; ``href`` is built by this package, only quoted here.
+
+    Without an ``href`` (an unknown commit, say) the text is shown alone, or a dash.
+    """
+    if not href:
+        return md_text(text, limit) if text else Markup("\u2014")
+    return Markup(f"[{md_text(text, limit)}]({quote(href, safe='/:#.-_~')})")
+
+
+def image(alt: str, src: str) -> Markup:
+    return Markup(f"![{md_text(alt)}]({quote(src, safe='/:#.-_~')})")
+
+
+def code_url(repo_url: str, entry: Entry) -> str | None:
+    """The entry's folder at the commit that was scored, or None when the commit is unknown."""
+    if not entry.commit or not _COMMIT.match(entry.commit):
+        return None
+    return f"{repo_url.rstrip('/')}/tree/{entry.commit}/submissions/{entry.team}/{entry.event}"
+
+
+def unit_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "\u2014"
+    return fmt_num(value) if unit == "fraction" else f"{fmt_num(value)} {unit}"
+
+
+def ratio_text(value: float | None) -> str:
+    return "\u2014" if value is None else f"{fmt_num(value)}\u00d7"
+
+
+def ranking_text(board: Board, kind: str, value: float | None) -> str:
+    """A ranking value as shown: a ratio to the baseline, or the absolute median with unit."""
+    if kind == "speed":
+        if board.speed_basis == "speedup":
+            return ratio_text(value)
+        return unit_text(value, board.event.speed.unit)
+    if kind == "memory":
+        return ratio_text(value) if board.memory_basis == "memory_ratio" else unit_text(value, "MiB")
+    return fmt_num(value)
+
+
+def entry_date(entry: Entry) -> str:
+    return entry.created or entry.finished_at[:10]
+
+
+def team_link(model: SiteModel, team: str, root: str, limit: int | None = 60) -> Markup:
+    name = model.teams[team].name if team in model.teams else team
+    return link(name, f"{root}teams/{team}.md", limit)
+
+
+def award_images(model: SiteModel, team: str, root: str) -> Markup:
+    return Markup(" ").join(
+        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg")
+        for a in model.badges.get(team, []))
+
+
+def threshold_text(event) -> str:
+    sign = "\u2265" if event.quality.direction == "higher" else "\u2264"
+    return f"{event.quality.label} {sign} {event.threshold}"
+
+
+def embed_lines(model: SiteModel, team: str) -> list[str]:
+    """Markdown a team pastes into its README: each badge (absolute URL) links to the site."""
+    site = model.site_url
+    lines = []
+    for eid, board in model.boards.items():
+        if board.rank_of("speed", team):
+            lines.append(f"[![{board.event.name} rank]({site}badges/{team}/{eid}.svg)]"
+                         f"({site}events/{eid}/)")
+    for award in model.badges.get(team, []):
+        lines.append(f"[![{model.award_names[award][0]}]({site}badges/{team}/{award}.svg)]"
+                     f"({site}teams/{team}/)")
+    return lines
+
+
+@dataclass
+class TeamInfo:
+    id: str
+    name: str
+    members: list[dict]
+    entries: list[Entry]
+
+
+@dataclass
+class SiteModel:
+    """Everything the pages show, computed once by ``scorer.site``."""
+
+    site_url: str
+    repo_url: str
+    boards: dict[str, Board]
+    overall: dict[str, list[OverallRow]]
+    badges: dict[str, list[str]]
+    awards: list[dict]
+    writeups: dict[tuple[str, str], str]
+    teams: dict[str, TeamInfo]
+    falls: list[RecordFall]
+    submission_schema: dict
+    charts: dict[str, str] = field(default_factory=dict)  # name -> trusted inline SVG
+    award_names: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,  # Markdown, not HTML: _finalize escapes for both instead
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = lambda v, limit=CELL_LIMIT: md_text("" if v is None else v, limit)
+    env.filters["num"] = lambda v, digits=4: Markup(fmt_num(v, digits))
+    env.filters["trusted"] = lambda v: Markup(v)
+    env.filters["ratio"] = lambda v: Markup(ratio_text(v))
+    env.globals.update(link=link, image=image, EVENTS=EVENTS, TOP_ROWS=TOP_ROWS,
+                       code_url=code_url, unit_text=unit_text, ranking_text=ranking_text,
+                       entry_date=entry_date, KIND_TITLES=KIND_TITLES,
+                       embed_lines=embed_lines, team_link=team_link,
+                       award_images=award_images, threshold_text=threshold_text)
+    return env
+
+
+def svg_block(svg: str) -> Markup:
+    """An inline SVG as one raw HTML block: blank lines would end it early in Markdown."""
+    body = "\n".join(line for line in svg.strip().splitlines() if line.strip())
+    return Markup(f'<div class="tmp-chart">\n{body}\n</div>')
+
+
+def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """Every generated Markdown page of the MkDocs site, by path under the docs dir."""
+    env = env or environment()
+    common = {"m": model, "charts": {k: svg_block(v) for k, v in model.charts.items()}}
+    pages: dict[str, str] = {}
+
+    def put(path: str, template: str, **ctx) -> None:
+        root = "../" * path.count("/")
+        pages[path] = env.get_template(template).render(root=root, **common, **ctx)
+
+    put("index.md", "home.md.j2")
+    for eid, board in model.boards.items():
+        put(f"events/{eid}.md", "event.md.j2", board=board)
+    for kind in ("speed", "memory", "efficiency"):
+        put(f"categories/{kind}.md", "category.md.j2", kind=kind)
+    put("categories/innovation.md", "innovation.md.j2")
+    put("teams/index.md", "teams.md.j2")
+    for team in sorted(model.teams):
+        put(f"teams/{team}.md", "team.md.j2", team=model.teams[team])
+    put("records.md", "records.md.j2")
+    put("submission-format.md", "submission_format.md.j2",
+        objects=schema_tables(model.submission_schema))
+    return pages
+
+
+def render_myst(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """The leaderboard as MyST Markdown for a Jupyter Book: an index and a page per event."""
+    env = env or environment()
+    charts = {k: Markup(v) for k, v in model.charts.items()}
+    pages = {"index.md": env.get_template("myst_index.md.j2").render(m=model)}
+    for eid, board in model.boards.items():
+        pages[f"{eid}.md"] = env.get_template("myst_event.md.j2").render(
+            m=model, board=board, charts=charts)
+    chapters = "".join(f"  - file: {eid}\n" for eid in model.boards)
+    pages["_toc.yml"] = f"format: jb-book\nroot: index\nchapters:\n{chapters}"
+    pages["_config.yml"] = "title: TinyMLPerf leaderboard\nexecute:\n  execute_notebooks: 'off'\n"
+    return pages
+
+
+def _type_text(prop: dict) -> str:
+    if "const" in prop:
+        return f"constant {prop['const']!r}"
+    if "enum" in prop:
+        return "one of " + ", ".join(str(v) for v in prop["enum"])
+    if "anyOf" in prop:
+        return " or ".join(_type_text(p) for p in prop["anyOf"])
+    kind = prop.get("type", "any")
+    text = " or ".join(kind) if isinstance(kind, list) else kind
+    if text == "array" and isinstance(prop.get("items"), dict):
+        item = prop["items"]
+        text += " of " + (item.get("title", "").lower() or _type_text(item))
+    if "pattern" in prop:
+        text += f" matching {prop['pattern']}"
+    return text
+
+
+def schema_tables(schema: dict) -> list[dict]:
+    """One table per object in a JSON schema: property, type, required, description, example."""
+    tables: list[dict] = []
+
+    def visit(node: dict, name: str) -> None:
+        rows = []
+        required = set(node.get("required", ()))
+        for key, prop in node.get("properties", {}).items():
+            examples = prop.get("examples") or ([prop["default"]] if "default" in prop else [])
+            rows.append({
+                "name": key, "type": _type_text(prop), "required": key in required,
+                "description": prop.get("description", ""),
+                "example": _example(examples[0]) if examples else "",
+            })
+        tables.append({"name": name, "title": node.get("title", name),
+                       "description": node.get("description", ""), "rows": rows})
+        for key, prop in node.get("properties", {}).items():
+            if prop.get("type") == "object" and "properties" in prop:
+                visit(prop, f"{name}.{key}")
+            items = prop.get("items")
+            if isinstance(items, dict) and items.get("type") == "object" and "properties" in items:
+                visit(items, f"{name}.{key}[]")
+
+    visit(schema, "submission.json")
+    return tables
+
+
+def _example(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)

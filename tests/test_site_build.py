@@ -1,0 +1,266 @@
+"""End-to-end tests of ``build_site``: the fixture repository through ``tinymlperf build`` and
+``mkdocs build --strict``, then checks on the generated files and the built HTML.
+
+Run: .venv/bin/python -m pytest tests/test_site_build.py   (about 10 s; mkdocs runs once)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import yaml
+from markdown_it import MarkdownIt
+
+from scorer.errors import RecordError, UsageError
+from scorer.events.spec import EVENTS
+from scorer.site import build_site
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "site"))
+import sitefixture  # noqa: E402
+
+SCHEMA = json.loads((sitefixture.REPO_ROOT / "docs/schemas/leaderboard.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = sitefixture.make_root(tmp_path_factory.mktemp("site"))
+    report = build_site(root)
+    site = sitefixture.mkdocs_build(root)
+    return root, report, site
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+def parse(path: Path) -> Tags:
+    parser = Tags()
+    parser.feed(path.read_text("utf-8"))
+    return parser
+
+
+def test_generated_files(built):
+    root, report, site = built
+    out = root / "build" / "docs"
+    assert report.records == 11 and report.teams == 5
+    for rel in ["index.md", "records.md", "submission-format.md", "teams/index.md",
+                "teams/hostile.md", "categories/speed.md", "categories/innovation.md",
+                "data/leaderboard.json", "data/leaderboard.csv", "feed.xml",
+                "data/results/hostile/cnn_marathon.json", "schemas/leaderboard.schema.json",
+                "badges/fast-tensors/mlp_sprint.svg", "badges/fast-tensors/triple-crown.svg",
+                "badges/hostile/innovation-pioneer.svg"]:
+        assert (out / rel).is_file(), rel
+    for eid in EVENTS:
+        assert (out / "events" / f"{eid}.md").is_file()
+        assert (site / "events" / eid / "index.html").is_file()
+    assert (site / "schemas" / "submission.schema.json").is_file()
+    assert (site / "feed.xml").is_file() and (site / "data" / "leaderboard.csv").is_file()
+    # The copies of the records are byte-for-byte the official ones.
+    src = root / "results/tiny-mem/mlp_sprint.json"
+    assert (out / "data/results/tiny-mem/mlp_sprint.json").read_bytes() == src.read_bytes()
+
+
+def test_nav_lists_every_event():
+    config = yaml.load((sitefixture.REPO_ROOT / "mkdocs.yml").read_text(),
+                       Loader=yaml.SafeLoader)
+    nav = json.dumps(config["nav"])
+    for eid in EVENTS:
+        assert f"events/{eid}.md" in nav
+    assert config["theme"]["font"] is False
+
+
+def test_leaderboard_json_matches_its_schema(built):
+    root, _, _ = built
+    data = json.loads((root / "build/docs/data/leaderboard.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    mlp = next(e for e in data["events"] if e["id"] == "mlp_sprint")
+    assert [(r["team"], r["speed_rank"]) for r in mlp["entries"]] == [
+        ("fast-tensors", 1), ("tiny-mem", 2), ("hostile", None), ("slowpoke", None)]
+    assert data["updated"] == "2026-11-22T09:00:00Z"
+
+
+def _walk(node, path="#"):
+    yield path, node
+    for key in ("properties", "$defs"):
+        for name, child in node.get(key, {}).items():
+            yield from _walk(child, f"{path}/{key}/{name}")
+    if isinstance(node.get("items"), dict) and "$ref" not in node["items"]:
+        yield from _walk(node["items"], f"{path}/items")
+
+
+def test_leaderboard_schema_documents_every_property():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$id"] == ("https://tinymlperf.github.io/leaderboard/schemas/"
+                             "leaderboard.schema.json")
+    for path, node in _walk(SCHEMA):
+        if "/properties/" in path:
+            for key in ("title", "description", "examples"):
+                assert key in node, f"{path} lacks {key}"
+        if node.get("type") == "object" and "properties" in node:
+            assert node.get("additionalProperties") is False, path
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for example in SCHEMA["examples"]:
+        validator.validate(example)
+
+
+def test_csv_has_a_row_per_entry_and_defuses_formulas(built):
+    root, _, _ = built
+    text = (root / "build/docs/data/leaderboard.csv").read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 11 - 3  # every record but the baseline's three
+    hostile = [r for r in rows if r["team"] == "hostile"]
+    assert hostile and all(r["team_name"].startswith("<script>") for r in hostile)
+
+
+def test_feed_is_well_formed_and_escaped(built):
+    root, _, _ = built
+    raw = (root / "build/docs/feed.xml").read_text("utf-8")
+    feed = ET.fromstring(raw)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert entries, "records fell in the fixture"
+    titles = [e.find("a:title", ns).text for e in entries]
+    assert any("Fast Tensors" in t for t in titles)
+    updated = [e.find("a:updated", ns).text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert "<script" not in raw
+
+
+def test_hostile_text_is_only_text(built):
+    _, _, site = built
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 10
+    seen_as_text = False
+    for page in pages:
+        tags = parse(page)
+        for tag, attrs in tags.tags:
+            for name, value in attrs.items():
+                assert not name.startswith("on"), f"{page}: {tag} has {name}"
+                if name in ("href", "src", "xlink:href", "action") and value:
+                    assert not value.strip().lower().startswith(("javascript:", "data:text")), \
+                        f"{page}: {tag} {name}={value}"
+            assert not (tag == "img" and attrs.get("src") == "x"), page
+        for script in tags.scripts:
+            assert "XSS" not in script and "alert(" not in script, page
+        html = page.read_text("utf-8")
+        assert "\u202e" not in html and "\u200b" not in html, page
+        seen_as_text |= any('<script>alert("XSS-name")</script>' in t for t in tags.text)
+    assert seen_as_text, "the hostile name is shown, as text"
+    team = parse(site / "teams/hostile/index.html")
+    # Markdown syntax in a name is shown literally, not as bold text or a link.
+    assert any("**b** " in t and "[x](javascript:alert(1))" in t for t in team.text)
+    assert any("‹U+202E›" in t for t in team.text)
+    assert any("XSS-readme" in t for t in parse(site / "categories/innovation/index.html").text)
+
+
+def test_no_resource_or_link_to_another_host(built):
+    _, _, site = built
+    allowed = {("tinymlperf.github.io", "/leaderboard/"), ("github.com", "/tinymlperf/leaderboard")}
+    for page in sorted(site.rglob("*.html")):
+        for tag, attrs in parse(page).tags:
+            for name in ("href", "src", "srcset", "xlink:href", "action", "poster"):
+                value = (attrs.get(name) or "").strip()
+                parts = urlsplit(value)
+                if parts.scheme in ("http", "https") or value.startswith("//"):
+                    assert any(parts.hostname == host and parts.path.startswith(prefix)
+                               for host, prefix in allowed), f"{page}: <{tag} {name}={value}>"
+
+
+def test_pages_link_code_at_commit_and_records(built):
+    _, _, site = built
+    html = (site / "events/mlp_sprint/index.html").read_text("utf-8")
+    assert ("https://github.com/tinymlperf/leaderboard/tree/"
+            "0123456789abcdef0123456789abcdef01234567/submissions/fast-tensors/mlp_sprint") in html
+    assert "../../data/results/fast-tensors/mlp_sprint.json" in html
+    team = (site / "teams/fast-tensors/index.html").read_text("utf-8")
+    assert "https://tinymlperf.github.io/leaderboard/badges/fast-tensors/mlp_sprint.svg" in team
+
+
+def test_build_is_deterministic(tmp_path):
+    outs = []
+    for name in ("one", "two"):
+        root = sitefixture.make_root(tmp_path / name)
+        build_site(root)
+        out = root / "build" / "docs"
+        outs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+                     if p.is_file()})
+    assert outs[0].keys() == outs[1].keys()
+    for rel in outs[0]:
+        assert outs[0][rel] == outs[1][rel], rel
+
+
+def test_myst_format(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    report = build_site(root, fmt="myst")
+    out = root / "build" / "myst"
+    assert report.out == out
+    toc = yaml.safe_load((out / "_toc.yml").read_text())
+    assert toc["root"] == "index" and [c["file"] for c in toc["chapters"]] == list(EVENTS)
+    md = MarkdownIt("commonmark").enable("table")
+    tokens = md.parse((out / "cnn_marathon.md").read_text("utf-8"))
+    rows = [t for t in tokens if t.type == "tr_open"]
+    cells = [t for t in tokens if t.type in ("td_open", "th_open")]
+    assert len(rows) == 4 and len(cells) == 4 * 10  # header + 3 ranked, 10 columns each
+    html = md.render((out / "cnn_marathon.md").read_text("utf-8"))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    custom = tmp_path / "elsewhere"
+    assert build_site(root, fmt="myst", out=custom).out == custom
+    assert (custom / "index.md").is_file()
+
+
+def test_bad_awards_file_names_the_file(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    (root / "awards.yml").write_text("awards:\n  - team: x\n")
+    with pytest.raises(RecordError, match="awards.yml"):
+        build_site(root)
+
+
+def test_corrupt_record_names_the_file(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    (root / "results/slowpoke/mlp_sprint.json").write_text("{not json")
+    with pytest.raises(RecordError, match="slowpoke/mlp_sprint.json"):
+        build_site(root)
+
+
+def test_refuses_to_empty_a_folder_it_did_not_make(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    keep = tmp_path / "precious"
+    keep.mkdir()
+    (keep / "thesis.tex").write_text("x")
+    with pytest.raises(UsageError, match="not made by tinymlperf build"):
+        build_site(root, out=keep)
+    assert (keep / "thesis.tex").is_file()
+    with pytest.raises(UsageError):
+        build_site(root, fmt="pdf")
