@@ -8,8 +8,9 @@ standalone, a ``prefers-color-scheme`` rule keeps them readable. The markup live
 placement) and hands the template pixel positions. Text safety and number formatting are the
 badge module's (``svg_text``, ``svg_number``), so output is escaped and byte-for-byte stable.
 
-Wrap an inlined chart in a block element (``<div>`` or ``<figure>``) so Python-Markdown passes
-it through untouched; the text escaping makes even a bare one safe, just less tidy.
+Output is Markdown-proof: no blank or indented lines, no line starting with ``<style>`` or ``#``,
+and punctuation in text as character references, so Python-Markdown passes a chart through byte
+for byte even bare inside a paragraph (the tests check this).
 """
 
 from __future__ import annotations
@@ -181,11 +182,14 @@ def _axis_title(label: str, better: str) -> str:
     return f"{clean_text(label)} ({better} is better)"
 
 
+def _count(n: int) -> str:
+    return f"{n} {'entry' if n == 1 else 'entries'}"
+
+
 def _not_plotted(count: int) -> str:
     if not count:
         return ""
-    return (f" {count} {'entry' if count == 1 else 'entries'} not plotted: a value is not finite,"
-            " or not positive on a log axis.")
+    return f" {_count(count)} not plotted: a value is not finite, or not positive on a log axis."
 
 
 def _pareto_legend(highlight: bool) -> list[dict[str, object]]:
@@ -275,7 +279,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
     listed = "; ".join(f"{clean_text(p.label)} ({format_value(p.x)}, {format_value(p.y)})"
                        for p in front)
     ctx.update(marks=marks, xticks=sx.tick_marks(), yticks=sy.tick_marks(), path=" ".join(steps),
-               desc=f"{len(shown)} entries, {_axis_title(x_label, x_better)} against "
+               desc=f"{_count(len(shown))}, {_axis_title(x_label, x_better)} against "
                     f"{_axis_title(y_label, y_better)}"
                     f"{', log scale' if log_x or log_y else ''}. Pareto frontier: {listed}."
                     + _not_plotted(hidden))

@@ -247,3 +247,11 @@ def test_any_character_gives_well_formed_xml() -> None:
         root = assert_safe_svg(render_badge(f"a{ch}b", f"{ch}" * 3))
         assert texts(root)[1].text.startswith("a")
     assert_safe_svg(render_badge("".join(tricky), "".join(reversed(tricky))))
+
+
+def test_markdown_leaves_an_inline_badge_alone() -> None:
+    # Pages put badges inline in Markdown text; Python-Markdown must not touch their markup.
+    markdown = pytest.importorskip("markdown")
+    svg = GOLDEN_BADGES["hostile.svg"]().strip()
+    html = markdown.markdown(f"Team {svg} badge", extensions=["tables", "toc", "attr_list"])
+    assert html == f"<p>Team {svg} badge</p>"
