@@ -1,0 +1,36 @@
+"""The hand-written docs state what the code does: allowlist, limits, constants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scorer import scoring
+from scorer.events import cnn_marathon, transformer_decathlon
+from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST, Limits
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_rules_list_exactly_the_stdlib_allowlist():
+    text = (DOCS / "rules.md").read_text()
+    for module in DEFAULT_STDLIB_ALLOWLIST:
+        assert f"`{module}`" in text, module
+    for forbidden in ("subprocess", "socket", "ctypes", "pickle"):
+        assert f"`{forbidden}`," not in text
+
+
+def test_rules_state_the_default_limits():
+    text = (DOCS / "rules.md").read_text()
+    limits = Limits()
+    assert f"{limits.phase_wall_s / 60:.0f} minutes of wall time" in text
+    assert f"{limits.memory_bytes // 2**30} GiB of memory" in text
+
+
+def test_methodology_states_the_scoring_constants():
+    text = (DOCS / "methodology.md").read_text()
+    assert f"**{scoring.DEFAULT_REPEATS} times**" in text
+    assert f"**{scoring.SPREAD_BOUND:.0%}**" in text
+    assert f"up to {scoring.EXTRA_ROUNDS} more rounds" in text
+    assert f"median of {cnn_marathon.TIMED_CALLS} timed" in text
+    assert f"`{transformer_decathlon.WINDOW_STRIDE}·k`" in text
+    assert f"{transformer_decathlon.BLEU_PROMPTS} fixed prompts" in text
