@@ -1,0 +1,69 @@
+"""The NumPy baselines side by side with PyTorch on the CPU, on the same work.
+
+    make bench      # installs the optional PyTorch CPU build into .venv, then runs this
+    TINYMLPERF_DATA=../shared/datasets .venv/bin/python benchmarks/vs_pytorch.py [--only mlp_sprint]
+
+For each event the matching module (torch_mlp, torch_cnn, torch_gpt) runs the same model with
+the same weights (for the MLP, the same training recipe) in both, interleaved in one process
+(numpy, torch, numpy, torch, ...), and returns each pair's median time. This script prints the
+pairs, the ratio NumPy / PyTorch (goal: at most 1.0) and the baseline's achieved GFLOP/s against
+this machine's measured float32 matrix-multiply peak. PyTorch is a benchmark-only dependency:
+nothing else in the project imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+MODULES = {"mlp_sprint": "torch_mlp", "cnn_marathon": "torch_cnn", "transformer_decathlon": "torch_gpt"}
+
+
+def matmul_peak(n: int = 2048, repeats: int = 7) -> float:
+    """This machine's float32 matrix-multiply rate in GFLOP/s (median of ``repeats``)."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    b = a.T.copy()
+    a @ b  # warm-up: thread pool start, page faults
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        rates.append(2 * n**3 / (time.perf_counter() - start) / 1e9)
+    return float(np.median(rates))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(MODULES), action="append")
+    parser.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA", str(HERE.parent.parent / "shared" / "datasets")))
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("PyTorch is not installed: run `make bench` (it installs the CPU build into .venv)") from None
+    torch.set_num_threads(2)
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    peak = matmul_peak()
+    print(f"float32 matmul peak on this machine (numpy, 2048^3): {peak:.1f} GFLOP/s; torch {torch.__version__}")
+    rows = []
+    for event in args.only or MODULES:
+        module = importlib.import_module(MODULES[event])
+        print(f"\n{event}: running {MODULES[event]}.compare ...", flush=True)
+        rows += module.compare(args.data)
+    print(f"\n{'event':<22} {'what':<34} {'numpy s':>9} {'torch s':>9} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}")
+    for row in rows:
+        gflops = row.get("numpy_gflops") or 0.0
+        print(f"{row['event']:<22} {row['what']:<34} {row['numpy_s']:>9.4f} {row['torch_s']:>9.4f} "
+              f"{row['ratio']:>7.2f} {gflops:>8.1f} {gflops / peak:>8.0%}")
+
+
+if __name__ == "__main__":
+    main()
