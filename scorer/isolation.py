@@ -12,8 +12,9 @@ The strongest mechanism that works on this machine is chosen once per process
    interpreter is readable by that user) and the child's audit hook.
 3. nothing: plain subprocess, rlimits and the audit hook only.
 
-Set ``TINYMLPERF_SANDBOX=bwrap|unshare|none`` to force a weaker level (tests of
-the fallbacks); a forced level that does not work here falls back further.
+Set ``TINYMLPERF_SANDBOX=bwrap|unshare|none`` to force a weaker level and
+``TINYMLPERF_SANDBOX_CGROUP=0`` to do without a cgroup (tests of the fallbacks);
+a forced level that does not work here falls back further.
 
 Memory is limited and measured by a per-sandbox cgroup (v2, or the v1 memory
 and pids controllers) created under the scorer's own cgroup when writable;
@@ -138,7 +139,13 @@ def probe() -> Launcher:
     order = ["bwrap", "unshare", "none"]
     if forced in order:
         order = order[order.index(forced):]
-    check = [*interpreter_argv(), "-c", "import numpy"]
+    import numpy
+
+    # The child must see the same interpreter, stdlib and numpy as the scorer: a
+    # user who cannot read the stdlib makes Python fall back to another one.
+    expect = repr((sys.base_prefix, sys.prefix, numpy.__file__))
+    check = [*interpreter_argv(), "-c",
+             f"import sys, numpy; assert (sys.base_prefix, sys.prefix, numpy.__file__) == {expect}"]
     with tempfile.TemporaryDirectory(prefix="tinymlperf-probe-") as tmp:
         dirs = {k: os.path.join(tmp, k) for k in ("work", "exchange", "out")}
         for d in dirs.values():
@@ -218,6 +225,8 @@ class Cgroup:
         self.pids: Path | None = None
         name = f"tinymlperf-{uuid.uuid4().hex[:12]}"
         root = Path("/sys/fs/cgroup")
+        if os.environ.get("TINYMLPERF_SANDBOX_CGROUP", "").strip() == "0":
+            return  # tests of the rlimit/rusage fallback
         try:
             if (root / "cgroup.controllers").exists():
                 self._v2(root, name, memory_bytes, processes)

@@ -303,3 +303,14 @@ def test_weaker_isolation_levels_still_contain(monkeypatch, tmp_path, level):
     assert ok.status == "ok"
     assert report.isolation["filesystem"] == "tmp-copy+audit-hook"
     assert read.status == "rule_violation" and imp.status == "rule_violation"
+
+
+def test_without_a_cgroup_rlimits_and_rusage_take_over(monkeypatch):
+    monkeypatch.setenv("TINYMLPERF_SANDBOX_CGROUP", "0")
+    _, big, _, _ = run_one("alloc_gradual", 2 * 1024**3)
+    _, ok, _, report = run_one("touch", 200 * 1024**2)
+    assert big.status == "memory_limit"
+    assert ok.status == "ok"
+    assert report.memory_method == "rusage-maxrss+VmHWM"
+    assert report.peak_memory_bytes >= 200 * 1024**2
+    assert report.isolation["limits"]["memory_by"] == "RLIMIT_AS"
