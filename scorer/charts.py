@@ -28,6 +28,8 @@ TITLE_FONT = 14.0
 MAX_LABELLED = 40  # above this many points only frontier/highlighted points get visible labels
 EMPTY_PARETO = "No qualified entries yet"
 EMPTY_PROGRESSION = "No records yet"
+_UNPLOTTABLE = "a value is not finite, or not positive on a log axis"
+_UNDATED = "no valid date or value"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -182,14 +184,13 @@ def _axis_title(label: str, better: str) -> str:
     return f"{clean_text(label)} ({better} is better)"
 
 
-def _count(n: int) -> str:
-    return f"{n} {'entry' if n == 1 else 'entries'}"
+def _count(n: int, one: str = "entry", many: str = "entries") -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
-def _not_plotted(count: int) -> str:
-    if not count:
-        return ""
-    return f" {_count(count)} not plotted: a value is not finite, or not positive on a log axis."
+def _not_plotted(n: int, reason: str, one: str = "entry", many: str = "entries") -> str:
+    """A sentence for the desc about points left out, so screen readers hear of them too."""
+    return f" {_count(n, one, many)} not plotted: {reason}." if n else ""
 
 
 def _pareto_legend(highlight: bool) -> list[dict[str, object]]:
@@ -255,7 +256,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
         "yticks": [], "path": "", "empty": EMPTY_PARETO,
     }
     if not shown:
-        ctx["desc"] = f"{EMPTY_PARETO}.{_not_plotted(hidden)}"
+        ctx["desc"] = f"{EMPTY_PARETO}.{_not_plotted(hidden, _UNPLOTTABLE)}"
         return render_svg("charts/pareto.svg.j2", **ctx)
     front = pareto_frontier(shown, x_better, y_better)
     front_ids = {id(p) for p in front}
@@ -282,7 +283,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
                desc=f"{_count(len(shown))}, {_axis_title(x_label, x_better)} against "
                     f"{_axis_title(y_label, y_better)}"
                     f"{', log scale' if log_x or log_y else ''}. Pareto frontier: {listed}."
-                    + _not_plotted(hidden))
+                    + _not_plotted(hidden, _UNPLOTTABLE))
     return render_svg("charts/pareto.svg.j2", **ctx)
 
 
@@ -323,6 +324,20 @@ def date_ticks(t0: float, t1: float, max_ticks: int) -> list[tuple[float, str]]:
     return ticks
 
 
+def _dated(s: Series) -> list[tuple[float, int, str, float]]:
+    """(day, input index, date text, value) per plottable point, oldest first. A point with no
+    valid date or finite value is left out (and counted in the desc), not fatal to the build."""
+    out = []
+    for i, (when, value) in enumerate(s.points):
+        try:
+            t, v = parse_when(when), float(value)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(v):
+            out.append((t, i, str(when), v))
+    return sorted(out, key=lambda e: e[:2])
+
+
 def _day_label(ordinal: int) -> str:
     d = date.fromordinal(ordinal)
     return f"{_MONTHS[d.month - 1]} {d.day}"
@@ -356,14 +371,15 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     uid = content_id("tmlp-chart", series, title, y_label, better, width, height)
     legend = _legend(series, width)
     box = _frame(width, height, (legend[-1]["y"] + 16.0) if legend else 52.0)
-    parsed = [sorted(((parse_when(when), i, when, float(v)) for i, (when, v) in enumerate(s.points)
-                      if math.isfinite(float(v))), key=lambda e: e[:2]) for s in series]
+    parsed = [_dated(s) for s in series]
+    skipped = sum(len(s.points) for s in series) - sum(map(len, parsed))
     ctx: dict[str, object] = {
         "uid": uid, "width": width, "height": height, "box": box, "legend": legend,
         "title": fit_text(title, width - 24.0, TITLE_FONT)[0], "full_title": clean_text(title),
         "y_title": fit_text(_axis_title(y_label, better), box["bottom"] - box["top"], FONT)[0],
         "lines": [], "xticks": [], "yticks": [],
-        "empty": EMPTY_PROGRESSION, "desc": f"{EMPTY_PROGRESSION}.",
+        "empty": EMPTY_PROGRESSION, "desc": f"{EMPTY_PROGRESSION}."
+                 + _not_plotted(skipped, _UNDATED, "point", "points"),
     }
     times = [e[0] for entries in parsed for e in entries]
     if not times:
@@ -394,5 +410,6 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     ctx.update(lines=lines, yticks=sy.tick_marks(),
                xticks=[{"pos": sx(t), "text": label} for t, label in date_ticks(
                    t0 - pad, t1 + pad, max_ticks)],
-               desc=f"{_axis_title(y_label, better)} over time. " + "; ".join(described) + ".")
+               desc=f"{_axis_title(y_label, better)} over time. " + "; ".join(described) + "."
+                    + _not_plotted(skipped, _UNDATED, "point", "points"))
     return render_svg("charts/progression.svg.j2", **ctx)

@@ -341,6 +341,18 @@ def test_log_axis_drops_non_positive_values_and_says_so() -> None:
                 and g.find(SVG + "title") is not None]) == 4
 
 
+def test_progression_skips_points_it_cannot_place_and_says_so() -> None:
+    svg = progression_chart(
+        [Series("a", [("", 1.0), ("2026-11-01", 2.0), ("not a date", 3.0), ("2026-11-02", None),
+                      ("2026-11-03", math.nan), ("2026-11-04", 4.0)])],
+        title="t", y_label="y")
+    root = assert_safe_svg(svg)
+    assert len(root.findall(f".//{SVG}circle")) == 2
+    assert "4 points not plotted" in root.find(SVG + "desc").text
+    only_bad = ET.fromstring(progression_chart([Series("a", [("", 1.0)])], title="t", y_label="y"))
+    assert "1 point not plotted" in only_bad.find(SVG + "desc").text
+
+
 def test_chart_size_is_validated() -> None:
     with pytest.raises(ValueError):
         pareto_chart([], title="t", x_label="x", y_label="y", width=10)
