@@ -64,12 +64,12 @@ PALETTE = {
 
 # id -> (display name, one-line meaning, colour)
 AWARDS: dict[str, tuple[str, str, str]] = {
-    "speed-demon": ("Speed Demon", "Fastest qualified entry in an event", "#e05d44"),
+    "speed-demon": ("Speed Demon", "Top 10% of the qualified entries in a speed ranking", "#e05d44"),
     "memory-wizard": (
-        "Memory Wizard", "Lowest peak memory among the qualified entries in an event", "#8250df"),
+        "Memory Wizard", "Top 10% of the qualified entries in a memory ranking", "#8250df"),
     "innovation-pioneer": (
         "Innovation Pioneer", "Innovation Track award, judged by the maintainers", "#0f7b8a"),
-    "triple-crown": ("Triple Crown", "Qualified entries in all three events", "#dbb42c"),
+    "triple-crown": ("Triple Crown", "Top 10% of a ranking in three different events", "#dbb42c"),
 }
 AWARD_LABEL = "TinyMLPerf"
 
