@@ -390,27 +390,27 @@ def do_call(cmd):
                      f"{value.dtype} (needs a numeric or bool array)")
     if cmd.get("keep_as"):
         NS[cmd["keep_as"]] = result
-    # Everything above was timed by the parent; saving the value is not.
-    reply("ok")
-    if prof is not None:
-        State.internal += 1
-        try:
-            extra_profile = _profile_rows(prof, snap)
-        finally:
-            State.internal -= 1
-    else:
-        extra_profile = None
     value_file = None
     if value is not None:
         State.internal += 1
         try:
             value_file = os.path.join(cmd["out"], f"value-{cmd['seq']}.npy")
             np.save(value_file, value, allow_pickle=False)
+        except BaseException as exc:  # noqa: B036 - e.g. the file-size limit
+            return reply("invalid_output", f"phase '{fn_name}': the returned value could not be "
+                                           f"handed back ({type(exc).__name__}: {exc})")
         finally:
             State.internal -= 1
-    if cmd.get("want_value") or prof is not None:
-        send({"status": "saved", "nonce": State.nonce, "value_file": value_file,
-              "profile": extra_profile})
+    # The parent's clock stops at this reply. Saving the value comes before it, so
+    # no reply (not even one forged by the submission) can precede the value.
+    reply("ok", value_file=value_file)
+    if prof is not None:
+        State.internal += 1
+        try:
+            rows = _profile_rows(prof, snap)
+        finally:
+            State.internal -= 1
+        send({"status": "profile", "nonce": State.nonce, "profile": rows})
 
 
 def submission_frame_in(exc):
@@ -446,6 +446,8 @@ def main():
     State.readable = tuple(os.path.realpath(p) for p in cfg["readable"]) + State.writable
     State.allowed = frozenset(cfg["allowed"])
     State.own = frozenset(cfg["own"])
+    # Events that load weights call load(submission_dir): the path of this copy of the folder.
+    NS["submission_dir"] = State.work
     os.chdir(State.work)
     sys.path.insert(0, State.work)
     # Only .py source from the submission folder: no extension modules or stray

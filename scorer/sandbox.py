@@ -90,7 +90,8 @@ class Limits:
 @dataclass
 class CallResult:
     status: str  # ok | error | timeout | memory_limit | rule_violation | invalid_output | crashed
-    seconds: float  # wall time measured by the parent (send command -> receive reply)
+    seconds: float  # wall time measured by the parent: command sent -> reply received
+    # (the reply follows the value's conversion with numpy.asarray and its saving)
     value: np.ndarray | None = None
     message: str = ""
     traceback_tail: str = ""
@@ -190,7 +191,7 @@ class Sandbox:
             return self._classify_failure(ready, "startup", 0.0, self.limits.phase_wall_s)
         module = ".".join(entry.with_suffix("").parts)
         return self._roundtrip({"op": "import", "module": module}, "import",
-                               self.limits.phase_wall_s, want_value=False)
+                               self.limits.phase_wall_s)
 
     def put(self, name: str, array: np.ndarray) -> None:
         """Hand ``array`` to the child under ``name`` (an .npy file in a read-only folder)."""
@@ -206,7 +207,7 @@ class Sandbox:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         r = self._roundtrip({"op": "put", "name": name, "file": path}, f"put {name}",
-                            max(60.0, self.limits.phase_wall_s), want_value=False)
+                            max(60.0, self.limits.phase_wall_s))
         os.unlink(path)
         if r.status == "ok":
             return
@@ -237,7 +238,7 @@ class Sandbox:
                "want_value": want_value, "profile": profile, "seq": self._seq,
                "entry": self.entrypoint, "out": os.path.join(self._tmp, "out")}
         limit = self.limits.phase_wall_s if timeout_s is None else timeout_s
-        return self._roundtrip(cmd, fn, limit, want_value=want_value or profile)
+        return self._roundtrip(cmd, fn, limit)
 
     def close(self) -> SandboxReport:
         """End the child (whole process group and cgroup), measure, clean up. Idempotent."""
@@ -382,7 +383,7 @@ class Sandbox:
                     return None
                 self._buf += chunk
 
-    def _roundtrip(self, cmd: dict, phase: str, limit: float, *, want_value: bool) -> CallResult:
+    def _roundtrip(self, cmd: dict, phase: str, limit: float) -> CallResult:
         nonce = secrets.token_hex(8)
         cmd["nonce"] = nonce
         t0 = time.perf_counter()
@@ -408,16 +409,15 @@ class Sandbox:
         if status in _FATAL or (status != "ok" and cmd.get("op") == "import"):
             # A submission that failed to import has nothing left to call.
             return self._die(result, kill=True)
-        if status == "ok" and want_value and cmd.get("op") == "call":
-            saved = self._await(time.monotonic() + max(60.0, limit))
-            if not isinstance(saved, dict) or saved.get("status") != "saved" \
-                    or saved.get("nonce") != nonce:
-                failed = self._classify_failure(saved, f"{phase} (saving its value)",
-                                                seconds, limit)
-                return failed
-            result.profile = saved.get("profile")
-            if cmd.get("want_value") and saved.get("value_file"):
-                result = self._load_value(result, saved["value_file"], phase)
+        if status == "ok" and cmd.get("op") == "call":
+            if cmd.get("profile"):
+                prof = self._await(time.monotonic() + max(60.0, limit))
+                if not isinstance(prof, dict) or prof.get("status") != "profile" \
+                        or prof.get("nonce") != nonce:
+                    return self._classify_failure(prof, f"{phase} (profiling)", seconds, limit)
+                result.profile = prof.get("profile")
+            if cmd.get("want_value"):
+                result = self._load_value(result, str(msg.get("value_file")), phase)
         return result
 
     def _load_value(self, result: CallResult, path: str, phase: str) -> CallResult:
