@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import stat
@@ -85,6 +86,27 @@ def _depth(value: object, limit: int) -> int:
     return deepest
 
 
+class _BadNumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> float:
+    raise _BadNumber(f"{name} is not a JSON number; write a finite number")
+
+
+def _int(digits: str) -> int:
+    if len(digits) > 64:  # Python refuses to convert > 4300 digits with a bare ValueError
+        raise _BadNumber(f"a {len(digits):,}-digit number; write a number of sensible size")
+    return int(digits)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"{text[:40]} overflows to infinity; write a finite number")
+    return value
+
+
 def read_metadata(folder: Path) -> tuple[dict | None, list[Problem]]:
     """Parse ``submission.json`` defensively: size, encoding, syntax and depth come first."""
     path = folder / METADATA
@@ -102,11 +124,13 @@ def read_metadata(folder: Path) -> tuple[dict | None, list[Problem]]:
     except UnicodeDecodeError as err:
         return None, [Problem(where, f"not UTF-8 (byte {err.start}); save the file as UTF-8")]
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
     except RecursionError:
         return None, [Problem(where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels")]
     except json.JSONDecodeError as err:
         return None, [Problem(f"{where}:{err.lineno}", f"not valid JSON: {err.msg} at column {err.colno}")]
+    except _BadNumber as err:
+        return None, [Problem(where, f"not valid JSON: {err}")]
     if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         return None, [Problem(where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels")]
     problems = [Problem(f"{where}: {p.path}", p.message) for p in schema.validate(data, "submission")]
@@ -186,7 +210,12 @@ def check(folder: Path) -> Report:
     files, layout = list_files(folder)
     report.problems += layout
     meta_where = display(folder / METADATA)
-    event_dir, team_dir = folder.resolve().name, folder.resolve().parent.name
+    # The names as written, not as resolved: a team folder that links to another team's would
+    # otherwise pass as that team and be scored under the link's name.
+    named = Path(os.path.abspath(folder))
+    event_dir, team_dir = named.name, named.parent.name
+    if named.parent.is_symlink():
+        report.problems.append(Problem(str(folder.parent), "the team folder is a symbolic link; commit the folder itself"))
     if event_dir not in EVENT_IDS:
         report.problems.append(Problem(display(folder), f"folder {event_dir!r} is not an event; use one of {', '.join(EVENT_IDS)}"))
     if not TEAM_ID.match(team_dir):
