@@ -34,7 +34,12 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.where}: {prefix}{self.message}"
+        return one_line(f"{self.where}: {prefix}{self.message}")
+
+
+def one_line(text: str) -> str:
+    """Escape control, zero-width and direction characters: one problem stays one plain line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def display(path: Path, root: Path | None = None) -> str:
