@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 import scorer
-from scorer import datasets, submission
+from scorer import datasets, rules, submission
+from scorer.errors import SubmissionError
 from scorer.events import EVENTS, module
 from scorer.events.base import Outcome, failed
 from scorer.progress import Progress
@@ -148,6 +149,9 @@ def _claimed(meta: dict, event, quality, speed, memory, extra) -> list[dict]:
 
 def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = None) -> dict:
     """Validate, run and measure one entry; returns a result record (not yet written)."""
+    if event_id not in EVENTS:  # e.g. `tinymlperf score --submission` on a misnamed folder
+        raise SubmissionError(f"{rules.one_line(str(folder))}: {rules.one_line(repr(event_id))} is not an event; "
+                              f"the folder must be submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}")
     event = EVENTS[event_id]
     started = _now()
     check = submission.check(folder)
