@@ -376,8 +376,10 @@ class Sandbox:
             left = deadline - time.monotonic()
             if left <= 0:
                 return _TIMEOUT
-            ready, _, _ = select.select([self._rep_r], [], [], min(left, 1.0))
-            if ready:
+            # poll, not select: the scorer may hold more than 1024 descriptors.
+            poller = select.poll()
+            poller.register(self._rep_r, select.POLLIN | select.POLLHUP | select.POLLERR)
+            if poller.poll(int(min(left, 1.0) * 1000) + 1):
                 chunk = os.read(self._rep_r, 1 << 16)
                 if not chunk:
                     return None

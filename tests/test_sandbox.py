@@ -85,9 +85,16 @@ def test_error_in_call_has_file_line_and_clean_traceback():
         still = sb.call("add", 1, 2)  # an exception does not end the child
     assert r.status == "error"
     assert r.message == "helper.py:6: ZeroDivisionError: integer division or modulo by zero"
-    assert 'File "submission.py", line 21, in boom' in r.traceback_tail
+    assert 'File "submission.py", line 23, in boom' in r.traceback_tail
     assert "child.py" not in r.traceback_tail
     assert still.status == "ok" and still.value == 3
+
+
+def test_submission_dir_names_the_copy_of_the_folder():
+    with Sandbox(BASIC) as sb:
+        sb.start()
+        r = sb.call("has_helper", "submission_dir")
+    assert r.status == "ok" and bool(r.value) is True
 
 
 def test_missing_function_is_an_error():
@@ -128,7 +135,8 @@ def test_profile_lists_hot_functions_and_allocations():
         sb.put("x", np.arange(1000))
         r = sb.call("double", "x", profile=True)
     assert r.status == "ok"
-    assert any(row["where"] == "submission.py:8" for row in r.profile["hot_functions"])
+    assert any(row["function"] == "double" and row["where"].startswith("submission.py:")
+               for row in r.profile["hot_functions"])
     assert {"where", "size_bytes", "count"} <= set(r.profile["allocations"][0])
     assert len(r.profile["hot_functions"]) <= 20
 
