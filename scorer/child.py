@@ -84,6 +84,14 @@ def _inside(path, roots):
     return any(path == r or path.startswith(r + os.sep) for r in roots)
 
 
+def _submission_code(filename):
+    """Is this code the submission's? Its files, or source it compiled itself
+    (exec/compile give "<string>"-like names; the stdlib's frozen modules are
+    "<frozen ...>")."""
+    return _inside(filename, (State.work,)) or (
+        filename.startswith("<") and not filename.startswith("<frozen "))
+
+
 def submission_frame(start_depth=1):
     """Innermost frame whose code lives in the submission copy, as (relpath, line)."""
     f = _getframe(start_depth)
@@ -166,6 +174,14 @@ def _audit(event, args):
         p = _norm(a) if isinstance(a, (str, bytes, os.PathLike)) else None
         if p is not None and not _inside(p, State.readable):
             refuse(f"{event} on {p}")
+    elif event == "compile":
+        # compile(src, "/usr/lib/python3/x.py", ...) would make the submission's
+        # code look like the stdlib's to the checks above.
+        name = args[1] if len(args) > 1 else None
+        if isinstance(name, (str, bytes)) and _caller_is_submission():
+            name = os.fsdecode(name)
+            if not _submission_code(name) and not _inside(os.path.realpath(name), (State.work,)):
+                refuse(f"compile() with the file name {name!r} outside the submission")
     elif event in ("pickle.find_class", "marshal.load", "marshal.loads", "code.__new__",
                    "sys.addaudithook", "cpython.PyInterpreterState_New"):
         if _caller_is_submission():
@@ -175,7 +191,7 @@ def _audit(event, args):
 def _caller_is_submission():
     """Is the Python frame that raised the event (just above the hook) submission code?"""
     f = _getframe(3)  # 0: this, 1: _audit, 2: audit, 3: whoever raised the event
-    return f is not None and _inside(f.f_code.co_filename, (State.work,))
+    return f is not None and _submission_code(f.f_code.co_filename)
 
 
 def _importer_file():
@@ -200,7 +216,7 @@ def _allowed_name(name):
 
 def _check_new_import(name):
     fn = _importer_file()
-    if fn is not None and _inside(fn, (State.work,)) and not _allowed_name(name):
+    if fn is not None and _submission_code(fn) and not _allowed_name(name):
         refuse(f"import of {name!r} (not numpy, the submission's own code, or allowlisted stdlib)")
 
 
@@ -212,13 +228,14 @@ def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     # yet loaded, but numpy has already loaded os, ctypes, ... so check every import.
     if State.armed and level == 0:
         f = _getframe(1)
-        if f is not None and _inside(f.f_code.co_filename, (State.work,)):
+        if f is not None and _submission_code(f.f_code.co_filename):
             ok = _allowed_name(name)
             if not ok and fromlist:
                 ok = all(_allowed_name(f"{name}.{x}") for x in fromlist if x != "*") and any(
                     x != "*" for x in fromlist)
             if not ok:
-                where = f"{os.path.relpath(f.f_code.co_filename, State.work)}:{f.f_lineno}: "
+                loc = submission_frame(1)
+                where = f"{loc[0]}:{loc[1]}: " if loc else ""
                 try:
                     send({"status": "rule_violation", "nonce": State.nonce, "traceback": "",
                           "message": f"{where}refused: import of {name!r} (not numpy, the "

@@ -275,6 +275,12 @@ def test_forbidden_imports_are_rule_violations(module, line):
     assert after.status == "rule_violation"
 
 
+@pytest.mark.parametrize("fn", ["exec_import", "spoofed_compile"])
+def test_imports_through_exec_or_spoofed_file_names_are_refused(fn):
+    _, r, _, _ = run_one(fn)
+    assert r.status == "rule_violation" and r.message.startswith("submission.py:"), r
+
+
 def test_clear_refs_is_refused():
     _, r, _, _ = run_one("clear_refs")
     assert r.status == "rule_violation" and "clear_refs" in r.message
