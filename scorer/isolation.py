@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -370,3 +371,149 @@ def make_preexec(limits, cgroup: Cgroup | None, enforce_as: bool):
                 pass
 
     return preexec
+
+
+# --- the child process -----------------------------------------------------------
+
+class ChildProcess:
+    """The launched child: its own session, output drained, killed and reaped with care."""
+
+    def __init__(self, argv: list[str], *, cwd: str, env: dict[str, str],
+                 pass_fds: tuple[int, ...], preexec, tail_bytes: int, wrapped: bool):
+        self.wrapped = wrapped  # bwrap/unshare stand between us and the interpreter
+        self.tail_bytes = tail_bytes
+        self.wait_status: int | None = None
+        self.rusage = None
+        self.exit = "running"
+        self._tail = bytearray()
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=pass_fds, cwd=cwd, env=env, start_new_session=True, preexec_fn=preexec)
+        self._drain = threading.Thread(target=self._drain_output, daemon=True,
+                                       name="sandbox-output")
+        self._drain.start()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _drain_output(self) -> None:
+        # Continuously, so a child printing gigabytes never blocks on a full pipe.
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self._tail += chunk
+                if len(self._tail) > 2 * self.tail_bytes:
+                    del self._tail[:-self.tail_bytes]
+
+    def tail_text(self) -> str:
+        with self._lock:
+            return bytes(self._tail[-self.tail_bytes:]).decode("utf-8", "replace")
+
+    def alive(self) -> bool:
+        """Still running? (WNOWAIT: an exited child stays a zombie, so its process-group
+        id cannot be reused before we kill the group.)"""
+        if self.wait_status is not None:
+            return False
+        try:
+            info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return False
+        return info is None
+
+    def wait_exit(self, timeout: float) -> None:
+        end = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < end:
+            time.sleep(0.01)
+
+    def kill_group(self) -> None:
+        if self.wait_status is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def reap(self, timeout: float) -> None:
+        if self.wait_status is not None:
+            return
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                pid, status, rusage = os.wait4(self.proc.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.wait_status = 0
+                self.proc.returncode = self.proc.returncode or 0
+                self.exit = "reaped elsewhere"
+                return
+            if pid:
+                self.wait_status, self.rusage = status, rusage
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                self.exit = self._describe_exit()
+                return
+            if time.monotonic() >= end:
+                self.exit = "did not exit"
+                return
+            time.sleep(0.01)
+
+    def signal(self) -> int | None:
+        rc = self.proc.returncode
+        if rc is None:
+            return None
+        if rc < 0:
+            return -rc
+        # bwrap and unshare report a child killed by signal N as exit code 128 + N.
+        if rc > 128 and self.wrapped:
+            return rc - 128
+        return None
+
+    def _describe_exit(self) -> str:
+        sig = self.signal()
+        if sig is not None:
+            try:
+                return f"killed by {signal.Signals(sig).name}"
+            except ValueError:
+                return f"killed by signal {sig}"
+        return f"exit code {self.proc.returncode}"
+
+    def finish(self) -> None:
+        self._drain.join(5.0)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: int) -> dict:
+    """SandboxReport.isolation: what was actually in force."""
+    if cgroup is not None and cgroup.pids is not None:
+        procs_by = f"cgroup-{cgroup.version}-pids"
+    elif _is_root() and (launcher is None or launcher.user != "nobody"):
+        # The kernel exempts uid 0 (also uid 0 mapped into a user namespace).
+        procs_by = "RLIMIT_NPROC (not enforced: runs as root)"
+    else:
+        procs_by = "RLIMIT_NPROC"
+    return {
+        "network": launcher.network if launcher else "none",
+        "filesystem": launcher.filesystem if launcher else "none",
+        "user": launcher.user if launcher else "",
+        "audit_hook": True,
+        "pid_namespace": bool(launcher and launcher.pid_namespace),
+        "limits": {
+            "phase_wall_s": limits.phase_wall_s,
+            "cpu_s": limits.cpu_s,
+            "memory_bytes": limits.memory_bytes,
+            "memory_by": (f"cgroup-{cgroup.version} + RLIMIT_AS backstop" if cgroup is not None
+                          else "RLIMIT_AS"),
+            "processes": limits.processes,
+            "processes_by": procs_by,
+            "file_size_bytes": limits.file_size_bytes,
+            "open_files": limits.open_files,
+            "output_tail_bytes": limits.output_tail_bytes,
+            "threads": threads,
+        },
+    }

@@ -31,7 +31,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +140,7 @@ class Sandbox:
         self.limits = limits
         self.threads = threads
         self.allowed_stdlib = frozenset(allowed_stdlib)
-        self._proc: subprocess.Popen | None = None
+        self._child: isolation.ChildProcess | None = None
         self._tmp: str | None = None
         self._dead: CallResult | None = None
         self._report: SandboxReport | None = None
@@ -150,15 +149,9 @@ class Sandbox:
         self._cmd_w: int | None = None
         self._rep_r: int | None = None
         self._buf = bytearray()
-        self._tail = bytearray()
-        self._tail_lock = threading.Lock()
-        self._drain: threading.Thread | None = None
         self._seq = 0
         self._vmhwm = 0
-        self._rusage = None
-        self._wait_status: int | None = None
         self._cgroup_joined = False
-        self._exit = "not started"
 
     def __enter__(self) -> Sandbox:
         return self
@@ -172,7 +165,7 @@ class Sandbox:
         """Copy the folder, spawn the child, import the entrypoint (timed, limited)."""
         if self._dead is not None:
             return self._repeat_dead()
-        if self._proc is not None:
+        if self._child is not None:
             raise RuntimeError("Sandbox.start() called twice")
         entry = Path(self.entrypoint)
         if entry.suffix != ".py" or entry.is_absolute() or ".." in entry.parts:
@@ -197,7 +190,7 @@ class Sandbox:
         """Hand ``array`` to the child under ``name`` (an .npy file in a read-only folder)."""
         if not _NAME.match(name):
             raise ValueError(f"put() name must be an identifier, not {name!r}")
-        if self._dead is not None or self._proc is None:
+        if self._dead is not None or self._child is None:
             return
         self._seq += 1
         path = os.path.join(self._tmp, "exchange", f"{name}-{self._seq}.npy")
@@ -231,7 +224,7 @@ class Sandbox:
                 raise TypeError(f"call() args must be str (a name) or a number, not {type(a)}")
         if self._dead is not None:
             return self._repeat_dead()
-        if self._proc is None:
+        if self._child is None:
             raise RuntimeError("Sandbox.call() before start()")
         self._seq += 1
         cmd = {"op": "call", "fn": fn, "args": wire, "keep_as": keep_as,
@@ -244,16 +237,17 @@ class Sandbox:
         """End the child (whole process group and cgroup), measure, clean up. Idempotent."""
         if self._report is not None:
             return self._report
-        if self._proc is not None:
-            if self._proc.returncode is None and self._alive():
+        child = self._child
+        if child is not None:
+            if child.alive():
                 self._send({"op": "exit"})
-                self._wait_exit(1.0)
+                child.wait_exit(1.0)
             self._kill()
-            self._reap(5.0)
-            if self._drain is not None:
-                self._drain.join(5.0)
+            child.reap(5.0)
+            child.finish()
         peak, method = self._peak()
-        iso = self._isolation()
+        iso = isolation.describe(self._launcher, self._cgroup if self._cgroup_joined else None,
+                                 self.limits, self.threads)
         if self._cgroup is not None:
             self._cgroup.remove()
         for fd in (self._cmd_w, self._rep_r):
@@ -263,11 +257,10 @@ class Sandbox:
                 except OSError:
                     pass
         self._cmd_w = self._rep_r = None
-        if self._proc is not None and self._proc.stdout is not None:
-            self._proc.stdout.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
-        self._report = SandboxReport(peak, method, iso, self._tail_text(), self._exit)
+        self._report = SandboxReport(peak, method, iso, self._tail_text(),
+                                     child.exit if child is not None else "not started")
         return self._report
 
     # --- spawning -------------------------------------------------------------
@@ -304,49 +297,28 @@ class Sandbox:
         rep_r, rep_w = os.pipe()
         argv += [str(cmd_r), str(rep_w)]
         try:
-            self._proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(cmd_r, rep_w), cwd=work,
-                env=isolation.base_env(work, self.threads), start_new_session=True,
-                preexec_fn=isolation.make_preexec(self.limits, self._cgroup,
-                                                  enforce_as=self._cgroup is None))
+            self._child = isolation.ChildProcess(
+                argv, cwd=work, env=isolation.base_env(work, self.threads),
+                pass_fds=(cmd_r, rep_w), tail_bytes=self.limits.output_tail_bytes,
+                wrapped=launcher.level != "none",
+                preexec=isolation.make_preexec(self.limits, self._cgroup,
+                                               enforce_as=self._cgroup is None))
         finally:
             os.close(cmd_r)
             os.close(rep_w)
         self._cmd_w, self._rep_r = cmd_w, rep_r
-        self._exit = "running"
         if self._cgroup is not None:
             try:
                 procs = Path(self._cgroup.procs_files[0]).read_text().split()
             except OSError:
                 procs = []
-            self._cgroup_joined = str(self._proc.pid) in procs
-        self._drain = threading.Thread(target=self._drain_output, daemon=True,
-                                       name="sandbox-output")
-        self._drain.start()
+            self._cgroup_joined = str(self._child.pid) in procs
         readable = [exchange, *isolation.python_roots(), "/dev/null", "/dev/urandom"]
         self._send({"work": work, "writable": [work, out], "readable": readable,
                     "allowed": sorted(self.allowed_stdlib), "own": own})
 
-    def _drain_output(self) -> None:
-        # Continuously, so a child printing gigabytes never blocks on a full pipe.
-        fd = self._proc.stdout.fileno()
-        keep = self.limits.output_tail_bytes
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._tail_lock:
-                self._tail += chunk
-                if len(self._tail) > 2 * keep:
-                    del self._tail[:-keep]
-
     def _tail_text(self) -> str:
-        with self._tail_lock:
-            return bytes(self._tail[-self.limits.output_tail_bytes:]).decode("utf-8", "replace")
+        return self._child.tail_text() if self._child is not None else ""
 
     # --- protocol -------------------------------------------------------------
 
@@ -454,10 +426,10 @@ class Sandbox:
                 "timeout", seconds, None,
                 f"phase '{phase}' exceeded the {limit:g} s wall-time limit"), kill=True)
         # The child closed the pipe or sent garbage: find out how it ended.
-        self._wait_exit(5.0)
+        self._child.wait_exit(5.0)
         self._kill()
-        self._reap(5.0)
-        sig = self._signal()
+        self._child.reap(5.0)
+        sig = self._child.signal()
         oom = self._cgroup is not None and self._cgroup.oom_kills() > 0
         if oom or (sig == signal.SIGKILL and self._cgroup is None and self._near_as_limit()):
             return self._die(CallResult(
@@ -473,7 +445,8 @@ class Sandbox:
         hint = f": {last[-1][:200]}" if last else ""
         return self._die(CallResult(
             "crashed", seconds, None,
-            f"the child process died during phase '{phase}' ({self._exit}){hint}"), kill=False)
+            f"the child process died during phase '{phase}' ({self._child.exit}){hint}"),
+            kill=False)
 
     def _near_as_limit(self) -> bool:
         return self._vmhwm > 0.9 * self.limits.memory_bytes
@@ -488,109 +461,18 @@ class Sandbox:
         d = self._dead
         return CallResult(d.status, 0.0, None, d.message, d.traceback_tail)
 
-    def _alive(self) -> bool:
-        if self._proc is None or self._wait_status is not None:
-            return False
-        try:
-            info = os.waitid(os.P_PID, self._proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        except ChildProcessError:
-            return False
-        return info is None
-
-    def _wait_exit(self, timeout: float) -> None:
-        """Wait for the child to exit WITHOUT reaping it, so its pgid cannot be reused
-        before the group is killed."""
-        end = time.monotonic() + timeout
-        while self._alive() and time.monotonic() < end:
-            time.sleep(0.01)
-
     def _kill(self) -> None:
-        if self._proc is not None and self._wait_status is None:
-            try:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
+        if self._child is not None:
+            self._child.kill_group()
         if self._cgroup is not None:
             self._cgroup.kill_all()
-
-    def _reap(self, timeout: float) -> None:
-        if self._proc is None or self._wait_status is not None:
-            return
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                pid, status, rusage = os.wait4(self._proc.pid, os.WNOHANG)
-            except ChildProcessError:
-                self._wait_status = 0
-                self._proc.returncode = self._proc.returncode or 0
-                self._exit = "reaped elsewhere"
-                return
-            if pid:
-                self._wait_status, self._rusage = status, rusage
-                self._proc.returncode = os.waitstatus_to_exitcode(status)
-                self._exit = self._describe_exit()
-                return
-            if time.monotonic() >= end:
-                self._exit = "did not exit"
-                return
-            time.sleep(0.01)
-
-    def _signal(self) -> int | None:
-        rc = self._proc.returncode if self._proc is not None else None
-        if rc is None:
-            return None
-        if rc < 0:
-            return -rc
-        # bwrap and unshare report a child killed by signal N as exit code 128 + N.
-        if rc > 128 and self._launcher is not None and self._launcher.level != "none":
-            return rc - 128
-        return None
-
-    def _describe_exit(self) -> str:
-        sig = self._signal()
-        if sig is not None:
-            try:
-                return f"killed by {signal.Signals(sig).name}"
-            except ValueError:
-                return f"killed by signal {sig}"
-        return f"exit code {self._proc.returncode}"
 
     # --- measuring ------------------------------------------------------------
 
     def _peak(self) -> tuple[int | None, str]:
         if self._cgroup is not None and self._cgroup_joined and self._cgroup.method:
             return self._cgroup.peak(), self._cgroup.method
-        maxrss = self._rusage.ru_maxrss * 1024 if self._rusage is not None else 0
+        rusage = self._child.rusage if self._child is not None else None
+        maxrss = rusage.ru_maxrss * 1024 if rusage is not None else 0
         peak = max(maxrss, self._vmhwm)
         return (peak or None), "rusage-maxrss+VmHWM"
-
-    def _isolation(self) -> dict:
-        lim = self.limits
-        launcher = self._launcher
-        cg = self._cgroup if self._cgroup_joined else None
-        if cg is not None and cg.pids is not None:
-            procs_by = f"cgroup-{cg.version}-pids"
-        elif os.geteuid() == 0 and (launcher is None or launcher.user != "nobody"):
-            procs_by = "RLIMIT_NPROC (not enforced: runs as root)"
-        else:
-            procs_by = "RLIMIT_NPROC"
-        return {
-            "network": launcher.network if launcher else "none",
-            "filesystem": launcher.filesystem if launcher else "none",
-            "user": launcher.user if launcher else "",
-            "audit_hook": True,
-            "pid_namespace": bool(launcher and launcher.pid_namespace),
-            "limits": {
-                "phase_wall_s": lim.phase_wall_s,
-                "cpu_s": lim.cpu_s,
-                "memory_bytes": lim.memory_bytes,
-                "memory_by": (f"cgroup-{cg.version} + RLIMIT_AS backstop" if cg is not None
-                              else "RLIMIT_AS"),
-                "processes": lim.processes,
-                "processes_by": procs_by,
-                "file_size_bytes": lim.file_size_bytes,
-                "open_files": lim.open_files,
-                "output_tail_bytes": lim.output_tail_bytes,
-                "threads": self.threads,
-            },
-        }
