@@ -98,7 +98,8 @@ def _forward(m, tokens):
         h = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
         qkv = (h @ wqkv).reshape(B, T, 3, H, hd).transpose(2, 0, 3, 1, 4)  # (3,B,H,T,hd)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        s = q @ k.transpose(0, 1, 3, 2) + bias                          # (B,H,T,T)
+        s = q @ k.transpose(0, 1, 3, 2)                                 # (B,H,T,T)
+        s += bias                                   # in place: no second (B,H,T,T) array
         s -= s.max(axis=-1, keepdims=True)
         np.exp(s, out=s)
         s /= s.sum(axis=-1, keepdims=True)
@@ -119,7 +120,7 @@ def logits(model, tokens):
         tokens = tokens[None]
     B, T = tokens.shape
     out = np.empty((B, T, model.V), dtype=np.float32)
-    step = 8
+    step = 4  # 4 x 4 heads x 512 x 512 float32 = 16 MiB of attention scores at a time
     for s in range(0, B, step):
         x = _forward(model, tokens[s:s + step])
         x = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
