@@ -30,6 +30,7 @@ DEFAULT_THREADS = 2
 SPREAD_BOUND = 0.10
 EXTRA_ROUNDS = 2
 MIB = 2**20
+MAX_REASON = 500  # characters; the result schema allows 2000
 
 
 @dataclass
@@ -232,6 +233,10 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         for key, value in run.outcome.phases.items():
             phases.setdefault(key, []).append(value)
     isolation = entry_runs[0].report.isolation if entry_runs else {}
+    # The reason often quotes the submission's own exception text: keep it one short line.
+    reason = rules.one_line(reason)
+    if len(reason) > MAX_REASON:
+        reason = reason[:MAX_REASON - 1] + "…"
     record = {
         "schema_version": 1,
         "team": folder.parent.name,
