@@ -33,9 +33,14 @@ def _fix_hint(path: Path) -> str:
 def load_record(path: Path) -> dict:
     """A record that parses and matches the result schema, or a RecordError naming the file."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise RecordError(f"{path}: corrupt result record ({err}); {_fix_hint(path)}") from err
+        raw = path.read_bytes()
+    except OSError as err:  # a folder, a dangling link, no permission
+        raise RecordError(f"{path}: cannot read the result record ({err.strerror or err}); {_fix_hint(path)}") from err
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:  # ValueError: JSONDecodeError, a 5,000-digit number
+        reason = str(err).split(";")[0]
+        raise RecordError(f"{path}: corrupt result record ({reason}); {_fix_hint(path)}") from err
     problems = schema.validate(data, "result")
     if problems:
         raise RecordError(f"{path}: {problems[0]}; the record does not match the result schema; {_fix_hint(path)}")
@@ -115,7 +120,11 @@ def write_record(results_dir: Path, record: dict) -> Path:
             except RecordError:
                 # Keep the unreadable bytes beside the new record for a maintainer to inspect.
                 stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-                os.replace(path, path.with_name(f"{path.name}.corrupt-{stamp}"))
+                aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+                while aside.exists() or aside.is_symlink():  # never replace an earlier one
+                    n += 1
+                    aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+                os.replace(path, aside)
             else:
                 history = old["history"] + [summary(old)]
         record = dict(record, history=history + list(record.get("history", [])))
