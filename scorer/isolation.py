@@ -165,6 +165,10 @@ def probe() -> Launcher:
                 if not _is_root():
                     flags = ["--map-root-user", *flags]
                 pre = (exe, *flags, "--")
+                if os.path.exists("/bin/sh"):
+                    # A shell as the namespace's pid 1: the kernel does not deliver
+                    # default-action signals (SIGXCPU of RLIMIT_CPU) to a pid 1.
+                    pre = (*pre, "/bin/sh", "-c", '"$@"; exit $?', "sh")
                 if not _try([*pre, *check], tmp):
                     continue
                 drop = _drop_prefix(tmp)

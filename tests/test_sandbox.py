@@ -162,6 +162,20 @@ def test_sleeping_forever_times_out_naming_phase_and_limit():
     assert time.monotonic() - t0 < 10
 
 
+def test_cpu_time_limit_is_a_timeout():
+    limits = Limits(phase_wall_s=20, cpu_s=1, memory_bytes=512 * 1024**2)
+    _, r, _, _ = run_one("spin", 10, limits=limits)
+    assert r.status == "timeout", r
+    assert "1 s CPU-time limit" in r.message and r.seconds < 5
+
+
+def test_a_child_that_dies_is_crashed():
+    _, r, after, report = run_one("hard_exit")
+    assert r.status == "crashed" and "exit code 3" in r.message
+    assert after.status == "crashed"
+    assert report.exit == "exit code 3"
+
+
 def test_fork_bomb_is_stopped():
     _, r, after, _ = run_one("fork_bomb")
     assert r.status == "rule_violation" and "os.fork" in r.message
