@@ -243,3 +243,15 @@ def test_svgs_hold_no_active_content(site):
             for name, value in el.attrib.items():
                 assert not name.startswith("on") and EVIL not in value, (path, name, value)
                 assert not value.strip().lower().startswith(("javascript:", "data:text")), (path, value)
+
+
+@pytest.mark.parametrize("payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"])
+def test_pr_report_text_is_inert(payload):
+    """The pull-request comment (scorer/ci.py) quotes submitted text through md()."""
+    from scorer import ci
+
+    out = ci.md(payload)
+    for ch in "<>[]()|`\n\r\u0000\u202e\u200b":
+        assert ch not in out, (ch, out[:200])
+    assert "@m" not in out  # no @-mention
+    assert len(out) < 2000 * 8
