@@ -331,14 +331,25 @@ def do_import(cmd):
     return reply("ok")
 
 
+def _short(filename):
+    """submission.py, numpy/_core/numeric.py, json/decoder.py: paths relative to the
+    submission copy or to the import-path entry that holds them."""
+    if _inside(filename, (State.work,)):
+        return os.path.relpath(filename, State.work)
+    for entry in sorted((p for p in sys.path if p and os.path.isabs(p)), key=len, reverse=True):
+        if _inside(filename, (entry,)):
+            return os.path.relpath(filename, entry)
+    return filename
+
+
 def _profile_rows(prof, snap):
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
     for (fn, line, func), (_cc, nc, tt, ct, _) in sorted(
             stats.stats.items(), key=lambda kv: -kv[1][2]):
-        if fn == __file__:
+        if fn == __file__ or "_lsprof" in func:
             continue
-        rel = os.path.relpath(fn, State.work) if _inside(fn, (State.work,)) else fn
+        rel = _short(fn)
         rows.append({"function": func, "where": f"{rel}:{line}", "calls": nc,
                      "tottime": round(tt, 6), "cumtime": round(ct, 6)})
         if len(rows) == 20:
@@ -348,8 +359,7 @@ def _profile_rows(prof, snap):
         fr = st.traceback[0]
         if fr.filename == __file__:
             continue
-        rel = (os.path.relpath(fr.filename, State.work)
-               if _inside(fr.filename, (State.work,)) else fr.filename)
+        rel = _short(fr.filename)
         allocs.append({"where": f"{rel}:{fr.lineno}", "size_bytes": st.size, "count": st.count})
         if len(allocs) == 20:
             break
@@ -377,30 +387,31 @@ def do_call(cmd):
         prof = cProfile.Profile()
         prof.enable()
         State.internal -= 1
-    value = None
+    value = invalid = snap = None
     try:
-        result = fn(*args)
-        if cmd.get("want_value"):
-            try:
-                value = np.asarray(result)
-            except BaseException as exc:  # noqa: B036
-                if submission_frame_in(exc):
-                    raise
-                return reply("invalid_output",
-                             f"phase '{fn_name}' returned {type(result).__name__}, which is not "
-                             f"convertible to a numeric array ({type(exc).__name__}: {exc})")
+        try:
+            result = fn(*args)
+            if cmd.get("want_value"):
+                try:
+                    value = np.asarray(result)
+                except BaseException as exc:  # noqa: B036
+                    if submission_frame_in(exc):
+                        raise
+                    invalid = (f"phase '{fn_name}' returned {type(result).__name__}, which is "
+                               f"not convertible to a numeric array ({type(exc).__name__}: {exc})")
+        finally:
+            if prof is not None:
+                State.internal += 1
+                prof.disable()
+                snap = tracemalloc.take_snapshot()
+                tracemalloc.stop()
+                State.internal -= 1
+        # Work a call hands to threads still counts towards that call.
         join_new_threads(before)
     except BaseException as exc:  # noqa: B036
-        if prof is not None:
-            prof.disable()
-            tracemalloc.stop()
         return fail(exc, fn_name)
-    if prof is not None:
-        State.internal += 1
-        prof.disable()
-        snap = tracemalloc.take_snapshot()
-        tracemalloc.stop()
-        State.internal -= 1
+    if invalid is not None:
+        return reply("invalid_output", invalid)
     if value is not None and value.dtype.kind not in NUMERIC_KINDS:
         return reply("invalid_output",
                      f"phase '{fn_name}' returned {type(result).__name__} with dtype "
