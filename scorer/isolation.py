@@ -39,9 +39,10 @@ from pathlib import Path
 
 NOBODY = 65534
 CHILD_PY = Path(__file__).with_name("child.py")
-# RLIMIT_AS counts reserved address space (thread stacks, BLAS buffers, the
-# interpreter's mappings), not memory in use; where a cgroup enforces the real
-# limit, RLIMIT_AS is only a backstop this far above it.
+# RLIMIT_AS counts reserved address space (thread stacks, BLAS buffers, a 64 MiB
+# malloc arena per thread), not memory in use. Where a cgroup enforces the real
+# limit, RLIMIT_AS is only a backstop (2x the limit + 1 GiB) that turns absurd
+# single allocations into a clean MemoryError instead of an OOM kill.
 AS_HEADROOM = 1024**3
 
 
@@ -349,7 +350,7 @@ class Cgroup:
 def make_preexec(limits, cgroup: Cgroup | None, enforce_as: bool):
     """Runs in the forked child before exec: join the cgroup, set the rlimits."""
     procs_files = cgroup.procs_files if cgroup is not None else []
-    as_limit = limits.memory_bytes + (0 if enforce_as else AS_HEADROOM)
+    as_limit = limits.memory_bytes if enforce_as else 2 * limits.memory_bytes + AS_HEADROOM
     settings = [
         (resource.RLIMIT_CPU, (int(limits.cpu_s), int(limits.cpu_s) + 5)),
         (resource.RLIMIT_AS, (as_limit, as_limit)),

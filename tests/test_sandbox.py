@@ -266,6 +266,18 @@ def test_cannot_write_outside_its_folder(tmp_path):
     assert record.read_text() == '{"score": 1}'
 
 
+def test_bubblewrap_hides_host_files(tmp_path):
+    if isolation.probe().level != "bwrap":
+        pytest.skip("bubblewrap is not available here")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("SECRET")
+    repo = Path(__file__).resolve().parent.parent
+    for path in (labels, Path("/etc/passwd"), repo / "pyproject.toml", repo / "results"):
+        assert path.exists()
+        _, r, _, _ = run_one("exists", "p", inputs={"p": _bytes(str(path))})
+        assert r.status == "ok" and not r.value, path
+
+
 def test_symlinks_out_of_the_folder_are_not_copied(tmp_path):
     secret = tmp_path / "labels.txt"
     secret.write_text("SECRET")
