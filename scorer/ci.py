@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +42,10 @@ AREA_HINTS = {
 }
 REGULAR_MODES = {b"100644", b"100755"}
 MARK = {"pass": "✅", "fail": "❌"}
+MARKER = "<!-- tinymlperf-pr-check -->"  # finds the bot's one sticky comment again
+MAX_SUMMARY_BYTES = 4 * 2**20
+MAX_COMMENT_CHARS = 60_000
+RUN_URL = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/actions/runs/[0-9]+(/attempts/[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -276,11 +281,15 @@ def _num(value: float | None, unit: str = "") -> str:
     if value is None:
         return "–"
     text = f"{value:.4g}"
-    return f"{text} {unit}" if unit and unit not in ("fraction", "perplexity", "score") else text
+    return f"{text} {md(unit)}" if unit and unit not in ("fraction", "perplexity", "score") else text
 
 
 def render(summary: dict) -> str:
-    """The Markdown report: numbers we formatted, and every submitted string through md()."""
+    """The Markdown report from a summary: numbers formatted here, every string through md().
+
+    The comment workflow renders a summary that came back from a pull request's run, so
+    nothing in it is trusted: only its schema-checked numbers, enums and hex ids go in raw.
+    """
     verdict = summary["verdict"]
     lines = [f"## {MARK[verdict]} TinyMLPerf check: {'passed' if verdict == 'pass' else 'failed'}", ""]
     pr = f"pull request #{summary['pr_number']} · " if summary["pr_number"] else ""
@@ -294,7 +303,7 @@ def render(summary: dict) -> str:
         event = EVENTS.get(e["event"])
         lines += [f"### {md(e['team'])} · {md(event.name if event else e['event'])}", ""]
         if e["qualified"]:
-            lines.append(f"**{MARK['pass']} Qualifies.** Would rank: {e['rank']}.")
+            lines.append(f"**{MARK['pass']} Qualifies.** Would rank: {md(e['rank'])}.")
         else:
             lines.append(f"**{MARK['fail']} {md(e['status'])}**: {md(e['reason'])}")
         lines.append("")
@@ -339,7 +348,31 @@ def render(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comment(args) -> int:
+    """``tinymlperf ci comment``: the bot's comment, re-rendered from an untrusted summary."""
+    path = Path(args.summary)
+    try:
+        if path.stat().st_size > MAX_SUMMARY_BYTES:
+            raise ScorerError(f"{path}: larger than {MAX_SUMMARY_BYTES:,} bytes; not a summary this scorer wrote")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ScorerError(f"{path}: not a readable JSON summary ({shown(str(err), 200)}); nothing to post") from err
+    problems = schema.validate(data, "pr-summary")
+    if problems:
+        raise ScorerError(f"{path}: {shown(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted")
+    body = render(data)
+    if len(body) > MAX_COMMENT_CHARS:  # GitHub refuses comments over 65,536 characters
+        body = body[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0] + "\n\n*(report truncated; the workflow run has all of it)*\n"
+    footer = f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {md(data['scorer_version'])}"
+    footer += f" · [workflow run]({args.run_url})</sub>\n" if RUN_URL.match(args.run_url or "") else "</sub>\n"
+    results.atomic_write_text(Path(args.out), f"{MARKER}\n{body}{footer}")
+    print(f"wrote {args.out} ({data['verdict']})")
+    return 0
+
+
 def pr(args) -> int:
+    if getattr(args, "ci_command", "pr") == "comment":  # commands.cmd_ci hands every ci subcommand here
+        return comment(args)
     repo = Path(getattr(args, "repo", ".")).resolve()
     if args.repeats < 1 or args.threads < 1:
         raise UsageError("--repeats and --threads must be at least 1")

@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--pr-number", type=int, default=None)
     q.add_argument("--repeats", type=int, default=3)
     _common_run(q)
+    q = ci.add_parser("comment", help="render the bot's comment from a pr-summary.json (validated first)")
+    q.add_argument("--summary", required=True, help="the pr-summary.json of a check run (untrusted data)")
+    q.add_argument("--out", required=True, help="where to write the comment's Markdown")
+    q.add_argument("--run-url", default="", help="link to the check's workflow run, shown at the end")
 
     p = sub.add_parser("submit", help="validate, check and commit an entry on a submit/ branch")
     p.add_argument("--event", required=True, choices=EVENT_IDS)

@@ -252,3 +252,48 @@ def test_an_entry_below_the_threshold_fails_with_its_numbers(repo, data_dir):
     assert accuracy < 0.95
     assert f"{accuracy:.4g}" in report and "0.95" in report
     assert "improve the quality" in report
+
+
+# --- ci comment: the bot's comment, rendered from an untrusted summary ----------------
+
+def forged_summary() -> dict:
+    """The schema's own example, with hostile text in every free-form string."""
+    data = json.loads(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
+    entry = data["entries"][0]
+    entry["team"] = "<script>alert(1)</script>"
+    entry["reason"] = "<img src=x onerror=alert(1)> [click](https://evil.example) @someone"
+    entry["rank"] = "[win](javascript:alert(1))"
+    entry["leader"]["team"] = "a|b"
+    entry["metrics"]["speed"]["unit"] = "s](javascript:x)"
+    entry["problems"] = [{"where": "x | y", "message": "`code` <b>bold</b>", "severity": "error", "kind": "validation"}]
+    data["scorer_version"] = "<!-- tinymlperf-pr-check -->"
+    return data
+
+
+def test_comment_is_rendered_with_every_string_escaped(tmp_path):
+    (tmp_path / "s.json").write_text(json.dumps(forged_summary()))
+    url = "https://github.com/tinymlperf/leaderboard/actions/runs/42"
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md"), "--run-url", url]) == 0
+    body = (tmp_path / "c.md").read_text()
+    assert body.startswith("<!-- tinymlperf-pr-check -->\n") and body.count("<!--") == 1
+    assert f"[workflow run]({url})" in body
+    for raw in ("<script", "<img", "<b>", "](https://evil", "](javascript", "@someone", "a|b", "x | y", "`code`"):
+        assert raw not in body, raw
+
+
+def test_comment_refuses_a_summary_off_the_schema(tmp_path, capsys):
+    data = forged_summary()
+    data["body"] = "anything at all"
+    (tmp_path / "s.json").write_text(json.dumps(data))
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md")]) == 1
+    assert "does not match pr-summary.schema.json" in capsys.readouterr().err
+    (tmp_path / "s.json").write_bytes(b"\xff not json")
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md")]) == 1
+    assert not (tmp_path / "c.md").exists()
+
+
+def test_comment_drops_a_run_url_that_is_not_a_workflow_run(tmp_path):
+    (tmp_path / "s.json").write_text(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
+    bad = "javascript:alert(1)//github.com/a/b/actions/runs/1"
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md"), "--run-url", bad]) == 0
+    assert "javascript" not in (tmp_path / "c.md").read_text()

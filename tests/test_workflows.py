@@ -1,0 +1,163 @@
+"""Checks of .github/workflows/: zizmor (offline), the GitHub workflow schema, and our own rules.
+
+Our rules: every action pinned to a 40-hex commit with a `# vX.Y.Z` comment (one commit per
+action across all workflows); no `pull_request_target`; no `${{ }}` expression inside a `run:`
+script (values reach scripts through `env:`); `permissions: {}` at the top and explicit
+permissions on every job; checkouts never keep credentials; the pull-request check holds a
+read-only token and no secrets.
+
+    .venv/bin/python -m pytest tests/test_workflows.py
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+FILES = sorted(WORKFLOWS.glob("*.yml"))
+USES = re.compile(r"^\s*(?:-\s*)?uses:\s*(\S+)\s*(?:#\s*(\S+))?\s*$")
+PIN = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+
+
+def load(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def steps(data: dict):
+    for job_id, job in data["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_id, step
+
+
+def tool(name: str) -> str | None:
+    found = Path(sys.executable).with_name(name)
+    return str(found) if found.exists() else shutil.which(name)
+
+
+def test_the_four_workflows_exist():
+    assert {p.name for p in FILES} >= {"pr.yml", "pr-comment.yml", "publish.yml", "tests.yml"}
+
+
+def test_zizmor_finds_nothing_offline():
+    zizmor = tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
+    out = subprocess.run([zizmor, "--offline", "--no-progress", "--color", "never", str(WORKFLOWS)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_workflows_match_the_github_workflow_schema():
+    checker = tool("check-jsonschema")
+    if checker is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[dev]')")
+    out = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_version(path):
+    for line in path.read_text().splitlines():
+        match = USES.match(line)
+        if match:
+            ref, comment = match.groups()
+            assert PIN.match(ref), f"{path.name}: {ref} is not pinned to a full commit"
+            assert comment and re.fullmatch(r"v\d+\.\d+\.\d+", comment), f"{path.name}: {ref} lacks a # vX.Y.Z comment"
+
+
+def test_one_commit_per_action_across_workflows():
+    pins: dict[str, set[str]] = {}
+    for path in FILES:
+        for line in path.read_text().splitlines():
+            match = USES.match(line)
+            if match:
+                action, _, sha = match.group(1).partition("@")
+                pins.setdefault(action, set()).add(f"{sha} {match.group(2)}")
+    assert all(len(v) == 1 for v in pins.values()), pins
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_pull_request_target_and_no_expressions_in_scripts(path):
+    data = load(path)
+    triggers = data["on"] if isinstance(data["on"], dict) else {t: None for t in [data["on"]]}
+    assert "pull_request_target" not in triggers
+    for job_id, step in steps(data):
+        script = step.get("run", "")
+        assert "${{" not in script, f"{path.name}: job {job_id} step {step.get('name')!r} puts an expression in its script; pass it through env:"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_least_privilege_permissions_and_no_kept_credentials(path):
+    data = load(path)
+    assert data.get("permissions") == {}, f"{path.name}: top-level permissions must be {{}}"
+    for job_id, job in data["jobs"].items():
+        assert "permissions" in job, f"{path.name}: job {job_id} has no permissions block"
+        assert "write-all" not in str(job["permissions"])
+    for job_id, step in steps(data):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step.get("with", {}).get("persist-credentials") is False, f"{path.name}: {job_id} keeps git credentials"
+
+
+def test_the_pull_request_check_is_read_only_and_secret_free():
+    data = load(WORKFLOWS / "pr.yml")
+    assert set(data["on"]) == {"pull_request"}
+    assert data["on"]["pull_request"]["paths"] == ["submissions/**"]
+    assert [job["permissions"] for job in data["jobs"].values()] == [{"contents": "read"}]
+    text = (WORKFLOWS / "pr.yml").read_text()
+    assert "secrets." not in text and "github.token" not in text
+    runs = " ".join(step.get("run", "") for _, step in steps(data))
+    assert "tinymlperf ci pr" in runs and "pip install --quiet ./base" in runs
+    checkouts = [step["with"] for _, step in steps(data) if step.get("uses", "").startswith("actions/checkout@")]
+    assert [c.get("sparse-checkout") for c in checkouts] == [None, "submissions"]
+
+
+def test_the_comment_workflow_treats_the_artifact_as_data():
+    data = load(WORKFLOWS / "pr-comment.yml")
+    assert data["on"]["workflow_run"]["workflows"] == [load(WORKFLOWS / "pr.yml")["name"]]
+    (job,) = data["jobs"].values()
+    assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
+    runs = "\n".join(step.get("run", "") for _, step in steps(data))
+    assert "tinymlperf ci comment" in runs and "--input" in runs and "<!-- tinymlperf-pr-check -->" in runs
+    # The only suppressed zizmor finding is the trigger this design needs.
+    ignores = [line for p in FILES for line in p.read_text().splitlines() if "zizmor: ignore" in line]
+    assert ignores == ["  workflow_run: # zizmor: ignore[dangerous-triggers]"]
+
+
+def test_publish_plans_scores_collects_and_deploys():
+    data = load(WORKFLOWS / "publish.yml")
+    assert set(data["on"]) == {"push", "schedule", "workflow_dispatch"}
+    assert data["concurrency"]["cancel-in-progress"] is False
+    jobs = data["jobs"]
+    assert list(jobs) == ["plan", "score", "collect", "deploy"]
+    assert "fromJSON(needs.plan.outputs.matrix)" in str(jobs["score"]["strategy"]["matrix"])
+    assert jobs["collect"]["permissions"] == {"contents": "write"}
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["deploy"]["environment"]["name"] == "github-pages"
+    used = [step.get("uses", "").split("@")[0] for step in jobs["deploy"]["steps"]]
+    assert used[-2:] == ["actions/upload-pages-artifact", "actions/deploy-pages"]
+    for job_id in ("plan", "score"):
+        assert jobs[job_id]["permissions"] == {"contents": "read"}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_script_parses_as_bash(path, tmp_path):
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    for job_id, step in steps(load(path)):
+        if "run" in step:
+            script = tmp_path / "step.sh"
+            script.write_text(step["run"])
+            out = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True, check=False)
+            assert out.returncode == 0, f"{path.name}: {job_id} {step.get('name')!r}: {out.stderr}"
