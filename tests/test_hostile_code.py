@@ -485,13 +485,10 @@ def test_starts_a_process_through_an_allowed_module(arena):
     expect(rec, "rule_violation", "refused")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sandbox (scorer/child.py): 'concurrent.futures' is on DEFAULT_STDLIB_ALLOWLIST and passes "
-    "validate, but the audit hook's 'import' event check refuses the parent package "
-    "'concurrent' (not itself listed), so `from concurrent import futures` and "
-    "`import concurrent.futures` end as rule_violation at import: the documented thread pool "
-    "cannot be used."))
 def test_thread_pool_from_the_allowlist_can_be_used(arena):
+    """'concurrent.futures' is allow-listed and passes validate; the child's import check once
+    refused its parent package 'concurrent', so the documented thread pool ended as a
+    rule_violation at import (fixed in scorer/child.py by the sandbox's owner)."""
     src = """
     from concurrent import futures
 
