@@ -8,8 +8,10 @@ truncated, pickled or zip-bomb file is reported without being loaded.
 from __future__ import annotations
 
 import ast
+import lzma
 import sys
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -280,7 +282,10 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
                         if _nbytes(*header) > info.file_size:
                             problems.append(Problem(member_where, "truncated array; save the file again"))
                         arrays.append((info.filename, header[0]))
-            except (zipfile.BadZipFile, OSError, EOFError) as err:
+            # An encrypted member raises RuntimeError, an unknown compression method
+            # NotImplementedError, a corrupt stream zlib/lzma errors: all mean "not an npz".
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
+                    zlib.error, lzma.LZMAError) as err:
                 problems.append(Problem(where, f"not a valid .npz archive ({err}); save it with numpy.savez"))
                 continue
         for name, shape in arrays:
