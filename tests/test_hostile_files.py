@@ -405,3 +405,42 @@ def test_team_id_that_does_not_match_the_folder(tmp_path, capsys):
 def test_problem_lines_are_always_one_line():
     p = rules.Problem("a\nb", "c\rd\u2028e\x00")
     assert str(p) == "a\\nb: c\\rd\\u2028e\\x00"
+
+
+def patch_zip(path: Path, flags: int | None = None, method: int | None = None, scramble: bool = False) -> None:
+    """Rewrite the first member's headers (flag bits, compression method) or its data."""
+    data = bytearray(path.read_bytes())
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    if flags is not None:
+        struct.pack_into("<H", data, local + 6, flags)
+        struct.pack_into("<H", data, central + 8, flags)
+    if method is not None:
+        struct.pack_into("<H", data, local + 8, method)
+        struct.pack_into("<H", data, central + 10, method)
+    if scramble:
+        name_len, extra_len = struct.unpack_from("<HH", data, local + 26)
+        start = local + 30 + name_len + extra_len
+        for i in range(start, start + 16):
+            data[i] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("compression,change", [
+    (zipfile.ZIP_STORED, {"flags": 1}),                 # "encrypted": RuntimeError
+    (zipfile.ZIP_STORED, {"method": 99}),               # AES / unknown: NotImplementedError
+    (zipfile.ZIP_DEFLATED, {"scramble": True}),         # corrupt deflate stream: zlib.error
+    (zipfile.ZIP_BZIP2, {"scramble": True}),
+    (zipfile.ZIP_LZMA, {"scramble": True}),
+])
+def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
+    """Fixed in scorer/rules.py: an encrypted member, an unknown compression method and a
+    corrupt deflate stream escaped check_weights as RuntimeError, NotImplementedError and
+    zlib.error: validate crashed with a traceback."""
+    folder = entry(tmp_path, "pkg-team", CNN)
+    path = folder / "weights.npz"
+    with zipfile.ZipFile(path, "w", compression) as z:
+        z.writestr("w.npy", npy_bytes(np.zeros(1000)))
+    patch_zip(path, **change)
+    lines = assert_invalid(folder, capsys)
+    assert any("weights.npz" in ln and ("not a valid .npz archive" in ln or "not a valid .npy array" in ln)
+               for ln in lines), lines
