@@ -214,9 +214,15 @@ def _allowed_name(name):
     return any(".".join(parts[:i]) in State.allowed for i in range(1, len(parts) + 1))
 
 
+def _parent_of_allowed(name):
+    # `import concurrent.futures` first loads the package `concurrent` itself.
+    return any(a.startswith(name + ".") for a in State.allowed)
+
+
 def _check_new_import(name):
     fn = _importer_file()
-    if fn is not None and _submission_code(fn) and not _allowed_name(name):
+    if (fn is not None and _submission_code(fn) and not _allowed_name(name)
+            and not _parent_of_allowed(name)):
         refuse(f"import of {name!r} (not numpy, the submission's own code, or allowlisted stdlib)")
 
 

@@ -110,6 +110,12 @@ class SandboxReport:
 _FATAL = frozenset({"timeout", "memory_limit", "crashed", "rule_violation"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIMEOUT = object()
+_OVER_QUOTA = object()
+# RLIMIT_FSIZE bounds one file; many files are bounded by a quota on the whole
+# writable area (the copy's own size plus this many times file_size_bytes),
+# checked by the parent this often while it waits for a reply.
+DISK_QUOTA_FILES = 4
+DISK_CHECK_S = 0.5
 _IGNORED_COPY = ("__pycache__", ".git")
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
 
@@ -117,7 +123,7 @@ _NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
 def _fmt_bytes(n: int) -> str:
     for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if n >= size:
-            return f"{n / size:g} {unit}"
+            return f"{n / size:.4g} {unit}"
     return f"{n} B"
 
 
@@ -152,6 +158,8 @@ class Sandbox:
         self._seq = 0
         self._vmhwm = 0
         self._cgroup_joined = False
+        self._disk_quota = 0
+        self._next_disk_check = 0.0
 
     def __enter__(self) -> Sandbox:
         return self
@@ -283,6 +291,7 @@ class Sandbox:
         own = sorted({p.stem for p in Path(work).glob("*.py")}
                      | {p.name for p in Path(work).iterdir()
                         if p.is_dir() and _NAME.match(p.name) and any(p.rglob("*.py"))})
+        self._disk_quota = self._disk_used() + DISK_QUOTA_FILES * self.limits.file_size_bytes
         self._cgroup = isolation.Cgroup(self.limits.memory_bytes, self.limits.processes)
         if self._cgroup.version is None:
             self._cgroup = None
@@ -332,7 +341,7 @@ class Sandbox:
         return True
 
     def _await(self, deadline: float):
-        """Next reply (a dict), None when the child closed its end, or _TIMEOUT."""
+        """Next reply (a dict), None when the child closed its end, _TIMEOUT or _OVER_QUOTA."""
         while True:
             nl = self._buf.find(b"\n")
             if nl >= 0:
@@ -345,9 +354,15 @@ class Sandbox:
                 if isinstance(msg, dict) and isinstance(msg.get("vmhwm"), int):
                     self._vmhwm = max(self._vmhwm, msg["vmhwm"])
                 return msg if isinstance(msg, dict) else None
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 return _TIMEOUT
+            if now >= self._next_disk_check:
+                self._next_disk_check = now + DISK_CHECK_S
+                if self._disk_used() > self._disk_quota:
+                    return _OVER_QUOTA
+            left = min(left, DISK_CHECK_S)
             # poll, not select: the scorer may hold more than 1024 descriptors.
             poller = select.poll()
             poller.register(self._rep_r, select.POLLIN | select.POLLHUP | select.POLLERR)
@@ -420,6 +435,12 @@ class Sandbox:
     # --- failures and the child's end -----------------------------------------
 
     def _classify_failure(self, msg, phase: str, seconds: float, limit: float) -> CallResult:
+        if msg is _OVER_QUOTA:
+            return self._die(CallResult(
+                "error", seconds, None,
+                f"phase '{phase}' exceeded the disk quota of its folder "
+                f"({_fmt_bytes(DISK_QUOTA_FILES * self.limits.file_size_bytes)} written: "
+                f"{DISK_QUOTA_FILES} x the file-size limit)"), kill=True)
         if msg is _TIMEOUT:
             self._kill()
             return self._die(CallResult(
@@ -447,6 +468,24 @@ class Sandbox:
             "crashed", seconds, None,
             f"the child process died during phase '{phase}' ({self._child.exit}){hint}"),
             kill=False)
+
+    def _disk_used(self) -> int:
+        total = 0
+        stack = [os.path.join(self._tmp, "work"), os.path.join(self._tmp, "out")]
+        while stack:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    for entry in it:
+                        try:
+                            if entry.is_dir(follow_symlinks=False):
+                                stack.append(entry.path)
+                            else:
+                                total += entry.stat(follow_symlinks=False).st_blocks * 512
+                        except OSError:
+                            pass
+            except OSError:
+                pass
+        return total
 
     def _near_as_limit(self) -> bool:
         return self._vmhwm > 0.9 * self.limits.memory_bytes

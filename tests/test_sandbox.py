@@ -220,6 +220,17 @@ def test_huge_file_is_stopped_by_the_file_size_limit():
     assert after.status == "ok"
 
 
+def test_many_files_are_stopped_by_the_disk_quota():
+    _, r, after, _ = run_one("many_files")
+    assert r.status == "error" and "disk quota" in r.message, r
+    assert after.status == "error"
+
+
+def test_the_allowlisted_thread_pool_can_be_used():
+    _, r, _, _ = run_one("thread_pool")
+    assert r.status == "ok" and r.value == 6, r
+
+
 # --- isolation -----------------------------------------------------------------
 
 def test_cannot_connect_even_with_socket_allowlisted():
