@@ -177,12 +177,20 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node.value, (str, bytes)) and len(node.value) > LARGE_LITERAL_BYTES:
             self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning")
 
+    def visit(self, node: ast.AST) -> None:
+        """Walk with an explicit stack: a chain of a thousand ``+`` is a tree a thousand deep,
+        and the recursive NodeVisitor would end validate with a RecursionError."""
+        self._todo = [node]
+        while self._todo:
+            item = self._todo.pop()
+            getattr(self, f"visit_{type(item).__name__}", self.generic_visit)(item)
+
     def generic_visit(self, node: ast.AST) -> None:
         size = _literal_size(node)
         if size > LARGE_LITERAL_ELEMENTS:
             self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning")
             return  # its elements need no second look
-        super().generic_visit(node)
+        self._todo.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def check_code(folder: Path, files: list[Path], entry: Path | None = None) -> list[Problem]:
@@ -209,6 +217,9 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None) -> li
         except (SyntaxError, ValueError) as err:
             line = getattr(err, "lineno", None) or 1
             problems.append(Problem(f"{where}:{line}", f"does not parse: {getattr(err, 'msg', err)}"))
+            continue
+        except (RecursionError, MemoryError):
+            problems.append(Problem(where, "does not parse: an expression nested too deeply for Python's parser; split it up"))
             continue
         trees[path] = tree
     runtime = reachable(folder, entry, trees) if entry is not None else set(trees)
