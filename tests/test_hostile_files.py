@@ -444,3 +444,14 @@ def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
     lines = assert_invalid(folder, capsys)
     assert any("weights.npz" in ln and ("not a valid .npz archive" in ln or "not a valid .npy array" in ln)
                for ln in lines), lines
+
+
+def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
+    """Fixed in scorer/rules.py: the recursive AST visitor raised RecursionError on a chain of
+    900 ``+`` (validate crashed), and ast.parse itself on 100,000."""
+    folder = entry(tmp_path)
+    (folder / "helper.py").write_text("x = 1" + " + 1" * 1500 + "\nimport torch\ny = eval('1')\n")
+    (folder / "submission.py").write_text((folder / "submission.py").read_text() + "\nimport helper  # noqa\n")
+    assert_invalid(folder, capsys, "helper.py:2: imports 'torch'", "helper.py:3: calls eval()")
+    (folder / "helper.py").write_text("x = a" + ".b" * 100_000 + "\n")
+    assert_invalid(folder, capsys, "helper.py: does not parse: an expression nested too deeply")
