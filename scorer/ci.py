@@ -231,6 +231,13 @@ def base_context(repo: Path, base: str, work: Path) -> tuple[list[dict], list[Fi
         return [], [Finding("results/", f"the base branch's records are unreadable, so ranks are not shown: {err}", "warning", "scoring")]
 
 
+def _unroot(text: str, root: Path) -> str:
+    """Paths in a message as the repository has them, not as the temporary copy does."""
+    for prefix in {str(root) + "/", submission.display(root) + "/"}:
+        text = text.replace(prefix, "")
+    return text
+
+
 def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: Path, existing: list[dict], args) -> dict:
     """Materialise, validate and (when valid) score one changed entry."""
     prefix = f"submissions/{team}/{event}"
@@ -245,8 +252,7 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
     folder = root / "submissions" / team / event
     folder.mkdir(parents=True, exist_ok=True)
     report = submission.check(folder)
-    strip = str(root) + "/"
-    problems += [Finding(p.where.replace(strip, ""), p.message.replace(strip, ""), p.severity, "validation") for p in report.problems]
+    problems += [Finding(_unroot(p.where, root), _unroot(p.message, root), p.severity, "validation") for p in report.problems]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         fix = FIXES["invalid"].format(path=prefix)
@@ -261,7 +267,7 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
                       data_folder=datasets.data_dir(args.data), repo_root=root)
     record = scoring.score_entry(folder, event, job, baseline)
     ev = EVENTS[event]
-    out = _entry(team, event, record["status"], record["reason"].replace(strip, ""), problems)
+    out = _entry(team, event, record["status"], _unroot(record["reason"], root), problems)
     if record["status"] != "ok":
         fix = FIXES.get(record["status"], FIXES["invalid"]).format(event=event, path=prefix)
         out["problems"].append(Finding(prefix, f"{record['status']}: {out['reason']}; {fix}", kind="scoring"))

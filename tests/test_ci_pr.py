@@ -187,6 +187,21 @@ def test_a_symlink_is_reported_and_never_followed(repo, tmp_path):
     assert not any(p.is_symlink() for p in dest.rglob("*"))
 
 
+def test_materialise_writes_nested_folders_and_only_the_entry(repo, tmp_path):
+    def change(r: Path) -> None:
+        folder = put_entry(r, "new-team")
+        (folder / "lib").mkdir()
+        (folder / "lib" / "__init__.py").write_text("")
+        (folder / "lib" / "ops.py").write_text("SCALE = 2\n")
+        put_entry(r, "new-team", event="mlp_sprint_extra")  # a sibling whose name shares the prefix
+    branch(repo, "pr", change)
+    dest = tmp_path / "out"
+    assert ci.materialise(repo, git(repo, "rev-parse", "pr").strip(), "submissions/new-team/mlp_sprint", dest) == []
+    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
+    assert files == [f"submissions/new-team/mlp_sprint/{n}" for n in
+                     ("README.md", "lib/__init__.py", "lib/ops.py", "submission.json", "submission.py")]
+
+
 def test_a_submodule_is_reported(repo):
     def change(r: Path) -> None:
         put_entry(r, "new-team")
@@ -211,6 +226,7 @@ def test_submitted_text_is_escaped_in_the_report(repo):
     branch(repo, "pr", change)
     code, summary, report = run_check(repo, "pr")
     assert code == 1 and summary["entries"][0]["status"] == "invalid"
+    assert all(p["where"].startswith("submissions/new-team/mlp_sprint/") for p in summary["entries"][0]["problems"])
     assert "&#60;script&#62;" in report or "&lt;script" in report
     for raw in ("<script", "](javascript", "@maintainers", " | ]"):
         assert raw not in report
