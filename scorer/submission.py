@@ -193,8 +193,13 @@ def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.relative_to(folder).as_posix()):
         rel = path.relative_to(folder).as_posix().encode()
-        data = path.read_bytes()
-        digest.update(len(rel).to_bytes(8, "big") + rel + len(data).to_bytes(8, "big") + data)
+        # Streamed: the same digest as hashing the whole file, without holding it in memory
+        # (score_entry hashes invalid folders too, whose files may be gigabytes).
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            digest.update(len(rel).to_bytes(8, "big") + rel + size.to_bytes(8, "big"))
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
     return "sha256:" + digest.hexdigest()
 
 
