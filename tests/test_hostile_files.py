@@ -455,3 +455,28 @@ def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
     assert_invalid(folder, capsys, "helper.py:2: imports 'torch'", "helper.py:3: calls eval()")
     (folder / "helper.py").write_text("x = a" + ".b" * 100_000 + "\n")
     assert_invalid(folder, capsys, "helper.py: does not parse: an expression nested too deeply")
+
+
+def test_hashing_a_huge_file_streams(tmp_path, capsys):
+    """Fixed in scorer/submission.py: content_hash read every file whole, and score_entry hashes
+    invalid folders too, so a multi-gigabyte (sparse) file cost the scorer that much memory."""
+    import hashlib
+    import tracemalloc
+
+    folder = entry(tmp_path)
+    old_way = hashlib.sha256()
+    files, _ = submission.list_files(folder)
+    for path in sorted(files, key=lambda p: p.relative_to(folder).as_posix()):
+        rel, data = path.relative_to(folder).as_posix().encode(), path.read_bytes()
+        old_way.update(len(rel).to_bytes(8, "big") + rel + len(data).to_bytes(8, "big") + data)
+    assert submission.content_hash(folder) == "sha256:" + old_way.hexdigest()  # same digest
+    with open(folder / "notes.txt", "wb") as f:
+        f.truncate(400 * 2**20)
+    tracemalloc.start()
+    try:
+        digest = submission.content_hash(folder)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert digest.startswith("sha256:") and peak < 16 * 2**20
+    assert_invalid(folder, capsys, "the limit is 25 MiB")
