@@ -28,6 +28,7 @@ import sys
 import threading
 import traceback
 import tracemalloc
+import types
 
 import numpy as np
 
@@ -71,7 +72,6 @@ def send(obj):
 class State:
     armed = False
     internal = 0  # >0 while the runner itself does something the hook would refuse
-    in_hook = False
     work = ""
     readable = ()
     writable = ()
@@ -140,20 +140,31 @@ def _check_open(path, mode, flags):
         refuse(f"reading {p} (outside the submission's folder and the Python/numpy install)")
 
 
+_MAIN_THREAD = threading.get_ident()
+_get_ident = threading.get_ident
+_in_hook = set()  # threads inside the hook (per thread: another thread gets no free pass)
+
+
 def audit(event, args):
-    # The hook itself raises events (sys._getframe); without the guard it would recurse.
-    if not State.armed or State.internal or State.in_hook:
+    if not State.armed:
         return
-    State.in_hook = True
+    me = _get_ident()
+    # The hook itself raises events (sys._getframe): the guard stops the recursion.
+    # State.internal exempts only the runner, which runs on the main thread.
+    if me in _in_hook or (State.internal and me == _MAIN_THREAD):
+        return
+    _in_hook.add(me)
     try:
         _audit(event, args)
     finally:
-        State.in_hook = False
+        _in_hook.discard(me)
 
 
 def _audit(event, args):
     if event == "open":
         _check_open(*args[:3])
+    elif event == "tinymlperf.refuse":  # raised by the import guard below
+        refuse(str(args[0]))
     elif event.startswith("socket.") or event.startswith("ctypes.") or event in PROC_FORBIDDEN_EVENTS:
         refuse(f"{event} (no network, no processes, no native code)")
     elif event in ("import",):
@@ -226,29 +237,50 @@ def _check_new_import(name):
         refuse(f"import of {name!r} (not numpy, the submission's own code, or allowlisted stdlib)")
 
 
-_real_import = builtins.__import__
-
-
+# The import guard and the path hook are reachable from the submission
+# (builtins.__import__, sys.path_hooks), and a function's __globals__ is not an
+# audited attribute. So they are built in namespaces of their own holding only
+# what they need, never this module's globals (State, the reply pipe), and they
+# report a refusal through an audit event that the (unreachable) hook handles.
+# Compiled under this file's name so their frames count as the runner's.
+_GUARD_SOURCE = """
 def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-    # Statement-level check: the "import" audit event only fires for modules not
-    # yet loaded, but numpy has already loaded os, ctypes, ... so check every import.
-    if State.armed and level == 0:
-        f = _getframe(1)
-        if f is not None and _submission_code(f.f_code.co_filename):
-            ok = _allowed_name(name)
-            if not ok and fromlist:
-                ok = all(_allowed_name(f"{name}.{x}") for x in fromlist if x != "*") and any(
-                    x != "*" for x in fromlist)
+    # Statement level: the "import" audit event fires only for modules not yet
+    # loaded, and numpy has already loaded os, ctypes, ...
+    if level == 0:
+        f = getframe(1)
+        fn = f.f_code.co_filename if f is not None else ""
+        if fn.startswith(WORK_PREFIX) or (fn.startswith("<") and not fn.startswith("<frozen ")):
+            ok = allowed(name) or (
+                any(x != "*" for x in fromlist or ())
+                and all(allowed(name + "." + x) for x in fromlist if x != "*"))
             if not ok:
-                loc = submission_frame(1)
-                where = f"{loc[0]}:{loc[1]}: " if loc else ""
-                try:
-                    send({"status": "rule_violation", "nonce": State.nonce, "traceback": "",
-                          "message": f"{where}refused: import of {name!r} (not numpy, the "
-                                     "submission's own code, or allowlisted stdlib)"})
-                finally:
-                    _exit(86)
-    return _real_import(name, globals, locals, fromlist, level)
+                audit("tinymlperf.refuse", "import of %r (not numpy, the submission's own "
+                      "code, or allowlisted stdlib)" % (name,))
+    return real_import(name, globals, locals, fromlist, level)
+
+
+def allowed(name):
+    parts = name.split(".")
+    if parts[0] == "numpy" or parts[0] in OWN:
+        return True
+    return any(".".join(parts[:i]) in ALLOWED for i in range(1, len(parts) + 1))
+
+
+def work_hook(path):
+    # Only .py source from the submission folder: no extension modules or
+    # stray .pyc dropped there at run time.
+    p = realpath(path)
+    if p == WORK or p.startswith(WORK_PREFIX):
+        return source_only(path)
+    raise ImportError("not the submission's folder")
+"""
+
+
+def _isolated(names, **namespace):
+    namespace["__builtins__"] = builtins
+    exec(compile(_GUARD_SOURCE, __file__, "exec"), namespace)  # noqa: S102 - our own source
+    return [namespace[n] for n in names]
 
 
 # --- formatting errors ------------------------------------------------------
@@ -261,28 +293,38 @@ def _frames(tb):
     return out
 
 
-def describe(exc):
-    """(one-line message, traceback tail) pointing into the submission."""
-    State.internal += 1
+def _text(exc):
+    # str() runs the submission's own __str__: armed, and it may raise.
     try:
-        loc = None
-        for t in _frames(exc.__traceback__):
-            fn = t.tb_frame.f_code.co_filename
-            if _inside(fn, (State.work,)):
-                loc = f"{os.path.relpath(fn, State.work)}:{t.tb_lineno}"
-        if isinstance(exc, SyntaxError) and exc.filename and _inside(
-                os.path.realpath(exc.filename), (State.work,)):
-            loc = f"{os.path.relpath(os.path.realpath(exc.filename), State.work)}:{exc.lineno}"
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
-            tb = tb.tb_next
+        return str(exc)
+    except BaseException:  # noqa: B036
+        return "<exception text unavailable>"
+
+
+def describe(exc):
+    """(one-line message, traceback tail) pointing into the submission.
+
+    Not State.internal: formatting calls the exception's own methods."""
+    loc = None
+    for t in _frames(exc.__traceback__):
+        fn = t.tb_frame.f_code.co_filename
+        if _inside(fn, (State.work,)):
+            loc = f"{os.path.relpath(fn, State.work)}:{t.tb_lineno}"
+    if isinstance(exc, SyntaxError) and isinstance(exc.filename, str) and _inside(
+            os.path.realpath(exc.filename), (State.work,)):
+        loc = f"{os.path.relpath(os.path.realpath(exc.filename), State.work)}:{exc.lineno}"
+    text = _text(exc)
+    text = text.splitlines()[0] if text.strip() else ""
+    msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    try:
         lines = traceback.format_exception(type(exc), exc, tb)
-        lines = [ln.replace(State.work + os.sep, "") for ln in lines]
-        return (f"{loc}: {msg}" if loc else msg), "".join(lines)[-4000:]
-    finally:
-        State.internal -= 1
+    except BaseException:  # noqa: B036
+        lines = [f"{msg}\n"]
+    lines = [ln.replace(State.work + os.sep, "") for ln in lines]
+    return (f"{loc}: {msg}" if loc else msg), "".join(lines)[-4000:]
 
 
 # --- commands ----------------------------------------------------------------
@@ -477,23 +519,22 @@ def main():
     cfg = readline()
     State.work = os.path.realpath(cfg["work"])
     State.writable = tuple(os.path.realpath(p) for p in cfg["writable"])
-    State.readable = tuple(os.path.realpath(p) for p in cfg["readable"]) + State.writable
+    # This file too: tracebacks that pass through the runner quote its lines.
+    State.readable = (tuple(os.path.realpath(p) for p in cfg["readable"]) + State.writable
+                      + (os.path.realpath(__file__),))
     State.allowed = frozenset(cfg["allowed"])
     State.own = frozenset(cfg["own"])
     # Events that load weights call load(submission_dir): the path of this copy of the folder.
     NS["submission_dir"] = State.work
     os.chdir(State.work)
     sys.path.insert(0, State.work)
-    # Only .py source from the submission folder: no extension modules or stray
-    # .pyc dropped there at run time.
     from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 
-    source_only = FileFinder.path_hook((SourceFileLoader, SOURCE_SUFFIXES))
-
-    def work_hook(path):
-        if _inside(os.path.realpath(path), (State.work,)):
-            return source_only(path)
-        raise ImportError
+    guarded_import, work_hook = _isolated(
+        ("guarded_import", "work_hook"), getframe=sys._getframe, audit=sys.audit,
+        real_import=builtins.__import__, realpath=os.path.realpath, WORK=State.work,
+        WORK_PREFIX=State.work + os.sep, OWN=State.own, ALLOWED=State.allowed,
+        source_only=FileFinder.path_hook((SourceFileLoader, SOURCE_SUFFIXES)))
     sys.path_hooks.insert(0, work_hook)
     sys.path_importer_cache.clear()
     sys.dont_write_bytecode = True
@@ -501,6 +542,8 @@ def main():
     sys.stdout.reconfigure(line_buffering=True)
     builtins.__import__ = guarded_import
     sys.addaudithook(audit)
+    # sys.modules["__main__"] would hand this module's globals to anyone with sys.
+    sys.modules["__main__"] = types.ModuleType("__main__")
     gc.collect()
     send({"status": "ready", "nonce": None})
     while True:

@@ -318,6 +318,13 @@ def test_imports_through_exec_or_spoofed_file_names_are_refused(fn):
     assert r.status == "rule_violation" and r.message.startswith("submission.py:"), r
 
 
+def test_runner_state_is_not_reachable_through_the_import_guard():
+    _, r, _, _ = run_one("reach_runner_state")
+    assert r.status == "ok" and r.value == 0, r
+    _, r, _, _ = run_one("unguarded_import")
+    assert r.status == "rule_violation" and "'subprocess'" in r.message, r
+
+
 def test_clear_refs_is_refused():
     _, r, _, _ = run_one("clear_refs")
     assert r.status == "rule_violation" and "clear_refs" in r.message
