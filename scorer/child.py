@@ -1,8 +1,10 @@
 """The runner that executes INSIDE the sandboxed child process.
 
 Never imported by the scorer: ``scorer/sandbox.py`` runs it as a script,
-``python -I child.py CMD_FD REPLY_FD``, inside whatever isolation is available
-(bubblewrap or unshare namespaces, rlimits, a cgroup). It speaks one JSON object
+``python -s -X utf8 child.py CMD_FD REPLY_FD`` with an environment built from
+scratch (not ``-I``: that would also ignore PYTHONHASHSEED=0), inside whatever
+isolation is available (bubblewrap or unshare namespaces, rlimits, a cgroup).
+It speaks one JSON object
 per line: commands arrive on CMD_FD, replies leave on REPLY_FD; the submission's
 stdout/stderr are a separate pipe that the parent drains. The first command is
 the configuration (paths, allowlist, the submission's own module names).
@@ -12,6 +14,11 @@ cProfile, tracemalloc) is imported BEFORE the audit hook is armed, so the hook
 can be strict about what happens afterwards. Once armed, a refusal writes a
 ``rule_violation`` reply and ends the process at once, so a submission cannot
 catch the exception and carry on.
+
+The hook is defence in depth, not the boundary: code in the same interpreter
+can, with enough effort, reach frames (e.g. through stdlib helpers that walk
+the stack) and the runner's state. What the submission could then do is still
+bounded by the operating system (namespaces, read-only binds, rlimits, cgroup).
 
 Standard library + numpy only; must run on Python >= 3.10.
 """
