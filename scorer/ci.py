@@ -377,8 +377,6 @@ def comment(args) -> int:
 
 
 def pr(args) -> int:
-    if getattr(args, "ci_command", "pr") == "comment":  # commands.cmd_ci hands every ci subcommand here
-        return comment(args)
     repo = Path(getattr(args, "repo", ".")).resolve()
     if args.repeats < 1 or args.threads < 1:
         raise UsageError("--repeats and --threads must be at least 1")

@@ -249,7 +249,7 @@ def cmd_build(args) -> int:
 def cmd_ci(args) -> int:
     from scorer import ci
 
-    return ci.pr(args)
+    return getattr(ci, args.ci_command)(args)
 
 
 def cmd_submit(args) -> int:
