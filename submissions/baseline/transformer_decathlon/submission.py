@@ -12,7 +12,7 @@ inference path is easy to read and to optimise on its own.
 """
 
 import math
-import os
+import os.path as osp  # the sandbox allows os.path, not all of os
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def _blocked(w):
 
 
 def load(directory):
-    with np.load(os.path.join(directory, "weights.npz"), allow_pickle=False) as z:
+    with np.load(osp.join(directory, "weights.npz"), allow_pickle=False) as z:
         return GPT({k: z[k] for k in z.files})
 
 
@@ -120,7 +120,7 @@ def logits(model, tokens):
         tokens = tokens[None]
     B, T = tokens.shape
     out = np.empty((B, T, model.V), dtype=np.float32)
-    step = 4  # 4 x 4 heads x 512 x 512 float32 = 16 MiB of attention scores at a time
+    step = 1  # one sequence at a time: 4 heads x 512 x 512 float32 = 4 MiB of scores (peak memory)
     for s in range(0, B, step):
         x = _forward(model, tokens[s:s + step])
         x = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
