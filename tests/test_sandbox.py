@@ -283,10 +283,13 @@ def test_bubblewrap_hides_host_files(tmp_path):
     labels = tmp_path / "labels.txt"
     labels.write_text("SECRET")
     repo = Path(__file__).resolve().parent.parent
-    for path in (labels, Path("/etc/passwd"), repo / "pyproject.toml", repo / "results"):
-        assert path.exists()
-        _, r, _, _ = run_one("exists", "p", inputs={"p": _bytes(str(path))})
-        assert r.status == "ok" and not r.value, path
+    with Sandbox(MISBEHAVE, limits=SMALL) as sb:
+        sb.start()
+        for path in (labels, Path("/etc/passwd"), repo / "pyproject.toml", repo / "results"):
+            assert path.exists()
+            sb.put("p", _bytes(str(path)))
+            r = sb.call("exists", "p")
+            assert r.status == "ok" and not r.value, path
 
 
 def test_symlinks_out_of_the_folder_are_not_copied(tmp_path):
