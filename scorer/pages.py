@@ -212,7 +212,7 @@ def environment() -> jinja2.Environment:
 def svg_block(svg: str) -> Markup:
     """An inline SVG as one raw HTML block: blank lines would end it early in Markdown."""
     body = "\n".join(line for line in svg.strip().splitlines() if line.strip())
-    return Markup(f'<div class="tmp-chart">\n{body}\n</div>')
+    return Markup(f'<div class="tmlp-chart">\n{body}\n</div>')
 
 
 def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:

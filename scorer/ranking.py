@@ -153,13 +153,14 @@ class Board:
     qualified: list[Entry]
 
     def rank_of(self, kind: str, team: str) -> Ranked | None:
-        for r in getattr(self, kind):
-            if r.entry.team == team:
-                return r
-        return None
+        return self.ranks(kind).get(team)
 
     def ranks(self, kind: str) -> dict[str, Ranked]:
-        return {r.entry.team: r for r in getattr(self, kind)}
+        """Team id -> its place in one ranking (built once: pages ask for it per row)."""
+        index = self.__dict__.setdefault("_index", {})
+        if kind not in index:
+            index[kind] = {r.entry.team: r for r in getattr(self, kind)}
+        return index[kind]
 
 
 def _speed_value(e: Entry, basis: str):

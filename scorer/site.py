@@ -13,8 +13,10 @@ give byte-identical output: iteration is sorted and the only dates are the input
 
 from __future__ import annotations
 
+import hashlib
 import json
-import shutil
+import multiprocessing as mp
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from scorer import badges as badge_svg
 from scorer import charts, exports, pages, ranking, schema
 from scorer.errors import RecordError, SubmissionError, UsageError
 from scorer.events.spec import EVENTS
-from scorer.results import load_records
+from scorer.results import load_record
 from scorer.submission import load_metadata
 
 MARKER = ".tinymlperf-build"  # marks a folder the build owns and may empty
@@ -33,6 +35,8 @@ DEFAULT_OUT = {"mkdocs": Path("build/docs"), "myst": Path("build/myst")}
 DEFAULT_SITE_URL = "https://tinymlperf.github.io/leaderboard/"
 DEFAULT_REPO_URL = "https://github.com/tinymlperf/leaderboard"
 README_LIMIT = 50_000  # characters of a write-up shown
+CACHE = Path("build/cache/validated.json")
+PARALLEL_MIN = 400  # items before a process pool pays for its start
 
 
 @dataclass
@@ -89,15 +93,17 @@ def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> B
 
 def read_inputs(root: Path, report: BuildReport) -> Inputs:
     site_url, repo_url = read_urls(root / "mkdocs.yml")
-    records = load_records(root / "results")
+    cache = ValidationCache(root / CACHE)
+    records = cache.records(root / "results")
     metadata: dict[tuple[str, str], dict] = {}
     for rec in records:
         folder = root / "submissions" / rec["team"] / rec["event"]
         try:
-            metadata[(rec["team"], rec["event"])] = load_metadata(folder)
+            metadata[(rec["team"], rec["event"])] = cache.metadata(folder)
         except SubmissionError as err:
             # The record was scored from valid metadata; it stays the source of truth.
             report.warnings.append(f"{err}; showing the record's own title instead")
+    cache.save()
     awards = read_awards(root / "awards.yml")
     readmes = {}
     for a in awards:
@@ -110,6 +116,71 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
         schema.load_schema("submission")
     return Inputs(site_url, repo_url, records, metadata, awards, readmes, sub_schema,
                   root / "docs")
+
+
+class ValidationCache:
+    """Remembers the SHA-256 of every input file that passed schema validation.
+
+    Validating 10,000 records with jsonschema takes most of a cold build; a file whose bytes
+    (and the schemas) are unchanged since it last validated is only parsed. The cache lives in
+    build/ (never committed, absent on a fresh CI checkout, so CI always validates in full),
+    and a file that is new or changed goes through ``load_record`` / ``load_metadata`` as usual,
+    with their errors.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.key = hashlib.sha256(b"".join(
+            json.dumps(schema.load_schema(n), sort_keys=True).encode()
+            for n in ("result", "submission"))).hexdigest()
+        self.seen: dict[str, str] = {}
+        self.known: dict[str, str] = {}
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            if data.get("key") == self.key:
+                self.known = dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # no cache or a broken one: validate everything
+
+    def _check(self, path: Path) -> tuple[bytes, bool]:
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        hit = self.known.get(str(path)) == digest
+        self.seen[str(path)] = digest
+        return raw, hit
+
+    def records(self, results_dir: Path) -> list[dict]:
+        """Like ``scorer.results.load_records``: sorted, every record valid or a RecordError."""
+        out = []
+        for path in sorted(results_dir.glob("*/*.json")) if results_dir.is_dir() else []:
+            raw, hit = self._check(path)
+            data = json.loads(raw) if hit else None
+            if not hit or (data.get("team"), data.get("event")) != (path.parent.name, path.stem):
+                self.seen.pop(str(path))
+                data = load_record(path)
+                self.seen[str(path)] = hashlib.sha256(raw).hexdigest()
+            out.append(data)
+        return out
+
+    def metadata(self, folder: Path) -> dict:
+        path = folder / "submission.json"
+        if path.is_file() and not path.is_symlink():
+            raw, hit = self._check(path)
+            if hit:
+                return json.loads(raw)
+            self.seen.pop(str(path))
+        data = load_metadata(folder)
+        self.seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return data
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"key": self.key, "files": self.seen}, sort_keys=True))
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only checkout still builds, just without the cache
 
 
 class _Loader(yaml.SafeLoader):
@@ -187,12 +258,15 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.
     for e in sorted(entries, key=lambda e: (e.team, order.get(e.event, 99))):
         info = teams.setdefault(e.team, pages.TeamInfo(e.team, e.team, [], []))
         info.entries.append(e)
-    for tid, info in teams.items():
-        metas = sorted((m for (t, _), m in metadata.items() if t == tid),
-                       key=lambda m: (m.get("created", ""), m.get("event", "")))
-        if metas:
-            info.name = metas[-1]["team"]["name"]
-            info.members = metas[-1]["team"].get("members", [])
+    newest: dict[str, dict] = {}
+    for (team, event), meta in sorted(metadata.items()):
+        if team not in newest or (meta.get("created", ""), event) >= (
+                newest[team].get("created", ""), newest[team].get("event", "")):
+            newest[team] = meta
+    for tid, meta in newest.items():
+        if tid in teams:
+            teams[tid].name = meta["team"]["name"]
+            teams[tid].members = meta["team"].get("members", [])
     return dict(sorted(teams.items()))
 
 
@@ -226,6 +300,7 @@ def make_charts(model: pages.SiteModel) -> dict[str, str]:
                 title=f"{ev.name}: speed record over time",
                 y_label="Speed-up (×)" if b.speed_basis == "speedup" else ev.speed.unit,
                 better="higher" if b.speed_basis == "speedup" else ev.speed.direction)
+    team_series = []
     for tid, info in model.teams.items():
         series = []
         for e in info.entries:
@@ -235,24 +310,49 @@ def make_charts(model: pages.SiteModel) -> dict[str, str]:
                 pts.append((e.finished_at, e.speedup))
             if pts:
                 series.append(charts.Series(EVENTS[e.event].name, pts))
-        if series:
-            out[f"team:{tid}"] = charts.progression_chart(
-                series, title="Speed-up over the baseline, per scoring", y_label="Speed-up (×)",
-                better="higher")
+        # A history needs two scorings at least; one point per event says nothing over time
+        # (and skipping those keeps a 10,000-record build fast).
+        if sum(len(s.points) for s in series) > len(series):
+            team_series.append((tid, series))
+    svgs = parallel_map(_team_chart, [s for _, s in team_series])
+    for (tid, _), svg in zip(team_series, svgs, strict=True):
+        out[f"team:{tid}"] = svg
     return out
 
 
 # ---------------------------------------------------------------------------------- writing
 
 
+def parallel_map(func, items: list) -> list:
+    """``[func(x) for x in items]``, on every core when there is enough work to pay for it.
+
+    Badges and team charts are pure functions of small arguments; at 10,000 records they are
+    half the build. Results come back in input order, so the output stays deterministic.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [func(x) for x in items]
+    with mp.get_context("fork").Pool(workers) as pool:
+        return pool.map(func, items, chunksize=max(1, len(items) // (workers * 4)))
+
+
+def _rank_badge(args: tuple[str, int, str]) -> str:
+    return badge_svg.render_rank_badge(*args)
+
+
+def _team_chart(series: list) -> str:
+    return charts.progression_chart(series, title="Speed-up over the baseline, per scoring",
+                                    y_label="Speed-up (×)", better="higher")
+
+
 def render_mkdocs(model: pages.SiteModel, inputs: Inputs) -> dict[str, str | bytes]:
     """Generated files for the staging docs dir: pages, badges, exports, feed."""
     files: dict[str, str | bytes] = {}
-    for eid, b in model.boards.items():
-        for r in b.speed:
-            e = r.entry
-            files[f"badges/{e.team}/{eid}.svg"] = badge_svg.render_rank_badge(
-                b.event.name, r.rank, pages.unit_text(e.speed, b.event.speed.unit))
+    wanted = [(f"badges/{r.entry.team}/{eid}.svg",
+               (b.event.name, r.rank, pages.unit_text(r.entry.speed, b.event.speed.unit)))
+              for eid, b in model.boards.items() for r in b.speed]
+    svgs = parallel_map(_rank_badge, [args for _, args in wanted])
+    files.update((path, svg) for (path, _), svg in zip(wanted, svgs, strict=True))
     award_svgs = {a: badge_svg.render_award_badge(a) for a in ranking.AWARD_IDS}
     for team, got in model.badges.items():
         for award in got:
@@ -263,33 +363,54 @@ def render_mkdocs(model: pages.SiteModel, inputs: Inputs) -> dict[str, str | byt
 
 
 def _prepare(out: Path) -> None:
-    """Empty ``out`` if the build made it; refuse to empty any other non-empty folder."""
+    """Make ``out`` if needed; refuse a non-empty folder that the build did not make."""
     if out.exists():
         if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file()):
             raise UsageError(f"{out} exists and was not made by tinymlperf build; "
                              "choose an empty or new folder with --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("made by tinymlperf build; emptied on every build\n")
+    out.mkdir(parents=True, exist_ok=True)
+    marker = out / MARKER
+    if not marker.is_file():
+        marker.write_text("made by tinymlperf build; its contents are replaced on every build\n")
 
 
 def write_tree(out: Path, files: dict[str, str | bytes], *, copy_from: Path | None,
                records_from: Path | None) -> None:
+    """Make ``out`` hold exactly ``files`` plus the copies, touching only what changed.
+
+    A rebuild of 10,000 records rewrites a handful of files instead of 20,000, and a file that
+    no input produces any more (a removed team's page, say) is deleted.
+    """
     _prepare(out)
+    wanted: dict[str, bytes | Path] = {}
     if copy_from is not None and copy_from.is_dir():
-        shutil.copytree(copy_from, out, dirs_exist_ok=True)
+        for src in sorted(copy_from.rglob("*")):
+            if src.is_file():
+                wanted[src.relative_to(copy_from).as_posix()] = src
     if records_from is not None and records_from.is_dir():
         for src in sorted(records_from.glob("*/*.json")):
-            dst = out / "data" / "results" / src.parent.name / src.name
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
+            wanted[f"data/results/{src.parent.name}/{src.name}"] = src
+    for rel, content in files.items():
+        wanted[rel] = content.encode("utf-8") if isinstance(content, str) else content
+    for dirpath, _dirs, filenames in os.walk(out, topdown=False):
+        base = Path(dirpath)
+        for name in filenames:
+            rel = (base / name).relative_to(out).as_posix()
+            if rel not in wanted and rel != MARKER:
+                (base / name).unlink()
+        if base != out and not any(base.iterdir()):
+            base.rmdir()
     made: set[Path] = set()
-    for rel, content in sorted(files.items()):
+    for rel in sorted(wanted):
+        data = wanted[rel]
+        data = data.read_bytes() if isinstance(data, Path) else data
         path = out / rel
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            pass
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8", newline="\n")
+        path.write_bytes(data)

@@ -264,3 +264,25 @@ def test_refuses_to_empty_a_folder_it_did_not_make(tmp_path):
     assert (keep / "thesis.tex").is_file()
     with pytest.raises(UsageError):
         build_site(root, fmt="pdf")
+
+
+def test_rebuild_after_changes_validates_and_drops_stale_files(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    build_site(root)  # fills the validation cache and the output
+    out = root / "build" / "docs"
+    assert (out / "teams/slowpoke.md").is_file()
+    (out / "stray.md").write_text("left over from an older build")
+    # A record that changes after a build is validated again, cache or not.
+    bad = root / "results/tiny-mem/cnn_marathon.json"
+    good = bad.read_text()
+    bad.write_text(good.replace('"schema_version": 1', '"schema_version": 2'))
+    with pytest.raises(RecordError, match="tiny-mem/cnn_marathon.json"):
+        build_site(root)
+    bad.write_text(good)
+    # A team whose record is gone loses its page, badges and exported record.
+    (root / "results/slowpoke/mlp_sprint.json").unlink()
+    build_site(root)
+    assert not (out / "teams/slowpoke.md").exists()
+    assert not (out / "data/results/slowpoke").exists()
+    assert not (out / "stray.md").exists()
+    assert (out / "teams/tiny-mem.md").is_file()

@@ -41,8 +41,8 @@
   }
 
   function setup(table) {
-    if (table.getAttribute("data-tmp-sortable")) { return; }
-    table.setAttribute("data-tmp-sortable", "1");
+    if (table.getAttribute("data-tmlp-sortable")) { return; }
+    table.setAttribute("data-tmlp-sortable", "1");
     var head = table.tHead && table.tHead.rows[0];
     if (!head) { return; }
     Array.prototype.forEach.call(head.cells, function (th, index) {

@@ -1,0 +1,91 @@
+"""Times ``build_site`` over 10,000 synthetic result records and prints figures and page sizes.
+
+    .venv/bin/python benchmarks/build_scale.py [--records 10000] [--repeats 3] [--keep DIR]
+
+Writes the synthetic repository (benchmarks/synthetic_results.py) into a temporary folder (or
+DIR with --keep, reused when it already holds one), runs ``build_site`` ``--repeats`` times and
+prints the median and every run, the time of each stage on one more run (read / compute /
+render / write), and the sizes of the largest generated pages. The goal is a median under 10 s
+on the 2-core CI machine; mkdocs itself is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.synthetic_results import write_repo  # noqa: E402
+from scorer import site  # noqa: E402
+
+
+def stage_times(root: Path) -> dict[str, float]:
+    """The build's stages timed one by one (the same calls build_site makes)."""
+    report = site.BuildReport("mkdocs", root / "build" / "docs")
+    times = {}
+    t = time.perf_counter()
+    inputs = site.read_inputs(root, report)
+    times["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    model = site.compute_model(inputs)
+    times["compute (rankings, badges, charts)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    files = site.render_mkdocs(model, inputs)
+    times["render (pages, badge SVGs, exports)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    site.write_tree(report.out, files, copy_from=inputs.docs_dir,
+                    records_from=root / "results")
+    times["write"] = time.perf_counter() - t
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+
+    tmp = None
+    if args.keep:
+        root = args.keep
+        if not (root / "results").is_dir():
+            write_repo(root, args.records)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="tinymlperf-scale-")
+        root = write_repo(Path(tmp.name) / "repo", args.records)
+    print(f"synthetic repository: {root} ({args.records} records)")
+
+    runs = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        report = site.build_site(root)
+        runs.append(time.perf_counter() - t)
+    print(f"build_site: median {statistics.median(runs):.2f} s over {len(runs)} runs "
+          f"({', '.join(f'{r:.2f}' for r in runs)}); {report}")
+    for name, seconds in stage_times(root).items():
+        print(f"  {name:40s} {seconds:6.2f} s")
+
+    out = report.out
+    sizes = sorted(((p.stat().st_size, p.relative_to(out)) for p in out.rglob("*")
+                    if p.is_file()), reverse=True)
+    total = sum(s for s, _ in sizes)
+    print(f"output: {len(sizes)} files, {total / 2**20:.1f} MiB; largest:")
+    for size, rel in sizes[:8]:
+        print(f"  {size / 1024:9.1f} KiB  {rel}")
+    for eid in ("mlp_sprint", "cnn_marathon", "transformer_decathlon"):
+        page = out / "events" / f"{eid}.md"
+        rows = sum(1 for line in page.read_text("utf-8").splitlines()
+                   if line.startswith("| ") and "](../data/results/" in line)
+        print(f"  events/{eid}.md: {page.stat().st_size / 1024:.1f} KiB, {rows} table rows")
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
