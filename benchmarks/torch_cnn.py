@@ -1,0 +1,142 @@
+"""CNN Marathon: the NumPy baseline against the same network in PyTorch (CPU).
+
+compare(data_dir) loads the baseline's own weights.npz into an equivalent
+PyTorch model, runs both on the same 1,000 CIFAR-10 test images, alternating
+numpy, torch, numpy, torch, ... so that both see the same machine noise,
+checks that they give the same labels, and returns one result row.
+
+Both sides use 2 threads (the scorer's setting) and float32. Both timings
+include the uint8 -> float32 conversion of the input and the final argmax.
+
+Run directly:  python benchmarks/torch_cnn.py [DATA_DIR]
+"""
+
+import os
+
+# The scorer pins BLAS to 2 threads; do the same for NumPy's BLAS when this
+# module is what first imports NumPy (otherwise the caller's setting stays).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASELINE = os.path.join(ROOT, "submissions", "baseline", "cnn_marathon")
+CHANNELS = (3, 32, 64, 128, 256)
+N_IMAGES = 1000
+
+
+def flops_per_image():
+    """Multiply-adds x 2 of the convolutions and the dense layer (pool/ReLU ignored)."""
+    total = 0
+    for i in range(4):
+        side = 32 >> i
+        total += 2 * side * side * 9 * CHANNELS[i] * CHANNELS[i + 1]
+    return total + 2 * 2 * 2 * CHANNELS[4] * 10
+
+
+def _load_baseline():
+    spec = importlib.util.spec_from_file_location(
+        "tinymlperf_cnn_baseline", os.path.join(BASELINE, "submission.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _test_images(data_dir, n):
+    path = os.path.join(data_dir, "cifar-10-batches-bin", "test_batch.bin")
+    raw = np.fromfile(path, dtype=np.uint8, count=n * 3073).reshape(n, 3073)
+    return np.ascontiguousarray(raw[:, 1:].reshape(n, 3, 32, 32).transpose(0, 2, 3, 1))
+
+
+def _torch_model(weights_path):
+    """Same network in PyTorch, built from the baseline's folded weights."""
+    import torch
+    from torch import nn
+
+    with np.load(weights_path, allow_pickle=False) as f:
+        w = {k: f[k].astype(np.float32) for k in f.files}
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = nn.ModuleList(
+                nn.Conv2d(CHANNELS[i], CHANNELS[i + 1], 3, padding=1) for i in range(4))
+            self.fc = nn.Linear(2 * 2 * CHANNELS[4], 10)
+            self.register_buffer("pad", torch.from_numpy(w["pad_value"]).view(1, 3, 1, 1))
+
+        def forward(self, x_uint8_nhwc):
+            # The NumPy model pads the raw image with the mean pixel; here we
+            # subtract that mean first and pad with zeros, and put the
+            # difference into the first conv's bias (see below): same result.
+            x = x_uint8_nhwc.permute(0, 3, 1, 2).float() - self.pad
+            for conv in self.convs:
+                x = torch.relu(torch.max_pool2d(conv(x), 2))
+            return self.fc(x.flatten(1))
+
+    net = Net()
+    with torch.no_grad():
+        for i, conv in enumerate(net.convs):
+            cin, cout = CHANNELS[i], CHANNELS[i + 1]
+            k = w[f"w{i}"].reshape(3, 3, cin, cout)  # (kh, kw, cin, cout)
+            conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1))))
+            bias = w[f"b{i}"]
+            if i == 0:  # conv(x - m) = conv_meanpadded(x) - sum(W * m)
+                bias = bias + np.einsum("hwco,c->o", k, w["pad_value"])
+            conv.bias.copy_(torch.from_numpy(bias.astype(np.float32)))
+        # NumPy flattens (h, w, c), PyTorch flattens (c, h, w)
+        fw = w["fc_w"].reshape(2, 2, CHANNELS[4], 10).transpose(2, 0, 1, 3).reshape(-1, 10)
+        net.fc.weight.copy_(torch.from_numpy(np.ascontiguousarray(fw.T)))
+        net.fc.bias.copy_(torch.from_numpy(w["fc_b"]))
+    return net.eval()
+
+
+def compare(data_dir: str, repeats: int = 7) -> list[dict]:
+    import torch
+
+    torch.set_num_threads(2)
+    baseline = _load_baseline()
+    model = baseline.load(BASELINE)
+    x = _test_images(data_dir, N_IMAGES)
+    net = _torch_model(os.path.join(BASELINE, "weights.npz"))
+
+    def run_torch():
+        with torch.inference_mode():
+            return net(torch.from_numpy(x)).argmax(1).numpy()
+
+    np_labels = baseline.predict(model, x)  # warm-up both
+    torch_labels = run_torch()
+    agree = float(np.mean(np_labels == torch_labels))
+    if agree < 0.995:  # float32 rounding may flip a rare near-tie, nothing more
+        raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
+
+    np_times, torch_times = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        baseline.predict(model, x)
+        np_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        run_torch()
+        torch_times.append(time.perf_counter() - t)
+    numpy_s = statistics.median(np_times)
+    torch_s = statistics.median(torch_times)
+    return [{
+        "event": "cnn_marathon",
+        "what": "predict() 1,000 images",
+        "numpy_s": numpy_s,
+        "torch_s": torch_s,
+        "ratio": numpy_s / torch_s,
+        "numpy_gflops": flops_per_image() * N_IMAGES / numpy_s / 1e9,
+        "labels_agree": agree,
+    }]
+
+
+if __name__ == "__main__":
+    data = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TINYMLPERF_DATA", "")
+    print(json.dumps(compare(data), indent=2))
