@@ -387,6 +387,10 @@ class Sandbox:
                                         f"phase '{phase}': a reply did not come from the "
                                         "runner (forged protocol message)"), kill=True)
         status = msg.get("status")
+        # Polling alone misses a fast writer whose phase ends between two polls:
+        # check once more when the phase ends (outside the timed window).
+        if status not in _FATAL and self._disk_used() > self._disk_quota:
+            return self._classify_failure(_OVER_QUOTA, phase, seconds, limit)
         result = CallResult(str(status), seconds, None, str(msg.get("message", "")),
                             str(msg.get("traceback", "")))
         if status == "memory_limit":

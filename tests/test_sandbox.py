@@ -226,6 +226,11 @@ def test_many_files_are_stopped_by_the_disk_quota():
     assert after.status == "error"
 
 
+def test_a_fast_writer_is_caught_when_its_phase_ends():
+    _, r, _, _ = run_one("quick_fill")
+    assert r.status == "error" and "phase 'quick_fill' exceeded the disk quota" in r.message, r
+
+
 def test_the_allowlisted_thread_pool_can_be_used():
     _, r, _, _ = run_one("thread_pool")
     assert r.status == "ok" and r.value == 6, r
