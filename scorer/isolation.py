@@ -204,6 +204,46 @@ def _username() -> str:
         return str(os.geteuid())
 
 
+# --- leftovers of a scorer that was killed ------------------------------------------
+
+STALE_PREFIX = "tinymlperf-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale(folder: Path, *, cgroup: bool, prefix: str = STALE_PREFIX) -> None:
+    """Remove <prefix><pid>-* entries whose scorer process is gone (best effort).
+
+    A scorer killed mid-run leaves its sandbox's temp folder and cgroups behind;
+    its child died with it (bwrap --die-with-parent / the cgroup is empty)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        rest = entry.name[len(prefix):] if entry.name.startswith(prefix) else ""
+        pid = rest.split("-", 1)[0]
+        if not (pid.isdigit() and len(pid) <= 7) or int(pid) == os.getpid() \
+                or _pid_alive(int(pid)):
+            continue
+        try:
+            if cgroup:
+                if not (entry / "cgroup.procs").read_text().split():
+                    entry.rmdir()
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+
 # --- cgroups -------------------------------------------------------------------
 
 def _own_cgroup(controller: str | None) -> str | None:
@@ -229,7 +269,8 @@ class Cgroup:
         self.dirs: list[Path] = []
         self.mem: Path | None = None
         self.pids: Path | None = None
-        name = f"tinymlperf-{uuid.uuid4().hex[:12]}"
+        # The scorer's pid in the name lets a later scorer remove what a killed one left.
+        name = f"{STALE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         root = Path("/sys/fs/cgroup")
         if os.environ.get("TINYMLPERF_SANDBOX_CGROUP", "").strip() == "0":
             return  # tests of the rlimit/rusage fallback
@@ -247,6 +288,7 @@ class Cgroup:
         if own is None:
             return
         d = root / own.lstrip("/") / name
+        remove_stale(d.parent, cgroup=True)
         d.mkdir()
         self.dirs.append(d)
         if not (d / "memory.max").exists():
@@ -265,6 +307,7 @@ class Cgroup:
         if own is None:
             return
         d = root / "memory" / own.lstrip("/") / name
+        remove_stale(d.parent, cgroup=True)
         d.mkdir()
         self.dirs.append(d)
         (d / "memory.limit_in_bytes").write_text(str(memory_bytes))
@@ -274,6 +317,7 @@ class Cgroup:
         if own_p is not None and (root / "pids").is_dir():
             try:
                 p = root / "pids" / own_p.lstrip("/") / name
+                remove_stale(p.parent, cgroup=True)
                 p.mkdir()
                 self.dirs.append(p)
                 (p / "pids.max").write_text(str(processes))

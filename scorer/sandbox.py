@@ -275,7 +275,9 @@ class Sandbox:
 
     def _spawn(self) -> None:
         self._launcher = launcher = isolation.probe()
-        self._tmp = tmp = tempfile.mkdtemp(prefix="tinymlperf-sandbox-")
+        prefix = "tinymlperf-sandbox-"
+        isolation.remove_stale(Path(tempfile.gettempdir()), cgroup=False, prefix=prefix)
+        self._tmp = tmp = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
         work, exchange, out = (os.path.join(tmp, d) for d in ("work", "exchange", "out"))
         shutil.copytree(self.submission_dir, work, ignore=_ignore)
         os.mkdir(exchange, 0o755)

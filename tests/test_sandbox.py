@@ -6,7 +6,10 @@ function per misbehaviour. Run: ``.venv/bin/python -m pytest tests/test_sandbox.
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -380,3 +383,27 @@ def test_without_a_cgroup_rlimits_and_rusage_take_over(monkeypatch):
     assert report.memory_method == "rusage-maxrss+VmHWM"
     assert report.peak_memory_bytes >= 200 * 1024**2
     assert report.isolation["limits"]["memory_by"] == "RLIMIT_AS"
+
+
+def test_leftovers_of_a_killed_scorer_are_removed():
+    repo = str(Path(__file__).resolve().parent.parent)
+    code = (f"import json, sys, time; sys.path.insert(0, {repo!r})\n"
+            "from scorer.sandbox import Sandbox\n"
+            f"sb = Sandbox({str(BASIC)!r}); sb.start()\n"
+            "cg = [str(d) for d in sb._cgroup.dirs] if sb._cgroup else []\n"
+            "print(json.dumps([sb._tmp, cg]), flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        tmp, cgroups = json.loads(proc.stdout.readline())
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    assert Path(tmp).is_dir()
+    time.sleep(0.5)  # bwrap --die-with-parent / EOF on the command pipe end the child
+    with Sandbox(BASIC) as sb:
+        assert sb.start().status == "ok"
+    assert not Path(tmp).exists()
+    for d in cgroups:
+        assert not Path(d).exists(), d
