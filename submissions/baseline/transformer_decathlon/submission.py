@@ -46,10 +46,6 @@ class GPT:
         dist = np.arange(W - 1, -1, -1, dtype=f32)
         self.alibi_row = np.ascontiguousarray((-self.slopes[:, None] * dist)[:, None, :])
         self._bias_cache = {}
-        # Column-blocked copies of the matrices for single-token generation,
-        # see _blocked() for why.
-        self.gen_layers = [tuple(_blocked(w) for w in lw) for lw in self.layers]
-        self.wout_b = _blocked(self.wout)
 
     def bias(self, T):
         """(H, T, T) additive attention bias: ALiBi inside the causal sliding
@@ -64,22 +60,6 @@ class GPT:
             b = b.astype(np.float32)
             self._bias_cache[T] = b
         return b
-
-
-# OpenBLAS hands a matrix-vector product to several threads once the matrix
-# has >= 2304*4 = 9216 entries.  For our 128x384 .. 512x128 matrices the thread
-# wake-up costs more than the arithmetic, and on a busy machine it can cost 4x
-# the whole token.  So for generation each matrix W (K, N) is stored as
-# (N/c, K, c) column blocks with K*c < 9216: one NumPy call `x @ Wb` still does
-# the whole product (NumPy loops over the blocks in C), every BLAS call stays
-# single-threaded, and the (N/c, c) result reshapes for free into x @ W.
-_BLAS_MT_THRESHOLD = 2304 * 4
-
-
-def _blocked(w):
-    K, N = w.shape
-    c = max(c for c in range(1, N + 1) if N % c == 0 and K * c < _BLAS_MT_THRESHOLD)
-    return np.ascontiguousarray(w.reshape(K, N // c, c).transpose(1, 0, 2))
 
 
 def load(directory):
@@ -154,15 +134,16 @@ def generate(model, prompt, n):
     # values stored (H, pos, hd) so weights @ V is too.  Preallocated once.
     kc = [np.empty((H, hd, total), np.float32) for _ in range(m.L)]
     vc = [np.empty((H, total, hd), np.float32) for _ in range(m.L)]
-    wte, alibi, wout = m.wte, m.alibi_row, m.wout_b
+    wte, alibi, wout = m.wte, m.alibi_row, m.wout
     inv_d = 1.0 / d
     sqrt = math.sqrt
-    layers = [(wqkv, wo, w1, w2, kc[l], vc[l]) for l, (wqkv, wo, w1, w2) in enumerate(m.gen_layers)]
+    layers = [(wqkv, wo, w1, w2, kc[l], vc[l]) for l, (wqkv, wo, w1, w2) in enumerate(m.layers)]
     # The prompt goes through the same one-token step as the generated tokens
-    # (it only fills the cache).  A batched prefill would use big multi-threaded
-    # BLAS calls, which on a machine whose other core is busy can stall for
-    # hundreds of milliseconds waiting for the second thread; 64 small steps
-    # cost ~15 ms and never wait.
+    # (it only fills the cache).  A batched prefill would be one big matrix
+    # product per layer, and OpenBLAS runs those on both threads: on a machine
+    # whose other core is busy, waiting for the second thread stalled a whole
+    # generate() call by hundreds of milliseconds in our tests.  The one-token
+    # matrix-vector products stay on one thread; 64 extra small steps cost ~10 ms.
     tok = int(prompt[0])
     for t in range(total - 1):              # t = position of the token we feed in
         lo = t - W + 1 if t >= W else 0     # sliding window: keys lo .. t
@@ -179,13 +160,13 @@ def generate(model, prompt, n):
             np.exp(s, out=s)
             o = np.matmul(s, vl[:, lo:hi, :])                         # (H, 1, hd)
             o /= s.sum(axis=2, keepdims=True)   # softmax normaliser, applied to 32 numbers not n_keys
-            x = x + (o.reshape(d) @ wo).reshape(d)
+            x = x + o.reshape(d) @ wo
             a = (x * (1.0 / sqrt(float(x.dot(x)) * inv_d + EPS))) @ w1
             np.maximum(a, 0, out=a)
-            x = x + (a.reshape(-1) @ w2).reshape(d)
+            x = x + a @ w2
         if t + 1 < P:
             tok = int(prompt[t + 1])        # still reading the prompt
         else:
-            tok = int(np.argmax(x @ wout))  # (blocks, c) result: flat argmax = vocabulary id
+            tok = int(np.argmax(x @ wout))
             out[t + 1 - P] = tok
     return out

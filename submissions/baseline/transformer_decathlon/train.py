@@ -56,7 +56,7 @@ def eval_windows(p, val, n_windows=None, T=512, batch=8):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA"))
-    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--steps", type=int, default=2500)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--block", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--wd", type=float, default=0.1)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--eval-every", type=int, default=250)
-    ap.add_argument("--ckpt-every", type=int, default=500)
+    ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--out", default=os.path.join(HERE, "weights.npz"))
     args = ap.parse_args()
