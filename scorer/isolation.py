@@ -561,7 +561,8 @@ def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: 
             "processes": limits.processes,
             "processes_by": procs_by,
             "file_size_bytes": limits.file_size_bytes,
-            "disk_quota": "own size + 4 x file_size_bytes, checked by the parent every 0.5 s",
+            "disk_quota": ("own size + 4 x file_size_bytes, checked by the parent every 0.5 s"
+                           " and when each phase ends"),
             "open_files": limits.open_files,
             "output_tail_bytes": limits.output_tail_bytes,
             "threads": threads,
