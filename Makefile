@@ -15,6 +15,11 @@ export TINYMLPERF_DATA
 .PHONY: site test lint data score build bench clean
 
 $(STAMP): pyproject.toml
+	@# bubblewrap gives the sandbox its filesystem isolation; best effort: without it the
+	@# scorer falls back to unshare namespaces and flags its records weak_isolation.
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; }; } || \
+	  echo "note: bubblewrap is not installed; the sandbox falls back to unshare namespaces (see docs/security.md)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

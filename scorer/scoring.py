@@ -233,6 +233,10 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         for key, value in run.outcome.phases.items():
             phases.setdefault(key, []).append(value)
     isolation = entry_runs[0].report.isolation if entry_runs else {}
+    if entry_runs and isolation.get("filesystem") != "bwrap-ro-binds":
+        # Without bubblewrap only the audit hook guards the filesystem: fine for a local check,
+        # worth a reviewer's look on an official record.
+        flags.append("weak_isolation")
     # The reason often quotes the submission's own exception text: keep it one short line.
     reason = rules.one_line(reason)
     if len(reason) > MAX_REASON:
