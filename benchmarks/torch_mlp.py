@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINE = os.path.join(ROOT, "submissions", "baseline", "mlp_sprint")
+SETTLE_S = 0.5  # pause before each timed run, see compare()
 
 
 def _load_baseline():
@@ -136,9 +137,14 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
 
     np_times, torch_times = [], []
     for _ in range(repeats):
+        # Both libraries keep their worker threads spinning for a moment after a call
+        # (OpenBLAS, OpenMP). On 2 cores those spinners would steal the other side's CPU,
+        # so let them fall asleep before each timed run.
+        time.sleep(SETTLE_S)
         t = time.perf_counter()
         sub.train(x_train, y_train)
         np_times.append(time.perf_counter() - t)
+        time.sleep(SETTLE_S)
         t = time.perf_counter()
         train_torch(x_train, y_train)
         torch_times.append(time.perf_counter() - t)
