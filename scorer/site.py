@@ -13,10 +13,7 @@ give byte-identical output: iteration is sorted and the only dates are the input
 
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing as mp
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,18 +22,15 @@ from markdown_it import MarkdownIt
 
 from scorer import badges as badge_svg
 from scorer import charts, exports, pages, ranking, schema
-from scorer.errors import RecordError, SubmissionError, UsageError
+from scorer.errors import RecordError, UsageError
 from scorer.events.spec import EVENTS
-from scorer.results import load_record
-from scorer.submission import load_metadata
+from scorer.site_files import ValidationCache, parallel_map, write_tree
 
-MARKER = ".tinymlperf-build"  # marks a folder the build owns and may empty
 DEFAULT_OUT = {"mkdocs": Path("build/docs"), "myst": Path("build/myst")}
 DEFAULT_SITE_URL = "https://tinymlperf.github.io/leaderboard/"
 DEFAULT_REPO_URL = "https://github.com/tinymlperf/leaderboard"
 README_LIMIT = 50_000  # characters of a write-up shown
 CACHE = Path("build/cache/validated.json")
-PARALLEL_MIN = 400  # items before a process pool pays for its start
 
 
 @dataclass
@@ -95,14 +89,14 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     site_url, repo_url = read_urls(root / "mkdocs.yml")
     cache = ValidationCache(root / CACHE)
     records = cache.records(root / "results")
+    keys = [(r["team"], r["event"]) for r in records]
     metadata: dict[tuple[str, str], dict] = {}
-    for rec in records:
-        folder = root / "submissions" / rec["team"] / rec["event"]
-        try:
-            metadata[(rec["team"], rec["event"])] = cache.metadata(folder)
-        except SubmissionError as err:
-            # The record was scored from valid metadata; it stays the source of truth.
-            report.warnings.append(f"{err}; showing the record's own title instead")
+    for key, meta in zip(keys, cache.metadata([root / "submissions" / t / e for t, e in keys]),
+                         strict=True):
+        if isinstance(meta, dict):
+            metadata[key] = meta
+        else:  # The record was scored from valid metadata; it stays the source of truth.
+            report.warnings.append(f"{meta}; showing the record's own title instead")
     cache.save()
     awards = read_awards(root / "awards.yml")
     readmes = {}
@@ -116,71 +110,6 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
         schema.load_schema("submission")
     return Inputs(site_url, repo_url, records, metadata, awards, readmes, sub_schema,
                   root / "docs")
-
-
-class ValidationCache:
-    """Remembers the SHA-256 of every input file that passed schema validation.
-
-    Validating 10,000 records with jsonschema takes most of a cold build; a file whose bytes
-    (and the schemas) are unchanged since it last validated is only parsed. The cache lives in
-    build/ (never committed, absent on a fresh CI checkout, so CI always validates in full),
-    and a file that is new or changed goes through ``load_record`` / ``load_metadata`` as usual,
-    with their errors.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.key = hashlib.sha256(b"".join(
-            json.dumps(schema.load_schema(n), sort_keys=True).encode()
-            for n in ("result", "submission"))).hexdigest()
-        self.seen: dict[str, str] = {}
-        self.known: dict[str, str] = {}
-        try:
-            data = json.loads(path.read_text("utf-8"))
-            if data.get("key") == self.key:
-                self.known = dict(data["files"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # no cache or a broken one: validate everything
-
-    def _check(self, path: Path) -> tuple[bytes, bool]:
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        hit = self.known.get(str(path)) == digest
-        self.seen[str(path)] = digest
-        return raw, hit
-
-    def records(self, results_dir: Path) -> list[dict]:
-        """Like ``scorer.results.load_records``: sorted, every record valid or a RecordError."""
-        out = []
-        for path in sorted(results_dir.glob("*/*.json")) if results_dir.is_dir() else []:
-            raw, hit = self._check(path)
-            data = json.loads(raw) if hit else None
-            if not hit or (data.get("team"), data.get("event")) != (path.parent.name, path.stem):
-                self.seen.pop(str(path))
-                data = load_record(path)
-                self.seen[str(path)] = hashlib.sha256(raw).hexdigest()
-            out.append(data)
-        return out
-
-    def metadata(self, folder: Path) -> dict:
-        path = folder / "submission.json"
-        if path.is_file() and not path.is_symlink():
-            raw, hit = self._check(path)
-            if hit:
-                return json.loads(raw)
-            self.seen.pop(str(path))
-        data = load_metadata(folder)
-        self.seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-        return data
-
-    def save(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"key": self.key, "files": self.seen}, sort_keys=True))
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a read-only checkout still builds, just without the cache
 
 
 class _Loader(yaml.SafeLoader):
@@ -323,19 +252,6 @@ def make_charts(model: pages.SiteModel) -> dict[str, str]:
 # ---------------------------------------------------------------------------------- writing
 
 
-def parallel_map(func, items: list) -> list:
-    """``[func(x) for x in items]``, on every core when there is enough work to pay for it.
-
-    Badges and team charts are pure functions of small arguments; at 10,000 records they are
-    half the build. Results come back in input order, so the output stays deterministic.
-    """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(items) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return [func(x) for x in items]
-    with mp.get_context("fork").Pool(workers) as pool:
-        return pool.map(func, items, chunksize=max(1, len(items) // (workers * 4)))
-
-
 def _rank_badge(args: tuple[str, int, str]) -> str:
     return badge_svg.render_rank_badge(*args)
 
@@ -360,57 +276,3 @@ def render_mkdocs(model: pages.SiteModel, inputs: Inputs) -> dict[str, str | byt
     files.update(pages.render_pages(model))
     files.update(exports.export_files(model))
     return files
-
-
-def _prepare(out: Path) -> None:
-    """Make ``out`` if needed; refuse a non-empty folder that the build did not make."""
-    if out.exists():
-        if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file()):
-            raise UsageError(f"{out} exists and was not made by tinymlperf build; "
-                             "choose an empty or new folder with --out")
-    out.mkdir(parents=True, exist_ok=True)
-    marker = out / MARKER
-    if not marker.is_file():
-        marker.write_text("made by tinymlperf build; its contents are replaced on every build\n")
-
-
-def write_tree(out: Path, files: dict[str, str | bytes], *, copy_from: Path | None,
-               records_from: Path | None) -> None:
-    """Make ``out`` hold exactly ``files`` plus the copies, touching only what changed.
-
-    A rebuild of 10,000 records rewrites a handful of files instead of 20,000, and a file that
-    no input produces any more (a removed team's page, say) is deleted.
-    """
-    _prepare(out)
-    wanted: dict[str, bytes | Path] = {}
-    if copy_from is not None and copy_from.is_dir():
-        for src in sorted(copy_from.rglob("*")):
-            if src.is_file():
-                wanted[src.relative_to(copy_from).as_posix()] = src
-    if records_from is not None and records_from.is_dir():
-        for src in sorted(records_from.glob("*/*.json")):
-            wanted[f"data/results/{src.parent.name}/{src.name}"] = src
-    for rel, content in files.items():
-        wanted[rel] = content.encode("utf-8") if isinstance(content, str) else content
-    for dirpath, _dirs, filenames in os.walk(out, topdown=False):
-        base = Path(dirpath)
-        for name in filenames:
-            rel = (base / name).relative_to(out).as_posix()
-            if rel not in wanted and rel != MARKER:
-                (base / name).unlink()
-        if base != out and not any(base.iterdir()):
-            base.rmdir()
-    made: set[Path] = set()
-    for rel in sorted(wanted):
-        data = wanted[rel]
-        data = data.read_bytes() if isinstance(data, Path) else data
-        path = out / rel
-        try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
-                continue
-        except FileNotFoundError:
-            pass
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(data)
