@@ -38,7 +38,7 @@ def stage_times(root: Path) -> dict[str, float]:
     model = site.compute_model(inputs)
     times["compute (rankings, badges, charts)"] = time.perf_counter() - t
     t = time.perf_counter()
-    files = site.render_mkdocs(model, inputs)
+    files = site.render_mkdocs(model)
     times["render (pages, badge SVGs, exports)"] = time.perf_counter() - t
     t = time.perf_counter()
     site.write_tree(report.out, files, copy_from=inputs.docs_dir,

@@ -9,6 +9,9 @@ then writes. It never imports or runs submission code: it only reads JSON, YAML 
 The MkDocs output is a staging docs dir: a copy of the hand-written ``docs/`` plus the generated
 pages, badges, exports and feed, which ``mkdocs.yml`` names as its ``docs_dir``. The same inputs
 give byte-identical output: iteration is sorted and the only dates are the inputs' own.
+
+Rebuilds are incremental (``scorer.site_files``): files validated before with the same bytes
+are not validated again (cache in build/cache/), and only changed outputs are rewritten.
 """
 
 from __future__ import annotations
@@ -68,15 +71,17 @@ def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> B
     out = Path(out) if out is not None else root / DEFAULT_OUT[fmt]
     report = BuildReport(fmt=fmt, out=out)
 
-    # 1. Read everything.
+    # 1. Read: records, submission metadata, awards and write-ups, the schema, the site URLs.
     inputs = read_inputs(root, report)
-    # 2. Compute rankings, badges, charts.
-    model = compute_model(inputs)
+    # 2. Compute: rankings, overall tables, badges, record history, charts.
+    model = compute_model(inputs, team_pages=fmt == "mkdocs")
     report.records, report.teams = len(inputs.records), len(model.teams)
-    # 3. Write.
-    files = (render_mkdocs(model, inputs) if fmt == "mkdocs" else pages.render_myst(model))
-    write_tree(out, files, copy_from=inputs.docs_dir if fmt == "mkdocs" else None,
-               records_from=root / "results" if fmt == "mkdocs" else None)
+    # 3. Render: {path: text} of the pages (and, for MkDocs, badge SVGs, exports and the feed).
+    files = render_mkdocs(model) if fmt == "mkdocs" else pages.render_myst(model)
+    # 4. Write what changed; MkDocs also gets the hand-written docs/ and the records copied in.
+    mkdocs = fmt == "mkdocs"
+    write_tree(out, files, copy_from=inputs.docs_dir if mkdocs else None,
+               records_from=root / "results" if mkdocs else None)
     report.pages = sum(1 for p in files if p.endswith(".md"))
     report.files = len(files)
     return report
@@ -156,7 +161,8 @@ def render_writeup(text: str) -> str:
     return md.render(pages.visible(text))
 
 
-def compute_model(inputs: Inputs) -> pages.SiteModel:
+def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel:
+    """Everything the pages show; ``team_pages`` False drops chart links to team pages."""
     entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])))
                for r in inputs.records]
     boards = ranking.build_boards(entries)
@@ -176,7 +182,7 @@ def compute_model(inputs: Inputs) -> pages.SiteModel:
         submission_schema=inputs.submission_schema,
         award_names=dict(badge_svg.AWARDS),
     )
-    model.charts = make_charts(model)
+    model.charts = make_charts(model, team_pages)
     return model
 
 
@@ -199,7 +205,7 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.
     return dict(sorted(teams.items()))
 
 
-def make_charts(model: pages.SiteModel) -> dict[str, str]:
+def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, str]:
     """Pareto and progression per event, a speed-up history per team; all inline SVG."""
     out: dict[str, str] = {}
     for eid, b in model.boards.items():
@@ -212,7 +218,8 @@ def make_charts(model: pages.SiteModel) -> dict[str, str]:
             y = e.memory_ratio if ratio else e.memory
             if x is not None and y is not None:
                 pts.append(charts.Point(model.teams[e.team].name, x, y,
-                                        href=f"../../teams/{e.team}/", highlight=r.rank == 1))
+                                        href=f"../../teams/{e.team}/" if team_pages else None,
+                                        highlight=r.rank == 1))
         x_better = "higher" if ratio else ev.speed.direction
         shown = pts[:pages.TOP_ROWS]
         ids = {id(p) for p in shown}
@@ -261,7 +268,7 @@ def _team_chart(series: list) -> str:
                                     y_label="Speed-up (×)", better="higher")
 
 
-def render_mkdocs(model: pages.SiteModel, inputs: Inputs) -> dict[str, str | bytes]:
+def render_mkdocs(model: pages.SiteModel) -> dict[str, str | bytes]:
     """Generated files for the staging docs dir: pages, badges, exports, feed."""
     files: dict[str, str | bytes] = {}
     wanted = [(f"badges/{r.entry.team}/{eid}.svg",
