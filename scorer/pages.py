@@ -167,6 +167,7 @@ class TeamInfo:
     name: str
     members: list[dict]
     entries: list[Entry]
+    about: dict[str, dict] = field(default_factory=dict)  # event -> that entry's submission.json
 
 
 @dataclass

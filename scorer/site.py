@@ -195,6 +195,8 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.
         info.entries.append(e)
     newest: dict[str, dict] = {}
     for (team, event), meta in sorted(metadata.items()):
+        if team in teams:
+            teams[team].about[event] = meta
         if team not in newest or (meta.get("created", ""), event) >= (
                 newest[team].get("created", ""), newest[team].get("event", "")):
             newest[team] = meta

@@ -41,20 +41,20 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """The Chromium binary, installed once per session when possible, else a clear skip."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("the playwright Python package is missing: pip install playwright")
     if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         try:
-            subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False,
-                           capture_output=True, timeout=600,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+                subprocess.run(cmd, check=False, capture_output=True, timeout=300, env=env)
         except subprocess.TimeoutExpired:
             pass
     if not CHROMIUM.exists():
         pytest.skip("headless Chromium is not installed at /usr/bin/chromium and could not be "
                     "installed here; run `apt-get install -y chromium` as root")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("the playwright Python package is missing: pip install playwright")
     return CHROMIUM
 
 
