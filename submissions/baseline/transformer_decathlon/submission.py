@@ -94,7 +94,8 @@ def _forward(m, tokens):
 
 def logits(model, tokens):
     """(B, T) int tokens -> (B, T, 65) float32 logits.  Sequences are processed
-    a few at a time so the (B, H, T, T) attention matrix stays small (memory)."""
+    one at a time so the (H, T, T) attention matrix stays small (peak memory);
+    one 512-token sequence is already a big enough matmul for BLAS."""
     tokens = np.asarray(tokens)
     if tokens.ndim == 1:
         tokens = tokens[None]
@@ -112,7 +113,7 @@ def generate(model, prompt, n):
     """Greedy continuation of a 1-D prompt, n new tokens.
 
     Speed matters here, and for a model this small the time per token is not
-    the arithmetic (about 1.6 MFLOP) but the *number of NumPy calls* (each costs
+    the arithmetic (about 1.8 MFLOP) but the *number of NumPy calls* (each costs
     ~1 microsecond of Python/NumPy overhead).  So:
       * a KV cache (preallocated for prompt+n positions) means each new token
         only computes its own query/key/value, never recomputes the past;
@@ -128,6 +129,8 @@ def generate(model, prompt, n):
     out = np.empty(n, dtype=np.int64)
     if n <= 0:
         return out
+    if P == 0:
+        raise ValueError("generate() needs a prompt of at least one token")
     d, H, hd, W = m.d, m.H, m.hd, m.W
     total = P + n
     # Keys stored transposed (H, hd, pos) so q @ K is a plain matmul;
