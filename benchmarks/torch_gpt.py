@@ -10,6 +10,12 @@ generate 448 tokens after a 64-token validation prompt, interleaved
     rows = compare("/path/to/datasets")
 
 torch is only needed here, never by the submission.
+
+At this model size both libraries are bound by per-call overhead, not
+arithmetic.  torch's 2 intra-op threads are fragile on a shared machine: when
+the other core is busy, its thread synchronisation can make generation many
+times slower than with torch.set_num_threads(1); read the ratio with that in
+mind (the baseline README gives both).
 """
 
 from __future__ import annotations
