@@ -242,6 +242,8 @@ def cmd_build(args) -> int:
     repo = _repo(args)
     out = Path(args.out) if args.out else None
     report = site.build_site(repo, fmt=args.format, out=out)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(report, file=sys.stderr)
     return 0
 

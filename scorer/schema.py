@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
@@ -43,6 +44,14 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     )
 
 
+@functools.cache
+def _fast(name: str):
+    # jsonschema-rs checks a valid document about 100 times faster than the pure-Python
+    # validator, which matters when a build reads 10,000 records; the Python validator still
+    # explains an invalid one, since its errors carry the paths and messages users see.
+    return jsonschema_rs.validator_for(load_schema(name), validate_formats=True)
+
+
 def json_path(error: ValidationError) -> str:
     path = "$"
     for part in error.absolute_path:
@@ -67,6 +76,11 @@ def _message(error: ValidationError) -> str:
 
 def validate(instance: object, name: str) -> list[SchemaProblem]:
     """Every problem of ``instance`` against schema ``name``: the best match first, then sorted."""
+    try:
+        if _fast(name).is_valid(instance):
+            return []
+    except (ValueError, OverflowError):  # a value the fast path cannot represent: let Python decide
+        pass
     validator = _validator(name)
     errors = list(validator.iter_errors(instance))
     if not errors:
