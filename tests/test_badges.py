@@ -8,12 +8,12 @@ change to the badge markup, regenerate them and review the diff:
 
 from __future__ import annotations
 
-import os
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import goldens
 import pytest
+from goldens import SVG, assert_safe_svg
 
 from scorer import badges
 from scorer.badges import (
@@ -28,41 +28,12 @@ from scorer.badges import (
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "badges"
-REGEN = os.environ.get("TINYMLPERF_REGEN_GOLDEN") == "1"
-SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE_LABEL = "<script>alert(1)</script>"
 HOSTILE_MESSAGE = '& "quotes" \'single\' \u202eevil\u202c zero\u200bwidth [x](javascript:alert(1))'
 
 
 def check_golden(name: str, svg: str) -> None:
-    path = GOLDEN / name
-    if REGEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(svg.encode("utf-8"))
-        return
-    assert path.exists(), f"{path} is missing: run with TINYMLPERF_REGEN_GOLDEN=1"
-    assert svg.encode("utf-8") == path.read_bytes(), f"{name} differs from its golden file"
-
-
-def assert_safe_svg(svg: str) -> ET.Element:
-    """Parses as XML; no script, event handlers, javascript: or external references."""
-    root = ET.fromstring(svg)
-    assert root.tag == SVG + "svg"
-    assert "<script" not in svg.lower() and "javascript:" not in svg.lower()
-    for el in root.iter():
-        assert el.tag.split("}")[-1] not in ("script", "foreignObject", "image", "use", "iframe")
-        for attr, value in el.attrib.items():
-            assert not attr.lower().startswith("on"), attr
-            if attr == "aria-label":  # plain text for screen readers, never a reference
-                continue
-            assert "javascript:" not in value.lower()
-            if attr in ("href", "{http://www.w3.org/1999/xlink}href"):
-                assert el.tag == SVG + "a"
-                assert value.startswith("https://") or "://" not in value
-            else:
-                assert "://" not in value, (attr, value)
-                assert not re.search(r"url\((?!#)", value), (attr, value)
-    return root
+    goldens.check_golden(GOLDEN / name, svg)
 
 
 def texts(root: ET.Element) -> list[ET.Element]:

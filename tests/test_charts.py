@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
+import goldens
 import pytest
+from goldens import SVG, assert_safe_svg
 
 from scorer.charts import (
     EMPTY_PARETO,
@@ -35,8 +36,6 @@ from scorer.charts import (
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "charts"
-REGEN = os.environ.get("TINYMLPERF_REGEN_GOLDEN") == "1"
-SVG = "{http://www.w3.org/2000/svg}"
 
 MLP = [
     Point("fast-tensors", 0.971, 0.21, "../teams/fast-tensors/"),
@@ -90,36 +89,7 @@ GOLDEN_CHARTS = {
 
 
 def check_golden(name: str, svg: str) -> None:
-    path = GOLDEN / name
-    if REGEN:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(svg.encode("utf-8"))
-        return
-    assert path.exists(), f"{path} is missing: run with TINYMLPERF_REGEN_GOLDEN=1"
-    assert svg.encode("utf-8") == path.read_bytes(), f"{name} differs from its golden file"
-
-
-def assert_safe_svg(svg: str) -> ET.Element:
-    """Parses as XML; no script, event handlers, javascript: or external references."""
-    root = ET.fromstring(svg)
-    assert root.tag == SVG + "svg"
-    assert "<script" not in svg.lower() and "javascript:" not in svg.lower()
-    for el in root.iter():
-        assert el.tag.split("}")[-1] not in ("script", "foreignObject", "image", "use", "iframe")
-        for attr, value in el.attrib.items():
-            assert not attr.lower().startswith("on"), attr
-            if attr == "aria-label":  # plain text for screen readers, never a reference
-                continue
-            assert "javascript:" not in value.lower()
-            if attr in ("href", "{http://www.w3.org/1999/xlink}href"):
-                assert el.tag == SVG + "a"
-                assert safe_href(value) == value
-            else:
-                assert "://" not in value, (attr, value)
-                assert not re.search(r"url\((?!#)", value), (attr, value)
-    style = root.find(f".//{SVG}style")
-    assert style is not None and "@import" not in style.text and "url(" not in style.text
-    return root
+    goldens.check_golden(GOLDEN / name, svg)
 
 
 # --- frontier ----------------------------------------------------------------------------
@@ -254,6 +224,7 @@ def test_every_golden_file_is_still_produced() -> None:
 def test_chart_is_safe_accessible_and_themeable(name: str) -> None:
     svg = GOLDEN_CHARTS[name]()
     root = assert_safe_svg(svg)
+    assert root.find(SVG + "style") is not None  # the theme colours live there
     assert root.get("role") == "img" and root.get("aria-label")
     assert root.find(SVG + "title").text and root.find(SVG + "desc").text
     assert "\n\n" not in svg and not re.search(r"^\s", svg, re.M), "raw-HTML-block safe"

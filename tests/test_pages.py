@@ -8,10 +8,10 @@ Regenerate the golden files after an intended change, then review the diff:
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+import goldens
 import markdown
 import pytest
 from markdown_it import MarkdownIt
@@ -106,13 +106,7 @@ def rendered(tmp_path_factory):
 
 @pytest.mark.parametrize("rel", GOLDEN_PAGES)
 def test_golden_pages(rendered, rel):
-    golden = GOLDEN / rel
-    if os.environ.get("TINYMLPERF_REGEN_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(rendered[rel], encoding="utf-8", newline="\n")
-    assert golden.is_file(), f"missing {golden}; run with TINYMLPERF_REGEN_GOLDEN=1"
-    assert rendered[rel] == golden.read_text("utf-8"), (
-        f"{rel} changed; if intended, regenerate with TINYMLPERF_REGEN_GOLDEN=1 and review")
+    goldens.check_golden(GOLDEN / rel, rendered[rel])
 
 
 def test_event_page_caps_rows_and_points_to_the_exports(rendered):
