@@ -224,7 +224,7 @@ def test_every_golden_file_is_still_produced() -> None:
 def test_chart_is_safe_accessible_and_themeable(name: str) -> None:
     svg = GOLDEN_CHARTS[name]()
     root = assert_safe_svg(svg)
-    assert root.find(SVG + "style") is not None  # the theme colours live there
+    assert root.find(f".//{SVG}style") is not None  # the theme colours live there
     assert root.get("role") == "img" and root.get("aria-label")
     assert root.find(SVG + "title").text and root.find(SVG + "desc").text
     assert "\n\n" not in svg and not re.search(r"^\s", svg, re.M), "raw-HTML-block safe"
