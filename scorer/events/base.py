@@ -8,6 +8,7 @@ leave the parent).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,59 @@ class Outcome:
 
 class AnswerError(Exception):
     """The submission's answer has the wrong shape, type or range (reported as status error)."""
+
+
+class Stop(Exception):
+    """Ends a run early; ``outcome`` already says why."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.reason)
+        self.outcome = outcome
+
+
+def scored(run):
+    """Wrap an event's ``run``: a Stop or a wrong answer ends it with that outcome as data."""
+
+    @functools.wraps(run)
+    def wrapper(sandbox, data, rng, limits) -> Outcome:
+        out = Outcome()
+        try:
+            return run(sandbox, data, rng, limits, out)
+        except Stop as stop:
+            return stop.outcome
+        except AnswerError as err:
+            return answer_error(out, err)
+
+    return wrapper
+
+
+def call(sandbox, out: Outcome, phase: str, fn: str, *args, **kwargs):
+    """``sandbox.call`` that stops the run, naming ``phase``, unless the call went well."""
+    result = sandbox.call(fn, *args, **kwargs)
+    if result.status != "ok":
+        raise Stop(failed(result, phase, out))
+    return result
+
+
+def load_model(sandbox, out: Outcome) -> None:
+    """``load(submission_dir)``, keeping the model in the child as ``model``."""
+    result = call(sandbox, out, "load", "load", "submission_dir", keep_as="model", want_value=False)
+    out.phases["load"] = result.seconds
+
+
+def accuracy_pass(sandbox, out: Outcome, x_test: np.ndarray, y_test: np.ndarray,
+                  rng: np.random.Generator, phase: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """Label every test image, in an order the child cannot predict; sets ``out.quality``.
+
+    Returns the shuffled images, the labels given to them and the seconds the call took.
+    """
+    order = rng.permutation(len(y_test))
+    x = x_test[order]
+    sandbox.put("x_test", x)
+    result = call(sandbox, out, phase, "predict", "model", "x_test")
+    labels = check_labels(result.value, len(order), 10, "predict")
+    out.quality = float(np.mean(labels == y_test[order]))
+    return x, labels, result.seconds
 
 
 def failed(call, phase: str, outcome: Outcome) -> Outcome:

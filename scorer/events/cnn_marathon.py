@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from scorer import datasets
-from scorer.events.base import AnswerError, Outcome, answer_error, check_labels, failed
+from scorer.events.base import Outcome, accuracy_pass, call, check_labels, load_model, scored
 
 BATCH = 1000
 TIMED_CALLS = 5
@@ -24,37 +24,18 @@ def prepare(folder=None) -> dict:
     return data
 
 
-def run(sandbox, data: dict, rng: np.random.Generator, limits) -> Outcome:
-    out = Outcome()
-    call = sandbox.call("load", "submission_dir", keep_as="model", want_value=False)
-    if call.status != "ok":
-        return failed(call, "load", out)
-    out.phases["load"] = call.seconds
+@scored
+def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
+    load_model(sandbox, out)
+    x, labels, out.phases["accuracy_pass"] = accuracy_pass(
+        sandbox, out, data["x_test"], data["y_test"], rng, "predict (accuracy pass)")
 
-    order = rng.permutation(len(data["y_test"]))
-    x = data["x_test"][order]
-    sandbox.put("x_test", x)
-    call = sandbox.call("predict", "model", "x_test")
-    if call.status != "ok":
-        return failed(call, "predict (accuracy pass)", out)
-    out.phases["accuracy_pass"] = call.seconds
-    try:
-        labels = check_labels(call.value, len(order), 10, "predict")
-    except AnswerError as err:
-        return answer_error(out, err)
-    out.quality = float(np.mean(labels == data["y_test"][order]))
-
-    pick = np.sort(rng.choice(len(order), size=BATCH, replace=False))
+    pick = np.sort(rng.choice(len(x), size=BATCH, replace=False))
     sandbox.put("x_batch", x[pick])
     times = []
     for i in range(TIMED_CALLS + 1):
-        call = sandbox.call("predict", "model", "x_batch")
-        if call.status != "ok":
-            return failed(call, "predict (timed batch)", out)
-        try:
-            batch_labels = check_labels(call.value, BATCH, 10, "predict")
-        except AnswerError as err:
-            return answer_error(out, err)
+        result = call(sandbox, out, "predict (timed batch)", "predict", "model", "x_batch")
+        batch_labels = check_labels(result.value, BATCH, 10, "predict")
         if not np.array_equal(batch_labels, labels[pick]):
             changed = int(np.sum(batch_labels != labels[pick]))
             out.status = "error"
@@ -64,7 +45,7 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits) -> Outcome:
             )
             return out
         if i:  # the first call is the warm-up
-            times.append(call.seconds)
+            times.append(result.seconds)
     out.speed = float(np.median(times))
     out.phases["predict_1000"] = out.speed
     return out

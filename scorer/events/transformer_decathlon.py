@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from scorer import datasets
-from scorer.events.base import AnswerError, Outcome, answer_error, check_float_array, failed
+from scorer.events.base import AnswerError, Outcome, call, check_float_array, load_model, scored
 from scorer.events.bleu import corpus_bleu
 
 CONTEXT = 512
@@ -59,13 +59,11 @@ def nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return log_z - picked
 
 
-def _logits(sandbox, name: str, tokens: np.ndarray, phase: str, out: Outcome):
+def _logits(sandbox, out: Outcome, name: str, tokens: np.ndarray, phase: str):
+    """The child's logits for ``tokens`` (checked for shape and finiteness) and the call."""
     sandbox.put(name, tokens)
-    call = sandbox.call("logits", "model", name)
-    if call.status != "ok":
-        return None, failed(call, phase, out), call
-    value = check_float_array(call.value, (*tokens.shape, 65), "logits")
-    return value, None, call
+    result = call(sandbox, out, phase, "logits", "model", name)
+    return check_float_array(result.value, (*tokens.shape, 65), "logits"), result
 
 
 def _tokens(value, n: int, phase: str) -> np.ndarray:
@@ -82,82 +80,66 @@ def _tokens(value, n: int, phase: str) -> np.ndarray:
     return value.astype(np.int64)
 
 
-def run(sandbox, data: dict, rng: np.random.Generator, limits) -> Outcome:
-    out = Outcome()
-    call = sandbox.call("load", "submission_dir", keep_as="model", want_value=False)
-    if call.status != "ok":
-        return failed(call, "load", out)
-    out.phases["load"] = call.seconds
-
+@scored
+def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
+    load_model(sandbox, out)
     val = data["val"]
     inputs, targets = window_tokens(val, data["window_starts"])
     total, seconds = 0.0, 0.0
-    try:
-        for i in range(0, len(inputs), WINDOWS_PER_CALL):
-            logits, failure, call = _logits(sandbox, "windows", inputs[i : i + WINDOWS_PER_CALL], "logits (perplexity)", out)
-            if failure:
-                return failure
-            total += float(nll(logits, targets[i : i + WINDOWS_PER_CALL]).sum())
-            seconds += call.seconds
-        out.quality = float(np.exp(total / targets.size))
-        out.phases["perplexity"] = seconds
+    for i in range(0, len(inputs), WINDOWS_PER_CALL):
+        logits, result = _logits(sandbox, out, "windows", inputs[i : i + WINDOWS_PER_CALL], "logits (perplexity)")
+        total += float(nll(logits, targets[i : i + WINDOWS_PER_CALL]).sum())
+        seconds += result.seconds
+    out.quality = float(np.exp(total / targets.size))
+    out.phases["perplexity"] = seconds
 
-        # Causality probe: replace everything after position p; logits up to p must not move.
-        w = int(rng.integers(len(inputs)))
-        p = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
-        probe = np.stack([inputs[w], inputs[w]])
-        probe[1, p + 1 :] = rng.integers(0, 65, size=CONTEXT - p - 1)
-        logits, failure, _ = _logits(sandbox, "probe", probe, "logits (causality check)", out)
-        if failure:
-            return failure
-        drift = float(np.max(np.abs(logits[0, : p + 1] - logits[1, : p + 1])))
-        if drift > CAUSALITY_TOLERANCE:
-            out.status = "rule_violation"
+    # Causality probe: replace everything after position p; logits up to p must not move.
+    w = int(rng.integers(len(inputs)))
+    p = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
+    probe = np.stack([inputs[w], inputs[w]])
+    # Every later token changes (a shift of 1..64 mod 65), so even a model that reads only the
+    # very next token cannot get lucky with an unchanged one.
+    probe[1, p + 1 :] = (probe[1, p + 1 :] + rng.integers(1, 65, size=CONTEXT - p - 1)) % 65
+    logits, _ = _logits(sandbox, out, "probe", probe, "logits (causality check)")
+    drift = float(np.max(np.abs(logits[0, : p + 1] - logits[1, : p + 1])))
+    if drift > CAUSALITY_TOLERANCE:
+        out.status = "rule_violation"
+        out.reason = (
+            f"logits at positions up to {p} changed by {drift:.3g} when only later tokens changed; "
+            "each position may only see the tokens before it (causal attention)"
+        )
+        return out
+
+    rates = []
+    for s in rng.integers(0, len(val) - CONTEXT, size=SPEED_PROMPTS):
+        prompt = val[s : s + PROMPT]
+        sandbox.put("prompt", prompt)
+        result = call(sandbox, out, "generate", "generate", "model", "prompt", GENERATE)
+        generated = _tokens(result.value, GENERATE, "generate")
+        rates.append(GENERATE / result.seconds)
+        context = np.concatenate([prompt, generated[:-1]])[None, :]
+        logits, _ = _logits(sandbox, out, "context", context, "logits (greedy check)")
+        scores = logits[0, PROMPT - 1 :]
+        chosen = np.take_along_axis(scores, generated[:, None], axis=1)[:, 0]
+        gap = scores.max(axis=1) - chosen
+        if np.any(gap > GREEDY_TOLERANCE):
+            first = int(np.argmax(gap > GREEDY_TOLERANCE))
+            out.status = "error"
             out.reason = (
-                f"logits at positions up to {p} changed by {drift:.3g} when only later tokens changed; "
-                "each position may only see the tokens before it (causal attention)"
+                f"generate() token {first} is not the greedy choice of logits() "
+                f"(its logit is {gap[first]:.3g} below the maximum); generation must be greedy "
+                "and use the same model"
             )
             return out
+    out.speed = float(np.median(rates))
+    out.phases["generate_448"] = GENERATE / out.speed
 
-        rates = []
-        starts = rng.integers(0, len(val) - CONTEXT, size=SPEED_PROMPTS)
-        for s in starts:
-            prompt = val[s : s + PROMPT]
-            sandbox.put("prompt", prompt)
-            call = sandbox.call("generate", "model", "prompt", GENERATE)
-            if call.status != "ok":
-                return failed(call, "generate", out)
-            generated = _tokens(call.value, GENERATE, "generate")
-            rates.append(GENERATE / call.seconds)
-            context = np.concatenate([prompt, generated[:-1]])[None, :]
-            logits, failure, _ = _logits(sandbox, "context", context, "logits (greedy check)", out)
-            if failure:
-                return failure
-            scores = logits[0, PROMPT - 1 :]
-            chosen = np.take_along_axis(scores, generated[:, None], axis=1)[:, 0]
-            gap = scores.max(axis=1) - chosen
-            if np.any(gap > GREEDY_TOLERANCE):
-                first = int(np.argmax(gap > GREEDY_TOLERANCE))
-                out.status = "error"
-                out.reason = (
-                    f"generate() token {first} is not the greedy choice of logits() "
-                    f"(its logit is {gap[first]:.3g} below the maximum); generation must be greedy "
-                    "and use the same model"
-                )
-                return out
-        out.speed = float(np.median(rates))
-        out.phases["generate_448"] = GENERATE / out.speed
-
-        vocab = np.array(list(data["vocab"]))
-        hyps, refs = [], []
-        for s in data["bleu_starts"]:
-            sandbox.put("prompt", val[s : s + PROMPT])
-            call = sandbox.call("generate", "model", "prompt", BLEU_LENGTH)
-            if call.status != "ok":
-                return failed(call, "generate (BLEU)", out)
-            hyps.append("".join(vocab[_tokens(call.value, BLEU_LENGTH, "generate")]))
-            refs.append("".join(vocab[val[s + PROMPT : s + PROMPT + BLEU_LENGTH]]))
-        out.extra["bleu"] = corpus_bleu(hyps, refs)
-    except AnswerError as err:
-        return answer_error(out, err)
+    vocab = np.array(list(data["vocab"]))
+    hyps, refs = [], []
+    for s in data["bleu_starts"]:
+        sandbox.put("prompt", val[s : s + PROMPT])
+        result = call(sandbox, out, "generate (BLEU)", "generate", "model", "prompt", BLEU_LENGTH)
+        hyps.append("".join(vocab[_tokens(result.value, BLEU_LENGTH, "generate")]))
+        refs.append("".join(vocab[val[s + PROMPT : s + PROMPT + BLEU_LENGTH]]))
+    out.extra["bleu"] = corpus_bleu(hyps, refs)
     return out
