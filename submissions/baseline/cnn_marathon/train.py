@@ -53,7 +53,7 @@ def load_cifar_bin(path):
 def load_train(data_dir):
     folder = os.path.join(data_dir, "cifar-10-batches-bin")
     xs, ys = zip(*(load_cifar_bin(os.path.join(folder, f"data_batch_{i}.bin"))
-                   for i in range(1, 6)))
+                   for i in range(1, 6)), strict=True)
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -189,7 +189,7 @@ class Dense:
 
 class Net:
     def __init__(self, rng, dtype=np.float32, channels=CHANNELS, spatial=32):
-        self.blocks = [ConvBlock(a, b, rng, dtype) for a, b in zip(channels[:-1], channels[1:])]
+        self.blocks = [ConvBlock(a, b, rng, dtype) for a, b in zip(channels[:-1], channels[1:], strict=True)]
         side = spatial // 2 ** len(self.blocks)
         self.fc = Dense(side * side * channels[-1], N_CLASSES, rng, dtype)
         self.layers = self.blocks + [self.fc]
@@ -252,7 +252,7 @@ def gradcheck():
     _, d = softmax_xent(net.forward(x, True), y, 0.1)
     net.backward(d)
     worst = 0.0
-    for p, g in zip(net.params(), net.grads()):
+    for p, g in zip(net.params(), net.grads(), strict=True):
         flat, gflat = p.reshape(-1), g.reshape(-1)
         idx = rng.choice(flat.size, min(flat.size, 20), replace=False)
         for i in idx:
@@ -395,7 +395,7 @@ def main():
             loss, d = softmax_xent(logits, yb, args.smoothing)
             net.backward(d)
             lr = lr_at(step)
-            for p, g, v, dec in zip(params, net.grads(), vel, decay):
+            for p, g, v, dec in zip(params, net.grads(), vel, decay, strict=True):
                 if dec:
                     g = g + args.wd * p
                 v *= 0.9
