@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed
 SHARED_DATA := $(abspath ../shared/datasets)
 TINYMLPERF_DATA ?= $(if $(wildcard $(SHARED_DATA)/SHA256SUMS),$(SHARED_DATA),)
 export TINYMLPERF_DATA
+# mkdocs-material's end-of-life banner is news for us, not for every build log.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: site test lint data score build bench clean
 

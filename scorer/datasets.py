@@ -178,11 +178,10 @@ def _download(dataset: Dataset, root: Path) -> None:
         ) from err
 
 
-def ensure(name: str, folder: Path | None = None) -> dict[str, Path]:
+def ensure(name: str, folder: str | os.PathLike | None = None) -> dict[str, Path]:
     """Verified paths of every file of dataset ``name``, downloading into the cache if needed."""
     dataset = DATASETS[name]
-    if folder is None:
-        folder = data_dir()
+    folder = data_dir() if folder is None else Path(folder)
     if folder is not None:
         return {f.path: verify(folder, f) for f in dataset.files}
     root = cache_dir()
