@@ -40,6 +40,16 @@ def matmul_peak(n: int = 2048, repeats: int = 7) -> float:
     return float(np.median(rates))
 
 
+def blas_kernel() -> str:
+    """Which BLAS library and kernel numpy runs here (an environment can force older kernels)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown (install threadpoolctl to see it)"
+    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(f"{p['internal_api']} {p.get('architecture', '?')} kernels, {p['num_threads']} threads" for p in pools) or "none found"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(MODULES), action="append")
@@ -53,6 +63,7 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     peak = matmul_peak()
     print(f"float32 matmul peak on this machine (numpy, 2048^3): {peak:.1f} GFLOP/s; torch {torch.__version__}")
+    print(f"numpy's BLAS: {blas_kernel()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     rows = []
     for event in args.only or MODULES:
         module = importlib.import_module(MODULES[event])
