@@ -20,16 +20,15 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from pairs import interleaved, load_baseline  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASELINE = os.path.join(ROOT, "submissions", "baseline", "cnn_marathon")
+from scorer import datasets  # noqa: E402
+
 CHANNELS = (3, 32, 64, 128, 256)
 N_IMAGES = 1000
 PAUSE_S = 0.3
@@ -44,18 +43,8 @@ def flops_per_image():
     return total + 2 * 2 * 2 * CHANNELS[4] * 10
 
 
-def _load_baseline():
-    spec = importlib.util.spec_from_file_location(
-        "tinymlperf_cnn_baseline", os.path.join(BASELINE, "submission.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _test_images(data_dir, n):
-    path = os.path.join(data_dir, "cifar-10-batches-bin", "test_batch.bin")
-    raw = np.fromfile(path, dtype=np.uint8, count=n * 3073).reshape(n, 3073)
-    return np.ascontiguousarray(raw[:, 1:].reshape(n, 3, 32, 32).transpose(0, 2, 3, 1))
+    return np.ascontiguousarray(datasets.load_cifar10(data_dir)["x_test"][:n])
 
 
 def _torch_model(weights_path):
@@ -106,10 +95,10 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
     import torch
 
     torch.set_num_threads(2)
-    baseline = _load_baseline()
-    model = baseline.load(BASELINE)
+    baseline, folder = load_baseline("cnn_marathon")
+    model = baseline.load(str(folder))
     x = _test_images(data_dir, N_IMAGES)
-    net = _torch_model(os.path.join(BASELINE, "weights.npz"))
+    net = _torch_model(folder / "weights.npz")
 
     def run_torch():
         with torch.inference_mode():
@@ -121,19 +110,7 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
     if agree < 0.995:  # float32 rounding may flip a rare near-tie, nothing more
         raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
 
-    np_times, torch_times = [], []
-    for _ in range(repeats):
-        # After a parallel region both OpenMP (PyTorch) and OpenBLAS keep their
-        # worker threads spinning for a moment; a short pause before each timed
-        # call stops one library's spinning threads from slowing the other.
-        time.sleep(PAUSE_S)
-        t = time.perf_counter()
-        baseline.predict(model, x)
-        np_times.append(time.perf_counter() - t)
-        time.sleep(PAUSE_S)
-        t = time.perf_counter()
-        run_torch()
-        torch_times.append(time.perf_counter() - t)
+    np_times, torch_times = interleaved(lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S)
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
     return [{

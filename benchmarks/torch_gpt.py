@@ -20,34 +20,21 @@ mind (the baseline README gives both).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import statistics
-import time
 
 import numpy as np
+from pairs import interleaved, load_baseline
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASELINE_DIR = os.path.join(ROOT, "submissions", "baseline", "transformer_decathlon")
-N_TRAIN = 1003854
+from scorer import datasets
+
 PROMPT_LEN = 64
 N_NEW = 448
 
 
-def _load_baseline():
-    spec = importlib.util.spec_from_file_location(
-        "baseline_transformer_decathlon", os.path.join(BASELINE_DIR, "submission.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _validation_ids(data_dir: str) -> np.ndarray:
-    with open(os.path.join(data_dir, "tinyshakespeare", "input.txt"), encoding="utf-8") as f:
-        text = f.read()
-    chars = sorted(set(text))
-    lut = {c: i for i, c in enumerate(chars)}
-    return np.array([lut[c] for c in text[N_TRAIN:]], dtype=np.int64)
+    text = datasets.load_tinyshakespeare(data_dir)
+    return datasets.encode(text["val"], text["vocab"])
 
 
 class TorchGPT:
@@ -71,7 +58,7 @@ def torch_generate(tm: TorchGPT, prompt: np.ndarray, n: int, torch) -> np.ndarra
     out = np.empty(n, dtype=np.int64)
     kc = [torch.empty((H, hd, total)) for _ in range(m.L)]
     vc = [torch.empty((H, total, hd)) for _ in range(m.L)]
-    layers = [(a, b, c, e, kc[l], vc[l]) for l, (a, b, c, e) in enumerate(tm.layers)]
+    layers = [(a, b, c, e, kc[i], vc[i]) for i, (a, b, c, e) in enumerate(tm.layers)]
     wte, alibi, wout = tm.wte, tm.alibi, tm.wout
     tok = int(prompt[0])
     with torch.inference_mode():
@@ -125,8 +112,8 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
     import torch
 
     torch.set_num_threads(2)
-    sub = _load_baseline()
-    model = sub.load(BASELINE_DIR)
+    sub, folder = load_baseline("transformer_decathlon")
+    model = sub.load(str(folder))
     tm = TorchGPT(model, torch)
     prompt = _validation_ids(data_dir)[:PROMPT_LEN]
 
@@ -139,16 +126,13 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
         if not (_greedy_ok(sub, model, prompt, ref) and _greedy_ok(sub, model, prompt, tgen)):
             raise AssertionError("NumPy and PyTorch greedy tokens disagree beyond float32 noise")
 
-    np_times, torch_times = [], []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        g = sub.generate(model, prompt, N_NEW)
-        np_times.append(time.perf_counter() - t0)
-        assert np.array_equal(g, ref), "NumPy generation is not deterministic"
-        t0 = time.perf_counter()
-        g = torch_generate(tm, prompt, N_NEW, torch)
-        torch_times.append(time.perf_counter() - t0)
-        assert np.array_equal(g, tgen), "PyTorch generation is not deterministic"
+    def numpy_run():
+        assert np.array_equal(sub.generate(model, prompt, N_NEW), ref), "NumPy generation is not deterministic"
+
+    def torch_run():
+        assert np.array_equal(torch_generate(tm, prompt, N_NEW, torch), tgen), "PyTorch generation is not deterministic"
+
+    np_times, torch_times = interleaved(numpy_run, torch_run, repeats)
 
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)

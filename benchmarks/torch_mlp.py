@@ -26,43 +26,22 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-import gzip  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
-import struct  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
+from pairs import interleaved, load_baseline  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASELINE = os.path.join(ROOT, "submissions", "baseline", "mlp_sprint")
-SETTLE_S = 0.5  # pause before each timed run, see compare()
+from scorer import datasets  # noqa: E402
 
-
-def _load_baseline():
-    spec = importlib.util.spec_from_file_location(
-        "tinymlperf_mlp_baseline", os.path.join(BASELINE, "submission.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _read_idx(path):
-    """One gzipped IDX file: big-endian magic (low byte = number of dims), dims, uint8 data."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = struct.unpack(">I", raw[:4])[0] & 0xFF
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+SETTLE_S = 0.5  # pause before each timed run (see pairs.interleaved)
 
 
 def load_mnist(data_dir):
-    folder = os.path.join(data_dir, "mnist")
-    return tuple(_read_idx(os.path.join(folder, f"{part}-ubyte.gz")) for part in (
-        "train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"))
+    mnist = datasets.load_mnist(data_dir)
+    return mnist["x_train"], mnist["y_train"], mnist["x_test"], mnist["y_test"]
 
 
 def recipe_flops(b, n, d, hidden, classes=10):
@@ -121,7 +100,7 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
     import torch
 
     torch.set_num_threads(2)
-    sub = _load_baseline()
+    sub, _ = load_baseline("mlp_sprint")
     x_train, y_train, x_test, y_test = load_mnist(data_dir)
     train_torch = make_torch_train(sub)
 
@@ -135,19 +114,8 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
     if abs(np_acc - torch_acc) > 0.005:  # float32 rounding differs, the recipe must not
         raise AssertionError(f"NumPy reaches {np_acc:.4f} but PyTorch {torch_acc:.4f}")
 
-    np_times, torch_times = [], []
-    for _ in range(repeats):
-        # Both libraries keep their worker threads spinning for a moment after a call
-        # (OpenBLAS, OpenMP). On 2 cores those spinners would steal the other side's CPU,
-        # so let them fall asleep before each timed run.
-        time.sleep(SETTLE_S)
-        t = time.perf_counter()
-        sub.train(x_train, y_train)
-        np_times.append(time.perf_counter() - t)
-        time.sleep(SETTLE_S)
-        t = time.perf_counter()
-        train_torch(x_train, y_train)
-        torch_times.append(time.perf_counter() - t)
+    np_times, torch_times = interleaved(lambda: sub.train(x_train, y_train),
+                                        lambda: train_torch(x_train, y_train), repeats, SETTLE_S)
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
     flops = recipe_flops(sub.BATCH, len(x_train), int(np.prod(x_train.shape[1:])), sub.HIDDEN,
