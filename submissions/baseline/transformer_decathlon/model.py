@@ -44,13 +44,13 @@ def init_params(cfg, seed=0):
     std = 0.02
     proj_std = 0.02 / np.sqrt(2 * L)  # GPT-2 style: residual projections scaled down
     p = {"wte": (rng.standard_normal((V, d)) * std).astype(np.float32)}
-    for l in range(L):
-        p[f"g1_{l}"] = np.ones(d, np.float32)
-        p[f"wqkv_{l}"] = (rng.standard_normal((d, 3 * d)) * std).astype(np.float32)
-        p[f"wo_{l}"] = (rng.standard_normal((d, d)) * proj_std).astype(np.float32)
-        p[f"g2_{l}"] = np.ones(d, np.float32)
-        p[f"w1_{l}"] = (rng.standard_normal((d, F)) * std).astype(np.float32)
-        p[f"w2_{l}"] = (rng.standard_normal((F, d)) * proj_std).astype(np.float32)
+    for layer in range(L):
+        p[f"g1_{layer}"] = np.ones(d, np.float32)
+        p[f"wqkv_{layer}"] = (rng.standard_normal((d, 3 * d)) * std).astype(np.float32)
+        p[f"wo_{layer}"] = (rng.standard_normal((d, d)) * proj_std).astype(np.float32)
+        p[f"g2_{layer}"] = np.ones(d, np.float32)
+        p[f"w1_{layer}"] = (rng.standard_normal((d, F)) * std).astype(np.float32)
+        p[f"w2_{layer}"] = (rng.standard_normal((F, d)) * proj_std).astype(np.float32)
     p["gf"] = np.ones(d, np.float32)
     p["wout"] = (rng.standard_normal((d, V)) * std).astype(np.float32)
     return p
@@ -80,9 +80,9 @@ def forward(p, cfg, idx, targets=None, bias=None):
         bias = attention_bias(H, T, cfg["window"])
     x = p["wte"][idx]
     caches = []
-    for l in range(L):
-        h, c1 = _rms_fwd(x, p[f"g1_{l}"])
-        qkv = h @ p[f"wqkv_{l}"]                                   # (B,T,3d)
+    for layer in range(L):
+        h, c1 = _rms_fwd(x, p[f"g1_{layer}"])
+        qkv = h @ p[f"wqkv_{layer}"]                                   # (B,T,3d)
         qkv5 = qkv.reshape(B, T, 3, H, hd).transpose(2, 0, 3, 1, 4)  # (3,B,H,T,hd)
         q, k, v = qkv5[0], qkv5[1], qkv5[2]
         s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias            # (B,H,T,T)
@@ -91,11 +91,11 @@ def forward(p, cfg, idx, targets=None, bias=None):
         pa /= pa.sum(axis=-1, keepdims=True)
         o = pa @ v                                                 # (B,H,T,hd)
         oc = o.transpose(0, 2, 1, 3).reshape(B, T, d)
-        x = x + oc @ p[f"wo_{l}"]
-        h2, c2 = _rms_fwd(x, p[f"g2_{l}"])
-        a = h2 @ p[f"w1_{l}"]
+        x = x + oc @ p[f"wo_{layer}"]
+        h2, c2 = _rms_fwd(x, p[f"g2_{layer}"])
+        a = h2 @ p[f"w1_{layer}"]
         r = np.maximum(a, 0)
-        x = x + r @ p[f"w2_{l}"]
+        x = x + r @ p[f"w2_{layer}"]
         caches.append((h, c1, q, k, v, pa, oc, h2, c2, r))
     hf, cf = _rms_fwd(x, p["gf"])
     logits = hf @ p["wout"]
@@ -124,19 +124,19 @@ def backward(p, cfg, cache):
     g["wout"] = hf.reshape(N, d).T @ dlog.reshape(N, -1)
     dhf = dlog @ p["wout"].T
     dx, g["gf"] = _rms_bwd(dhf, p["gf"], cf)
-    for l in reversed(range(L)):
-        h, c1, q, k, v, pa, oc, h2, c2, r = caches[l]
+    for layer in reversed(range(L)):
+        h, c1, q, k, v, pa, oc, h2, c2, r = caches[layer]
         # MLP
-        g[f"w2_{l}"] = r.reshape(N, -1).T @ dx.reshape(N, d)
-        dr = dx @ p[f"w2_{l}"].T
+        g[f"w2_{layer}"] = r.reshape(N, -1).T @ dx.reshape(N, d)
+        dr = dx @ p[f"w2_{layer}"].T
         dr *= (r > 0)
-        g[f"w1_{l}"] = h2.reshape(N, d).T @ dr.reshape(N, -1)
-        dh2 = dr @ p[f"w1_{l}"].T
-        dxn, g[f"g2_{l}"] = _rms_bwd(dh2, p[f"g2_{l}"], c2)
+        g[f"w1_{layer}"] = h2.reshape(N, d).T @ dr.reshape(N, -1)
+        dh2 = dr @ p[f"w1_{layer}"].T
+        dxn, g[f"g2_{layer}"] = _rms_bwd(dh2, p[f"g2_{layer}"], c2)
         dx = dx + dxn
         # attention
-        g[f"wo_{l}"] = oc.reshape(N, d).T @ dx.reshape(N, d)
-        doc = dx @ p[f"wo_{l}"].T
+        g[f"wo_{layer}"] = oc.reshape(N, d).T @ dx.reshape(N, d)
+        doc = dx @ p[f"wo_{layer}"].T
         do = doc.reshape(B, T, H, hd).transpose(0, 2, 1, 3)        # (B,H,T,hd)
         dv = pa.transpose(0, 1, 3, 2) @ do
         dpa = do @ v.transpose(0, 1, 3, 2)
@@ -145,9 +145,9 @@ def backward(p, cfg, cache):
         dq = ds @ k
         dk = ds.transpose(0, 1, 3, 2) @ q
         dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(B, T, 3 * d)
-        g[f"wqkv_{l}"] = h.reshape(N, d).T @ dqkv.reshape(N, -1)
-        dh = dqkv @ p[f"wqkv_{l}"].T
-        dxn, g[f"g1_{l}"] = _rms_bwd(dh, p[f"g1_{l}"], c1)
+        g[f"wqkv_{layer}"] = h.reshape(N, d).T @ dqkv.reshape(N, -1)
+        dh = dqkv @ p[f"wqkv_{layer}"].T
+        dxn, g[f"g1_{layer}"] = _rms_bwd(dh, p[f"g1_{layer}"], c1)
         dx = dx + dxn
     gw = np.zeros_like(p["wte"])
     np.add.at(gw, idx.reshape(N), dx.reshape(N, d))

@@ -33,12 +33,12 @@ class GPT:
         f32 = np.float32
         self.wte = np.ascontiguousarray(z["wte"], dtype=f32)
         self.layers = []
-        for l in range(L):
-            wqkv = z[f"g1_{l}"][:, None] * z[f"wqkv_{l}"]
+        for layer in range(L):
+            wqkv = z[f"g1_{layer}"][:, None] * z[f"wqkv_{layer}"]
             wqkv[:, :d] *= 1.0 / math.sqrt(hd)
-            w1 = z[f"g2_{l}"][:, None] * z[f"w1_{l}"]
+            w1 = z[f"g2_{layer}"][:, None] * z[f"w1_{layer}"]
             self.layers.append(tuple(np.ascontiguousarray(a, dtype=f32) for a in
-                                     (wqkv, z[f"wo_{l}"], w1, z[f"w2_{l}"])))
+                                     (wqkv, z[f"wo_{layer}"], w1, z[f"w2_{layer}"])))
         self.wout = np.ascontiguousarray(z["gf"][:, None] * z["wout"], dtype=f32)
         # ALiBi: head h adds -slope_h * distance to every attention score.
         self.slopes = np.array([2.0 ** (-8.0 * (i + 1) / H) for i in range(H)], dtype=f32)
@@ -74,7 +74,7 @@ def _forward(m, tokens):
     d, H, hd = m.d, m.H, m.hd
     bias = m.bias(T)
     x = m.wte[tokens]
-    for l, (wqkv, wo, w1, w2) in enumerate(m.layers):
+    for wqkv, wo, w1, w2 in m.layers:
         h = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
         qkv = (h @ wqkv).reshape(B, T, 3, H, hd).transpose(2, 0, 3, 1, 4)  # (3,B,H,T,hd)
         q, k, v = qkv[0], qkv[1], qkv[2]
@@ -140,7 +140,7 @@ def generate(model, prompt, n):
     wte, alibi, wout = m.wte, m.alibi_row, m.wout
     inv_d = 1.0 / d
     sqrt = math.sqrt
-    layers = [(wqkv, wo, w1, w2, kc[l], vc[l]) for l, (wqkv, wo, w1, w2) in enumerate(m.layers)]
+    layers = [(wqkv, wo, w1, w2, kc[layer], vc[layer]) for layer, (wqkv, wo, w1, w2) in enumerate(m.layers)]
     # The prompt goes through the same one-token step as the generated tokens
     # (it only fills the cache).  A batched prefill would be one big matrix
     # product per layer, and OpenBLAS runs those on both threads: on a machine
