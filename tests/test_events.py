@@ -123,3 +123,17 @@ def test_nll_matches_hand_computed_values():
     targets = np.array([[1, 0]])
     # softmax([0, 0]) = [1/2, 1/2]; softmax([ln 3, 0]) = [3/4, 1/4]
     assert td.nll(logits, targets) == pytest.approx(np.array([[np.log(2), -np.log(0.75)]]))
+
+
+def test_profile_reports_phases_hot_functions_and_allocations(job):
+    from rich.console import Console
+
+    from scorer import profile
+
+    console = Console(record=True, width=200)
+    job.progress = Progress(console=console)
+    assert profile.profile(FIXTURES / "centroid" / "mlp_sprint", "mlp_sprint", job) == 0
+    text = console.export_text()
+    assert "Time per phase" in text and "train" in text and "predict" in text
+    assert "20 hottest functions in" in text and "submission.py:" in text
+    assert "20 largest allocation sites" in text and "MiB" in text
