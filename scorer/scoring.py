@@ -60,16 +60,24 @@ class Run:
     report: object
 
 
-def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wrap=None) -> Run:
+def entrypoint(folder: Path, meta: dict | None = None) -> str:
+    """The entry module named in ``submission.json`` (read unless ``meta`` is given)."""
+    if meta is None:
+        meta, _ = submission.read_metadata(folder)
+    if isinstance(meta, dict) and isinstance(meta.get("entrypoint"), str):
+        return meta["entrypoint"]
+    return "submission.py"
+
+
+def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wrap=None,
+             entry: str | None = None) -> Run:
     """One fresh child process through every phase of the event.
 
-    ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call).
+    ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call);
+    ``entry`` saves reading ``submission.json`` again when the caller already has it.
     """
-    meta_entry = "submission.py"
-    meta, _ = submission.read_metadata(folder)
-    if isinstance(meta, dict) and isinstance(meta.get("entrypoint"), str):
-        meta_entry = meta["entrypoint"]
-    sandbox = Sandbox(folder, meta_entry, limits=job.limits, threads=job.threads)
+    entry = entry or entrypoint(folder)
+    sandbox = Sandbox(folder, entry, limits=job.limits, threads=job.threads)
     try:
         start = sandbox.start()
         if start.status != "ok":
@@ -156,6 +164,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
     event = EVENTS[event_id]
     started = _now()
     check = submission.check(folder)
+    folder_hash = submission.content_hash(folder)
     meta = check.metadata if isinstance(check.metadata, dict) else {}
     name = f"{folder.parent.name}/{folder.name}"
     entry_runs: list[Run] = []
@@ -167,12 +176,14 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         job.progress.note(f"{name}: invalid: {reason}")
     else:
         with_baseline = baseline is not None and baseline.resolve() != folder.resolve()
+        entry = entrypoint(folder, meta)
+        base_entry = entrypoint(baseline) if with_baseline else None
         rounds = job.repeats
         r = 0
         while r < rounds:
             rng = np.random.default_rng(secrets.randbits(64))
             job.progress.step(name, f"round {r + 1}/{rounds}", "entry")
-            run = run_once(folder, event_id, job, rng)
+            run = run_once(folder, event_id, job, rng, entry=entry)
             entry_runs.append(run)
             job.progress.result(name, run.outcome, run.memory_mib, event)
             if run.outcome.status != "ok":
@@ -180,7 +191,8 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
                 break
             if with_baseline:
                 job.progress.step(name, f"round {r + 1}/{rounds}", "baseline")
-                base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)))
+                base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)),
+                                entry=base_entry)
                 base_runs.append(base)
                 job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
             r += 1
@@ -227,7 +239,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         # The baseline scored against itself: ratios are 1 by definition.
         baseline_block = {"speedup": 1.0, "memory_ratio": 1.0 if memory["median"] else None,
                           "speed_median": speed["median"], "memory_median": memory["median"],
-                          "content_hash": submission.content_hash(folder)}
+                          "content_hash": folder_hash}
     phases = {}
     for run in ok_runs:
         for key, value in run.outcome.phases.items():
@@ -259,7 +271,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         "phases": {k: float(np.median(v)) for k, v in sorted(phases.items())},
         "submission": {
             "path": submission.display(folder, job.repo_root),
-            "content_hash": submission.content_hash(folder),
+            "content_hash": folder_hash,
             "commit": git_commit(folder, job.repo_root),
             "title": str(meta.get("title", ""))[:200],
             **({"created": meta["created"]} if isinstance(meta.get("created"), str) else {}),
