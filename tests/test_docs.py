@@ -31,6 +31,7 @@ def test_methodology_states_the_scoring_constants():
     assert f"**{scoring.DEFAULT_REPEATS} times**" in text
     assert f"**{scoring.SPREAD_BOUND:.0%}**" in text
     assert f"up to {scoring.EXTRA_ROUNDS} more rounds" in text
-    assert f"median of {cnn_marathon.TIMED_CALLS} timed" in text
+    assert f"median of {cnn_marathon.TIMED_CALLS} timed batches" in text
+    assert f"shown in {cnn_marathon.CALLS} batches of {cnn_marathon.BATCH:,}" in text
     assert f"`{transformer_decathlon.WINDOW_STRIDE}·k`" in text
     assert f"{transformer_decathlon.BLEU_PROMPTS} fixed prompts" in text

@@ -44,7 +44,8 @@ def job():
     vocab = "".join(chr(33 + i) for i in range(65))
     starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
     bleu = np.linspace(0, len(val) - td.PROMPT - td.BLEU_LENGTH - 1, 4).astype(np.int64)
-    job._data["transformer_decathlon"] = {"val": val, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu}
+    job._data["transformer_decathlon"] = {"val": val, "train": counting_text(20000), "vocab": vocab,
+                                          "window_starts": starts, "bleu_starts": bleu}
     return job
 
 
@@ -65,11 +66,18 @@ def test_mlp_sprint_honest_entry_scores_perfectly(job):
     assert claimed["accuracy"]["difference"] == pytest.approx(0.0)
 
 
-def test_mlp_sprint_training_in_predict_is_a_rule_violation(job):
+def test_mlp_sprint_times_predict_too_so_training_there_gains_nothing(job):
+    # "lazy" sleeps 0.3 s in predict() (standing in for training moved there): the ranked time
+    # is train() + predict(), so it is charged, and the honest fast train() is no violation.
     record = score(job, "lazy", "mlp_sprint")
-    assert record["status"] == "rule_violation"
-    assert "do the training in train()" in record["reason"]
-    assert not record["qualified"]
+    assert record["speed"]["median"] >= 0.3
+    assert record["phases"]["predict"] >= 0.3
+    assert record["speed"]["median"] == pytest.approx(record["phases"]["train"] + record["phases"]["predict"])
+
+
+def test_mlp_sprint_records_canary_agreement(job):
+    record = score(job, "centroid", "mlp_sprint")
+    assert record["extra"]["canary_agreement"]["median"] == 1.0
 
 
 def test_cnn_marathon_times_the_batch_and_checks_accuracy(job):
@@ -80,10 +88,12 @@ def test_cnn_marathon_times_the_batch_and_checks_accuracy(job):
     assert record["phases"]["predict_1000"] == record["speed"]["median"]
 
 
-def test_cnn_marathon_batch_answers_must_match_the_accuracy_pass(job):
+def test_cnn_marathon_counts_every_batch_towards_accuracy(job):
+    # "fickle" answers wrongly in batches of the timed size: every batch is both timed and
+    # scored, so behaving differently in timed calls costs accuracy (here all of it).
     record = score(job, "fickle", "cnn_marathon")
-    assert record["status"] == "error"
-    assert "different labels for the timed batch" in record["reason"]
+    assert not record["qualified"]
+    assert record["quality"]["median"] < 0.2
 
 
 def test_transformer_decathlon_perplexity_speed_and_bleu(job):

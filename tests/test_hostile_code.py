@@ -216,9 +216,9 @@ def test_system_exit_and_keyboard_interrupt_are_errors(arena):
 
 
 @pytest.mark.parametrize("body,want", [
-    ("return np.zeros((len(x), 1), np.int64)", "predict returned shape (200, 1); expected (200,)"),
-    ("return np.zeros(len(x) - 1, np.int64)", "predict returned shape (199,); expected (200,)"),
-    ("return np.zeros(len(x) + 5, np.int64)", "predict returned shape (205,); expected (200,)"),
+    ("return np.zeros((len(x), 1), np.int64)", "predict returned shape (210, 1); expected (210,)"),
+    ("return np.zeros(len(x) - 1, np.int64)", "predict returned shape (209,); expected (210,)"),
+    ("return np.zeros(len(x) + 5, np.int64)", "predict returned shape (215,); expected (210,)"),
     ("return np.full(len(x), np.nan)", "labels must be integers"),
     ("return np.full(len(x), 0.5)", "labels must be integers"),
     ("return -np.ones(len(x), np.int64)", "labels outside 0..9"),
@@ -228,7 +228,7 @@ def test_system_exit_and_keyboard_interrupt_are_errors(arena):
     ("return None", "predict"),
     ("return {'labels': [1, 2]}", "returned dict with dtype object"),
     ("return [print] * len(x)", "predict"),
-    ("return np.zeros(0, np.int64)", "expected (200,)"),
+    ("return np.zeros(0, np.int64)", "expected (210,)"),
 ])
 def test_wrong_answers(arena, body, want):
     rec = arena.score("import numpy as np\n" + GOOD_TRAIN + f"\n\ndef predict(m, x):\n    {body}\n")
@@ -605,8 +605,9 @@ def test_memorised_table_is_flagged_and_fails_on_shuffled_order(arena):
     warnings = [str(p) for p in submission.check(arena.folder).warnings]
     assert any("embeds a literal table of 10,200 elements; flagged for review" in w for w in warnings), warnings
     assert "large_literal" in rec["flags"]
-    expect(rec, "below_threshold", "accuracy")
-    assert rec["quality"]["median"] < 0.5
+    # Shuffled, relabelled and mixed with noisy canary copies: the table agrees with itself on
+    # about one canary in ten, far below any honest model.
+    expect(rec, "rule_violation", "answers depend on the exact input bytes")
 
 
 def test_data_file_with_as_many_rows_as_the_test_set_is_flagged(arena):
@@ -640,7 +641,8 @@ def test_test_order_is_shuffled_per_run():
         rec = Recorder()
         mlp_sprint.run(rec, MNIST, np.random.default_rng(seed), LIMITS)
         seen.append(rec.inputs["x_test"])
-    assert seen[0].shape == MNIST["x_test"].shape
+    canaries = round(mlp_sprint.CANARY_FRACTION * len(MNIST["x_test"]))
+    assert seen[0].shape == (len(MNIST["x_test"]) + canaries, *MNIST["x_test"].shape[1:])
     assert not np.array_equal(seen[0], seen[1])
     assert not np.array_equal(seen[0], MNIST["x_test"])
     # score_entry draws each run's seed from the OS: two jobs never share an order.
@@ -650,7 +652,7 @@ def test_test_order_is_shuffled_per_run():
     assert "secrets.randbits" in inspect.getsource(scoring.score_entry)
 
 
-def test_training_inside_predict_is_a_rule_violation(arena):
+def test_training_inside_predict_is_charged_to_the_ranked_time(arena):
     src = """
     import time
 
@@ -672,7 +674,9 @@ def test_training_inside_predict_is_a_rule_violation(arena):
         return _good_predict(means, x)
     """
     rec = arena.score(src)
-    expect(rec, "rule_violation", "predict() took", "longer than train()", "do the training in train()")
+    # train() + predict() is the ranked time: the moved training is still on the clock.
+    expect(rec, "ok")
+    assert rec["speed"]["median"] >= 0.3 and rec["phases"]["predict"] >= 0.3
 
 
 def test_training_at_import_is_timed_as_import_not_hidden(arena):

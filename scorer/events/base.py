@@ -85,6 +85,62 @@ def accuracy_pass(sandbox, out: Outcome, x_test: np.ndarray, y_test: np.ndarray,
     return x, labels, result.seconds
 
 
+@dataclass
+class Canaries:
+    """A secret subset of test images, also shown as slightly noisy copies (issue: answer tables).
+
+    An honest model labels a copy like its original almost always; a table keyed on the exact
+    (or quantized) bytes of the test images misses every copy. ``mix`` appends the copies to a
+    batch and shuffles it; ``split`` takes the answers apart again.
+    """
+
+    originals: np.ndarray   # index (into the batch before mixing) of each canary's original
+    images: np.ndarray      # the perturbed copies
+
+    @classmethod
+    def draw(cls, x: np.ndarray, fraction: float, noise: float,
+             rng: np.random.Generator) -> Canaries:
+        n = max(1, int(round(fraction * len(x))))
+        originals = np.sort(rng.choice(len(x), size=n, replace=False))
+        return cls(originals, perturb_images(x[originals], noise, rng))
+
+
+def perturb_images(x: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """uint8 images plus rounded Gaussian noise of standard deviation ``noise`` (grey levels)."""
+    noisy = x.astype(np.float32) + rng.normal(0.0, noise, size=x.shape).astype(np.float32)
+    return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+
+
+def mix(x: np.ndarray, extra: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``extra`` in one shuffled batch; returns it and where each row came from.
+
+    ``where[i]`` is the row's index in ``concatenate([x, extra])``, so the answers of the
+    originals are ``answers[inverse][:len(x)]`` with ``inverse = argsort(where)``.
+    """
+    batch = np.concatenate([x, extra])
+    where = rng.permutation(len(batch))
+    return batch[where], where
+
+
+def unmix(answers: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Answers in the order of ``concatenate([x, extra])`` again."""
+    back = np.empty_like(answers)
+    back[where] = answers
+    return back
+
+
+def canary_verdict(out: Outcome, agreement: float, bound: float) -> None:
+    """Record the canary agreement; far below honest models' figure is a rule violation."""
+    out.extra["canary_agreement"] = agreement
+    if agreement < bound:
+        out.status = "rule_violation"
+        out.reason = (
+            f"answers depend on the exact input bytes: only {agreement:.1%} of slightly noisy "
+            f"copies of test images got the label their original got (honest models: at least "
+            f"{bound:.0%}); see docs/methodology.md, 'Canary copies'"
+        )
+
+
 def failed(call, phase: str, outcome: Outcome) -> Outcome:
     """Turn a non-ok sandbox call into the run's outcome, naming the phase."""
     status = call.status

@@ -1,9 +1,16 @@
 """CNN Marathon: classify CIFAR-10 with the team's own trained weights; ranked by inference time.
 
-One run: ``load()`` the weights, label all 10,000 test images (shuffled with a seed the child
-never sees) for accuracy, then time ``predict()`` on a 1,000-image batch drawn from them: one
-warm-up call and ``TIMED_CALLS`` timed calls, whose answers must equal the answers the same
-images got in the accuracy pass.
+One run: ``load()`` the weights, then label the 10,000 test images in ``CALLS`` batches of
+1,000 (in an order drawn with a seed the child never sees). Every image is shown exactly once,
+so no batch can be answered from anything computed earlier in the run: there is no separate
+accuracy pass whose answers a model could remember. All batches look alike (same size, same
+mix of canaries); the first is the warm-up, the other ``TIMED_CALLS`` are timed, and the ranked
+time is their median, scaled to 1,000 images. Accuracy is over all 10,000 images, the warm-up's
+included.
+
+Each batch also carries noisy copies of a secret ``CANARY_FRACTION`` of the test images (see
+``base.Canaries``); an agreement with their originals far below honest models' is a rule
+violation.
 """
 
 from __future__ import annotations
@@ -11,10 +18,27 @@ from __future__ import annotations
 import numpy as np
 
 from scorer import datasets
-from scorer.events.base import Outcome, accuracy_pass, call, check_labels, load_model, scored
+from scorer.events.base import (
+    Canaries,
+    Outcome,
+    call,
+    canary_verdict,
+    check_labels,
+    load_model,
+    mix,
+    scored,
+    unmix,
+)
 
 BATCH = 1000
-TIMED_CALLS = 5
+CALLS = 10
+TIMED_CALLS = CALLS - 1
+CANARY_FRACTION = 0.05
+# Grey levels of Gaussian noise: the baseline keeps 95.8% of its labels at 4 and 89.6% at 8
+# (500 test images), so 3 leaves honest models well above the bound while every exact or
+# quantized hash of a 3,072-byte image misses (docs/methodology.md).
+CANARY_NOISE = 3.0
+CANARY_MIN_AGREEMENT = 0.85
 
 
 def prepare(folder=None) -> dict:
@@ -27,25 +51,32 @@ def prepare(folder=None) -> dict:
 @scored
 def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
     load_model(sandbox, out)
-    x, labels, out.phases["accuracy_pass"] = accuracy_pass(
-        sandbox, out, data["x_test"], data["y_test"], rng, "predict (accuracy pass)")
-
-    pick = np.sort(rng.choice(len(x), size=BATCH, replace=False))
-    sandbox.put("x_batch", x[pick])
-    times = []
-    for i in range(TIMED_CALLS + 1):
-        result = call(sandbox, out, "predict (timed batch)", "predict", "model", "x_batch")
-        batch_labels = check_labels(result.value, BATCH, 10, "predict")
-        if not np.array_equal(batch_labels, labels[pick]):
-            changed = int(np.sum(batch_labels != labels[pick]))
-            out.status = "error"
-            out.reason = (
-                f"predict() gave {changed} different labels for the timed batch than for the same "
-                "images in the accuracy pass; answers must not depend on the batch"
-            )
-            return out
+    x_test, y_test = data["x_test"], data["y_test"]
+    order = rng.permutation(len(y_test))
+    x, y = x_test[order], y_test[order]
+    canaries = Canaries.draw(x, CANARY_FRACTION, CANARY_NOISE, rng)
+    # Image i (in the secret order) goes to batch i // size; canary copies are dealt out evenly.
+    size = len(x) // CALLS
+    labels = np.empty(len(x), dtype=np.int64)
+    canary_labels = np.empty(len(canaries.originals), dtype=np.int64)
+    deal = np.array_split(rng.permutation(len(canaries.originals)), CALLS)
+    times, total = [], 0.0
+    for i in range(CALLS):
+        rows = slice(i * size, len(x) if i == CALLS - 1 else (i + 1) * size)
+        batch, where = mix(x[rows], canaries.images[deal[i]], rng)
+        sandbox.put("x_batch", batch)
+        result = call(sandbox, out, "predict", "predict", "model", "x_batch")
+        answers = unmix(check_labels(result.value, len(batch), 10, "predict"), where)
+        n = rows.stop - rows.start
+        labels[rows] = answers[:n]
+        canary_labels[deal[i]] = answers[n:]
+        total += result.seconds
         if i:  # the first call is the warm-up
-            times.append(result.seconds)
+            times.append(result.seconds * BATCH / len(batch))
+    out.quality = float(np.mean(labels == y))
     out.speed = float(np.median(times))
+    out.phases["accuracy_pass"] = total
     out.phases["predict_1000"] = out.speed
+    agreement = float(np.mean(canary_labels == labels[canaries.originals]))
+    canary_verdict(out, agreement, CANARY_MIN_AGREEMENT)
     return out

@@ -1,8 +1,19 @@
-"""MLP Sprint: train an MNIST classifier inside ``train()``; ranked by training time.
+"""MLP Sprint: train an MNIST classifier inside ``train()``; ranked by the time to answers.
 
-One run: hand the child the 60,000 training images and labels, time ``train()`` from the
-parent, then hand it the 10,000 test images in an order shuffled with a seed the child never
-sees and compare its labels with the test labels, which stay in the parent.
+One run, every step on inputs the child has never seen:
+
+1. Secret relabelling: the ten classes are renamed by a permutation drawn per run with a seed
+   the child never sees. ``train()`` gets the renamed training labels and is scored against the
+   renamed test labels, so an honest learner cannot tell, while a table of the true test labels
+   scores about 10%.
+2. ``train(x_train, y_train)`` and then one ``predict()`` over the 10,000 test images in a
+   secret order, with ``CANARY_FRACTION`` of them also present as slightly noisy copies (see
+   ``base.Canaries``). Both calls are timed by the parent and the ranked time is their sum:
+   work moved out of ``train()`` into ``predict()`` is still on the clock, and an honest model
+   is never penalised for a fast ``train()`` on a loaded machine.
+3. Accuracy is over the 10,000 unchanged test images; the canaries' agreement with their
+   originals is recorded, and far below honest models' (``CANARY_MIN_AGREEMENT``) is a rule
+   violation: the answers came from the exact bytes, not from what the images show.
 """
 
 from __future__ import annotations
@@ -10,9 +21,23 @@ from __future__ import annotations
 import numpy as np
 
 from scorer import datasets
-from scorer.events.base import Outcome, accuracy_pass, call, scored
+from scorer.events.base import (
+    Canaries,
+    Outcome,
+    call,
+    canary_verdict,
+    check_labels,
+    mix,
+    scored,
+    unmix,
+)
 
-MIN_PREDICT_ALLOWANCE_S = 0.05
+CANARY_FRACTION = 0.05
+# Gaussian noise in grey levels: at 16 a binarised (>127) hash of an MNIST digit changes in 97%
+# of images, while the baseline MLP keeps 99.1% and a nearest-centroid model 98.0% of its labels
+# (1,000 test images; docs/methodology.md).
+CANARY_NOISE = 16.0
+CANARY_MIN_AGREEMENT = 0.90
 
 
 def prepare(folder=None) -> dict:
@@ -21,19 +46,24 @@ def prepare(folder=None) -> dict:
 
 @scored
 def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
+    rename = rng.permutation(10).astype(np.uint8)
     sandbox.put("x_train", data["x_train"])
-    sandbox.put("y_train", data["y_train"])
-    trained = call(sandbox, out, "train", "train", "x_train", "y_train", keep_as="model", want_value=False)
-    out.speed = out.phases["train"] = trained.seconds
-    _, _, seconds = accuracy_pass(sandbox, out, data["x_test"], data["y_test"], rng, "predict")
-    out.phases["predict"] = seconds
-    # Only train() is timed, so the work must happen there; a predict() slower than the
-    # training it relies on is training where the clock does not look.
-    allowance = max(out.speed, MIN_PREDICT_ALLOWANCE_S)
-    if seconds > allowance:
-        out.status = "rule_violation"
-        out.reason = (
-            f"predict() took {seconds:.3f} s on the test set, longer than train() "
-            f"({out.speed:.3f} s); do the training in train(), which is what is timed"
-        )
+    sandbox.put("y_train", rename[data["y_train"]])
+    trained = call(sandbox, out, "train", "train", "x_train", "y_train", keep_as="model",
+                   want_value=False)
+    out.phases["train"] = trained.seconds
+
+    x_test, y_test = data["x_test"], rename[data["y_test"]]
+    order = rng.permutation(len(y_test))
+    x, y = x_test[order], y_test[order]
+    canaries = Canaries.draw(x, CANARY_FRACTION, CANARY_NOISE, rng)
+    batch, where = mix(x, canaries.images, rng)
+    sandbox.put("x_test", batch)
+    result = call(sandbox, out, "predict", "predict", "model", "x_test")
+    labels = unmix(check_labels(result.value, len(batch), 10, "predict"), where)
+    out.phases["predict"] = result.seconds
+    out.speed = trained.seconds + result.seconds
+    out.quality = float(np.mean(labels[: len(y)] == y))
+    agreement = float(np.mean(labels[len(y):] == labels[canaries.originals]))
+    canary_verdict(out, agreement, CANARY_MIN_AGREEMENT)
     return out

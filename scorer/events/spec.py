@@ -61,6 +61,16 @@ ACCURACY = Metric(
     description="Fraction of the 10,000 test images labelled correctly.",
 )
 
+CANARY_AGREEMENT = Metric(
+    key="canary_agreement",
+    label="Canary agreement",
+    unit="fraction",
+    direction="higher",
+    claimed_key="canary_agreement",
+    description="Fraction of slightly noisy copies of secret test images labelled like their "
+    "originals (checked, not ranked: answers from a table of the test set fail it).",
+)
+
 EVENTS: dict[str, Event] = {
     "mlp_sprint": Event(
         id="mlp_sprint",
@@ -75,14 +85,16 @@ EVENTS: dict[str, Event] = {
         threshold=0.95,
         speed=Metric(
             key="train_time",
-            label="Training time",
+            label="Train + predict time",
             unit="s",
             direction="lower",
             claimed_key="train_time_s",
-            description="Wall time of train() on the 60,000 training images, timed by the parent process.",
+            description="Wall time of train() on the 60,000 training images plus predict() on the "
+            "10,000 test images (and their canary copies), both timed by the parent process.",
         ),
         memory=PEAK_MEMORY,
         loads_weights=False,
+        extra=(CANARY_AGREEMENT,),
     ),
     "cnn_marathon": Event(
         id="cnn_marathon",
@@ -101,10 +113,12 @@ EVENTS: dict[str, Event] = {
             unit="s",
             direction="lower",
             claimed_key="inference_time_s",
-            description="Median wall time of predict() on a 1,000-image test batch over 5 timed calls after a warm-up.",
+            description="Median wall time of predict() per 1,000 test images over 9 timed batches "
+            "after a warm-up; every batch holds images the model has not seen before.",
         ),
         memory=PEAK_MEMORY,
         loads_weights=True,
+        extra=(CANARY_AGREEMENT,),
     ),
     "transformer_decathlon": Event(
         id="transformer_decathlon",
@@ -143,6 +157,24 @@ EVENTS: dict[str, Event] = {
                 direction="higher",
                 claimed_key="bleu",
                 description="BLEU-4 of greedy continuations against the true text (reported, not ranked).",
+            ),
+            Metric(
+                key="train_perplexity",
+                label="Training-text perplexity",
+                unit="perplexity",
+                direction="lower",
+                claimed_key="train_perplexity",
+                description="Perplexity on windows of the training text (checked, not ranked: far "
+                "above the validation perplexity means the validation text was memorised).",
+            ),
+            Metric(
+                key="perturbed_perplexity",
+                label="Perturbed-text perplexity",
+                unit="perplexity",
+                direction="lower",
+                claimed_key="perturbed_perplexity",
+                description="Perplexity on validation windows with a few words swapped (checked, "
+                "not ranked).",
             ),
         ),
     ),
