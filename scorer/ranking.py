@@ -4,7 +4,9 @@ Pure functions over plain data: nothing here reads files or renders anything, so
 the leaderboard is tested table-driven in ``tests/test_ranking.py``. The rules (also shown on
 the site's event and category pages):
 
-* Only qualified entries (record status ``ok``) are ranked; the rest are listed apart.
+* Only qualified entries (record status ``ok``) are ranked; the rest are listed apart. An entry
+  flagged as a possible answer table is "awaiting review" and not ranked until reviews.yml
+  approves its exact content hash (``scorer.review``).
 * Speed ranks by ``baseline.speedup`` (higher is better). When any qualified entry of an event
   lacks a baseline ratio, the whole event falls back to the absolute speed median in the
   metric's own direction, so every entry of one table is compared on the same scale.
@@ -29,6 +31,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from scorer import review as review_gate
 from scorer.events.spec import EVENTS, Event
 
 BASELINE_TEAM = "baseline"  # the reference entries: shown on each board, never ranked
@@ -57,10 +60,16 @@ class Entry:
     finished_at: str
     commit: str | None
     history: tuple[dict, ...] = field(default=(), compare=False, repr=False)
+    review: tuple[str, ...] = ()  # review flags not yet approved: the entry awaits review
 
     @property
     def qualified(self) -> bool:
-        return self.status == "ok"
+        return self.status == "ok" and not self.review
+
+    @property
+    def shown_status(self) -> str:
+        """The status as the tables show it: "awaiting review" for a held entry."""
+        return review_gate.AWAITING if self.review else self.status
 
     @property
     def efficiency(self) -> float | None:
@@ -82,9 +91,15 @@ def _range(block: Mapping) -> tuple[float, float] | None:
     return (float(lo), float(hi))
 
 
-def entry_from_record(record: Mapping, meta: Mapping | None = None) -> Entry:
-    """Flatten a result record (and the entry's submission.json, when readable) into an Entry."""
+def entry_from_record(record: Mapping, meta: Mapping | None = None,
+                      approved: frozenset[tuple[str, str, str]] = frozenset()) -> Entry:
+    """Flatten a result record (and the entry's submission.json, when readable) into an Entry.
+
+    ``approved`` holds the (team, event, content_hash) approvals of reviews.yml: a record with
+    review flags and no approval of its content hash is held back from the rankings.
+    """
     meta = meta or {}
+    held = tuple(review_gate.awaiting(record, approved))
     sub = record.get("submission") or {}
     base = record.get("baseline") or {}
     team_meta = meta.get("team") or {}
@@ -94,7 +109,7 @@ def entry_from_record(record: Mapping, meta: Mapping | None = None) -> Entry:
         team_name=str(team_meta.get("name") or record["team"]),
         title=str(meta.get("title") or sub.get("title") or ""),
         status=record["status"],
-        reason=record.get("reason") or "",
+        reason=review_gate.reason(record, list(held)) if held else record.get("reason") or "",
         quality=record["quality"].get("median"),
         speed=record["speed"].get("median"),
         memory=record["memory"].get("median"),
@@ -106,6 +121,7 @@ def entry_from_record(record: Mapping, meta: Mapping | None = None) -> Entry:
         finished_at=record.get("finished_at") or "",
         commit=sub.get("commit"),
         history=tuple(record.get("history") or ()),
+        review=held,
     )
 
 

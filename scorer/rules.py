@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import lzma
+import re
 import sys
 import zipfile
 import zlib
@@ -24,6 +25,7 @@ LARGE_LITERAL_ELEMENTS = 10_000
 LARGE_LITERAL_BYTES = 64 * 1024
 LARGE_DATA_FILE_BYTES = 1024 * 1024
 TEST_SET_SIZE = 10_000
+REVIEW_PREFIX = "answer-table/"
 DYNAMIC_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "globals", "vars"}
 INTERNAL_ATTRIBUTES = {"__builtins__", "__subclasses__", "__globals__", "__code__", "__loader__", "__spec__", "f_globals", "f_back", "gi_frame"}
 
@@ -33,10 +35,19 @@ class Problem:
     where: str       # "path/to/file:line" or "path/to/submission.json: $.json.path"
     message: str     # what is wrong and how to fix it
     severity: str = "error"  # "error" fails validation; "warning" is flagged for review
+    # A stable id for what was found, e.g. "answer-table/high-entropy"; empty for most problems.
+    # Codes under REVIEW_PREFIX keep an entry off the rankings until a maintainer approves its
+    # content hash in reviews.yml (see scorer.review).
+    code: str = ""
+
+    @property
+    def needs_review(self) -> bool:
+        return self.code.startswith(REVIEW_PREFIX)
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return one_line(f"{self.where}: {prefix}{self.message}")
+        tag = f" [{self.code}]" if self.code else ""
+        return one_line(f"{self.where}: {prefix}{self.message}{tag}")
 
 
 def one_line(text: str) -> str:
@@ -132,8 +143,8 @@ class _Checker(ast.NodeVisitor):
         self.stdlib = stdlib
         self.problems: list[Problem] = []
 
-    def _add(self, node: ast.AST, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity))
+    def _add(self, node: ast.AST, message: str, severity: str = "error", code: str = "") -> None:
+        self.problems.append(Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity, code))
 
     def _forbidden(self, node: ast.AST, module: str) -> None:
         if self.stdlib is SCRIPT_ALLOWLIST:
@@ -175,7 +186,7 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, (str, bytes)) and len(node.value) > LARGE_LITERAL_BYTES:
-            self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning")
+            self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
 
     def visit(self, node: ast.AST) -> None:
         """Walk with an explicit stack: a chain of a thousand ``+`` is a tree a thousand deep,
@@ -188,7 +199,7 @@ class _Checker(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         size = _literal_size(node)
         if size > LARGE_LITERAL_ELEMENTS:
-            self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning")
+            self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
             return  # its elements need no second look
         self._todo.extend(reversed(list(ast.iter_child_nodes(node))))
 
@@ -205,7 +216,7 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None) -> li
     for path in files:
         if path.suffix != ".py":
             if path.suffix in (".txt", ".json") and path.name != "submission.json" and path.stat().st_size > LARGE_DATA_FILE_BYTES:
-                problems.append(Problem(display(path), f"a {path.stat().st_size / 2**20:.1f} MiB data file; flagged for review (answer tables are not allowed)", "warning"))
+                problems.append(Problem(display(path), f"a {path.stat().st_size / 2**20:.1f} MiB data file; flagged for review (answer tables are not allowed)", "warning", "answer-table/large-file"))
             continue
         where = display(path)
         try:
@@ -301,7 +312,179 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
                 continue
         for name, shape in arrays:
             if shape and shape[0] == TEST_SET_SIZE:
-                problems.append(Problem(f"{where}[{name}]", f"an array with {TEST_SET_SIZE:,} rows, as many as the test set; flagged for review (answer tables are not allowed)", "warning"))
+                problems.append(Problem(f"{where}[{name}]", f"an array with {TEST_SET_SIZE:,} rows, as many as the test set; flagged for review (answer tables are not allowed)", "warning", "answer-table/test-set-size"))
     if total > MAX_WEIGHT_BYTES:
         problems.append(Problem(display(folder), f"weight files decompress to more than {MAX_WEIGHT_BYTES / 2**20:.0f} MiB; shrink or quantize them"))
     return problems
+
+
+# ------------------------------------------------------------------------------ answer tables
+#
+# The test sets are public, so a "model" can be a table of answers: labels keyed by an image
+# hash, the validation text itself. These checks look at every file's bytes for the shapes such
+# a table takes. A hit does not fail validation (an honest entry can trip one); it is a flag with
+# a code under REVIEW_PREFIX, which keeps the entry off the rankings until a maintainer has
+# looked and approved that exact content hash in reviews.yml (scorer.review).
+
+# Sizes of what there is to memorise: 10,000 MNIST / CIFAR-10 test items (labels, 784-byte and
+# 3,072-byte images), and the Tiny Shakespeare validation split (last 10% of 1,115,394
+# characters: 111,540 characters, 111,539 next-token targets).
+TINYSHAKESPEARE_VAL_CHARS = 111_540
+TEST_SET_COUNTS = frozenset({TEST_SET_SIZE, TEST_SET_SIZE * 784, TEST_SET_SIZE * 3072,
+                             TINYSHAKESPEARE_VAL_CHARS, TINYSHAKESPEARE_VAL_CHARS - 1})
+# An encoded run: base64/hex/digits without breaks, at least this long, counts as encoded data.
+ENCODED_RUN = 32
+# Encoded characters in one file (or the whole folder) past which it is flagged. 10,000 labels
+# need about 4,000 base64 characters even packed at 2.4 bits each; a README's few hashes and a
+# git commit id stay far below.
+ENCODED_CHARS_LIMIT = 4096
+# Numbers in runs of at least PACKED_RUN (comma/space/colon separated) past which a file is a
+# table of numbers: "0, 7, 2, 1, ..." or "{12: 7, 13: 2, ...}".
+PACKED_RUN = 64
+PACKED_NUMBERS_LIMIT = 2000
+TEXT_LINES_LIMIT = TEST_SET_SIZE  # a data file with a line per test item
+HIDDEN_COMMENT_BYTES = 16 * 1024  # an HTML comment the rendered README never shows
+# Weight arrays: inspected up to this many bytes each (the folder limit is 25 MiB compressed).
+INSPECT_BYTES = 64 * 1024 * 1024
+MIN_TABLE_ELEMENTS = 1000
+ASCII_FRACTION = 0.9
+
+_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{%d,}={0,2}" % ENCODED_RUN)
+_HEX_RUN = re.compile(rb"(?:0x)?[0-9a-fA-F]{%d,}" % ENCODED_RUN)
+_NUMBER = rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+_PACKED = re.compile(rb"(?:%s[\s,;:]+){%d,}%s" % (_NUMBER, PACKED_RUN - 1, _NUMBER))
+_HTML_COMMENT = re.compile(rb"<!--(.*?)-->", re.S)
+
+
+def _entropy(run: bytes) -> float:
+    counts = np.bincount(np.frombuffer(run, np.uint8), minlength=256)
+    p = counts[counts > 0] / len(run)
+    return float(-(p * np.log2(p)).sum())
+
+
+def encoded_chars(data: bytes) -> int:
+    """Characters of a file in long base64 / hex / digit runs that look like encoded data.
+
+    A run counts when it mixes letters and digits (base64, hex) or is all digits, and its
+    characters spread like data (more than 3 bits each), so long words and identifiers do not.
+    """
+    total = 0
+    for m in _BASE64_RUN.finditer(data):
+        run = m.group(0).rstrip(b"=")
+        has_digit = any(48 <= c <= 57 for c in run)
+        has_alpha = any(c >= 65 for c in run)
+        if has_digit and (has_alpha or len(run) >= 2 * ENCODED_RUN) and _entropy(run) > 3.0:
+            total += len(run)
+    return total
+
+
+def packed_numbers(data: bytes) -> int:
+    """How many numbers a file holds in long runs of separated numbers."""
+    return sum(len(re.findall(_NUMBER, m.group(0))) for m in _PACKED.finditer(data))
+
+
+def scan_text(path: Path, data: bytes, where: str) -> tuple[list[Problem], int]:
+    """Flags for one file's bytes (any file but weights), and its count of encoded characters."""
+    problems: list[Problem] = []
+    encoded = encoded_chars(data)
+    if encoded > ENCODED_CHARS_LIMIT:
+        problems.append(Problem(where, f"holds {encoded:,} characters of encoded data (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
+    numbers = packed_numbers(data)
+    if numbers > PACKED_NUMBERS_LIMIT:
+        problems.append(Problem(where, f"holds a table of {numbers:,} numbers; flagged for review (answer tables are not allowed)", "warning", "answer-table/packed-numbers"))
+    lines = data.count(b"\n") + 1
+    if path.suffix in (".txt", ".md", ".json", "") and lines >= TEXT_LINES_LIMIT:
+        problems.append(Problem(where, f"a data file of {lines:,} lines, as many as a test set has items or more; flagged for review (answer tables are not allowed)", "warning", "answer-table/test-set-size"))
+    if path.suffix == ".md":
+        hidden = sum(len(m.group(1)) for m in _HTML_COMMENT.finditer(data))
+        if hidden > HIDDEN_COMMENT_BYTES:
+            problems.append(Problem(where, f"hides {hidden:,} bytes in HTML comments, which the page never shows; flagged for review (answer tables are not allowed)", "warning", "answer-table/hidden-text"))
+    if len(data) >= TINYSHAKESPEARE_VAL_CHARS // 2 and data.count(b"\n") and _looks_like_validation_text(data):
+        problems.append(Problem(where, "holds a long stretch of play text like the Tiny Shakespeare validation split; flagged for review (answer tables are not allowed)", "warning", "answer-table/validation-text"))
+    return problems, encoded
+
+
+def _looks_like_validation_text(data: bytes) -> bool:
+    """Many speaker lines ("NAME:\\n") as the play text has: a copy of the corpus."""
+    return len(re.findall(rb"\n[A-Z][A-Z ]{2,}:\n", data)) > 200
+
+
+def _array_flags(name: str, array: np.ndarray) -> list[tuple[str, str]]:
+    """(code, reason) for an array that is not what weights look like."""
+    flags: list[tuple[str, str]] = []
+    if array.size in TEST_SET_COUNTS and array.size != TEST_SET_SIZE or (array.ndim and array.shape[0] in TEST_SET_COUNTS - {TEST_SET_SIZE}) \
+            or (array.nbytes in TEST_SET_COUNTS and array.nbytes > TEST_SET_SIZE):
+        flags.append(("answer-table/test-set-size", f"an array of shape {tuple(array.shape)} ({array.nbytes:,} bytes), the size of a test set or the validation text"))
+    if array.dtype.kind not in "biuf" or array.size < MIN_TABLE_ELEMENTS:
+        return flags
+    sample = array.reshape(-1)[: INSPECT_BYTES // max(array.itemsize, 1)]
+    raw = np.ascontiguousarray(sample).view(np.uint8)
+    printable = np.count_nonzero(((raw >= 32) & (raw < 127)) | (raw == 10)) / max(raw.size, 1)
+    if raw.size >= 4096 and printable >= ASCII_FRACTION:
+        flags.append(("answer-table/text-in-weights", f"{printable:.0%} of its bytes are printable text, not numbers"))
+        return flags
+    if array.dtype.kind == "b":
+        return flags
+    with np.errstate(all="ignore"):
+        values = sample.astype(np.float64)
+        finite = np.isfinite(values).all()
+        integral = finite and bool(np.all(values == np.round(values)))
+    if integral and values.min() >= 0 and values.max() <= 127 and np.unique(values[:100_000]).size >= 2:
+        kind = "integers" if array.dtype.kind in "iu" else f"{array.dtype} values that are all whole numbers"
+        flags.append(("answer-table/integer-data", f"holds {kind} between {values.min():g} and {values.max():g}: labels or characters, not weights"))
+    return flags
+
+
+def check_arrays(folder: Path, files: list[Path]) -> list[Problem]:
+    """Weight arrays whose values decode to labels, text or a test set rather than numbers.
+
+    Loaded with allow_pickle=False after check_weights has read the headers; a file that does
+    not load is left to check_weights, which already reported why.
+    """
+    problems: list[Problem] = []
+    if folder.resolve().name == "mlp_sprint":
+        return problems  # weight files are not allowed there at all: check_weights says so
+    for path in files:
+        if path.suffix not in (".npy", ".npz"):
+            continue
+        where = display(path)
+        try:
+            if path.suffix == ".npy":
+                members = [(path.name, np.load(path, allow_pickle=False, mmap_mode="r"))]
+            else:
+                archive = np.load(path, allow_pickle=False)
+                members = []
+                with archive:
+                    for key in archive.files:
+                        info = archive.zip.getinfo(key + ".npy") if key + ".npy" in archive.zip.namelist() else None
+                        if info is not None and info.file_size > INSPECT_BYTES:
+                            continue
+                        members.append((key, archive[key]))
+        except Exception:  # noqa: BLE001 - check_weights reports every unreadable file
+            continue
+        for name, array in members:
+            if array.dtype.hasobject or array.dtype.fields is not None:
+                continue
+            for code, reason in _array_flags(name, np.asarray(array)):
+                problems.append(Problem(f"{where}[{name}]", f"{reason}; flagged for review (answer tables are not allowed)", "warning", code))
+    return problems
+
+
+def check_answer_tables(folder: Path, files: list[Path]) -> list[Problem]:
+    """Every file's bytes (.md and .txt included) and every weight array, for answer tables."""
+    problems: list[Problem] = []
+    encoded_total = 0
+    flagged_encoded = False
+    for path in files:
+        if path.suffix in (".npy", ".npz"):
+            continue
+        if path.stat().st_size > LARGE_DATA_FILE_BYTES * 32:
+            continue  # the folder limit already fails it
+        where = display(path)
+        found, encoded = scan_text(path, path.read_bytes(), where)
+        problems += found
+        encoded_total += encoded
+        flagged_encoded |= any(p.code == "answer-table/high-entropy" for p in found)
+    if encoded_total > ENCODED_CHARS_LIMIT and not flagged_encoded:
+        problems.append(Problem(display(folder), f"its files hold {encoded_total:,} characters of encoded data together (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
+    return problems + check_arrays(folder, files)

@@ -17,7 +17,7 @@ import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
-SCHEMA_NAMES = ("submission", "result", "awards", "leaderboard", "pr-summary")
+SCHEMA_NAMES = ("submission", "result", "awards", "reviews", "leaderboard", "pr-summary")
 
 
 @dataclass(frozen=True, order=True)

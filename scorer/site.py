@@ -24,7 +24,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from scorer import badges as badge_svg
-from scorer import charts, exports, pages, ranking, schema
+from scorer import charts, exports, pages, ranking, review, schema
 from scorer.errors import RecordError, UsageError
 from scorer.events.spec import EVENTS
 from scorer.site_files import ValidationCache, parallel_map, write_tree
@@ -61,6 +61,7 @@ class Inputs:
     readmes: dict[tuple[str, str], str]
     submission_schema: dict
     docs_dir: Path
+    reviews: list[dict] = field(default_factory=list)  # reviews.yml: approved flagged entries
 
 
 def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> BuildReport:
@@ -114,7 +115,7 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     sub_schema = json.loads(schema_path.read_text("utf-8")) if schema_path.is_file() else \
         schema.load_schema("submission")
     return Inputs(site_url, repo_url, records, metadata, awards, readmes, sub_schema,
-                  root / "docs")
+                  root / "docs", reviews=review.read_reviews(root / review.REVIEWS_FILE))
 
 
 class _Loader(yaml.SafeLoader):
@@ -163,7 +164,8 @@ def render_writeup(text: str) -> str:
 
 def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel:
     """Everything the pages show; ``team_pages`` False drops chart links to team pages."""
-    entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])))
+    approved = review.approvals(inputs.reviews)
+    entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])), approved)
                for r in inputs.records]
     boards = ranking.build_boards(entries)
     awarded = sorted({a["team"] for a in inputs.awards})

@@ -244,6 +244,7 @@ def check(folder: Path) -> Report:
     rest = [p for p in report.problems if p not in problems]
     rest += rules.check_code(folder, files, entry_path if entry_path in files else None)
     rest += rules.check_weights(folder, files)
+    rest += rules.check_answer_tables(folder, files)
     # The schema's best match stays the headline; everything else is sorted, errors first.
     report.problems = problems + sorted(set(rest), key=lambda p: (p.severity != "error", p.where, p.message))
     return report
