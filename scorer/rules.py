@@ -21,7 +21,7 @@ import numpy as np
 from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024   # uncompressed, all weight files together
-LARGE_LITERAL_ELEMENTS = 10_000
+LARGE_LITERAL_ELEMENTS = 2_000  # elements of one list/dict/set literal: a table (the test sets have 10,000 items)
 LARGE_LITERAL_BYTES = 64 * 1024
 LARGE_DATA_FILE_BYTES = 1024 * 1024
 TEST_SET_SIZE = 10_000
@@ -198,7 +198,7 @@ class _Checker(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         size = _literal_size(node)
-        if size > LARGE_LITERAL_ELEMENTS:
+        if size >= LARGE_LITERAL_ELEMENTS:
             self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
             return  # its elements need no second look
         self._todo.extend(reversed(list(ast.iter_child_nodes(node))))
@@ -350,7 +350,8 @@ MIN_TABLE_ELEMENTS = 1000
 ASCII_FRACTION = 0.9
 
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{%d,}={0,2}" % ENCODED_RUN)
-_HEX_RUN = re.compile(rb"(?:0x)?[0-9a-fA-F]{%d,}" % ENCODED_RUN)
+# Short hex words (8-31 characters, mixing digits and letters): the image hashes a table keys by.
+_HEX_WORD = re.compile(rb"(?<![0-9A-Za-z])[0-9a-fA-F]{8,%d}(?![0-9A-Za-z])" % (ENCODED_RUN - 1))
 _NUMBER = rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _PACKED = re.compile(rb"(?:%s[\s,;:]+){%d,}%s" % (_NUMBER, PACKED_RUN - 1, _NUMBER))
 _HTML_COMMENT = re.compile(rb"<!--(.*?)-->", re.S)
@@ -365,7 +366,7 @@ def _entropy(run: bytes) -> float:
 def encoded_chars(data: bytes) -> int:
     """Characters of a file in long base64 / hex / digit runs that look like encoded data.
 
-    A run counts when it mixes letters and digits (base64, hex) or is all digits, and its
+    Short hex words (hashes) count too. A run counts when it mixes letters and digits (base64, hex) or is all digits, and its
     characters spread like data (more than 3 bits each), so long words and identifiers do not.
     """
     total = 0
@@ -375,6 +376,10 @@ def encoded_chars(data: bytes) -> int:
         has_alpha = any(c >= 65 for c in run)
         if has_digit and (has_alpha or len(run) >= 2 * ENCODED_RUN) and _entropy(run) > 3.0:
             total += len(run)
+    for m in _HEX_WORD.finditer(data):
+        word = m.group(0)
+        if any(48 <= c <= 57 for c in word) and any(c >= 65 for c in word):
+            total += len(word)
     return total
 
 
