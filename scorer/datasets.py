@@ -26,6 +26,7 @@ import numpy as np
 from scorer.errors import DatasetError
 
 ENV_VAR = "TINYMLPERF_DATA"
+REMEMBERED = "data-folder.txt"  # in the cache folder: the local folder `tinymlperf data` verified
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,15 @@ TRAIN_FRACTION = 0.9  # Tiny Shakespeare: first 90% of characters train, last 10
 
 
 def data_dir(option: str | os.PathLike | None = None) -> Path | None:
-    """The local data folder from ``--data`` or ``$TINYMLPERF_DATA``; None means the cache."""
+    """The local data folder from ``--data``, ``$TINYMLPERF_DATA``, or the one ``tinymlperf data``
+    last verified (remembered in the cache folder); None means the download cache.
+
+    Remembering the folder lets ``make site`` (whose Makefile sets $TINYMLPERF_DATA) be followed
+    by ``.venv/bin/tinymlperf run`` in a shell without it: the files are verified again anyway.
+    """
     chosen = option if option else os.environ.get(ENV_VAR)
     if not chosen:
-        return None
+        return remembered()
     folder = Path(chosen).expanduser()
     if not folder.is_dir():
         source = "--data" if option else f"${ENV_VAR}"
@@ -110,6 +116,27 @@ def cache_dir() -> Path:
     import pooch
 
     return Path(pooch.os_cache("tinymlperf"))
+
+
+def remembered() -> Path | None:
+    """The folder ``remember`` noted, if it is still a folder; else None."""
+    try:
+        text = (cache_dir() / REMEMBERED).read_text("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    folder = Path(text) if text else None
+    return folder if folder is not None and folder.is_absolute() and folder.is_dir() else None
+
+
+def remember(folder: Path) -> Path | None:
+    """Note a fully verified local folder for later runs without $TINYMLPERF_DATA; best effort."""
+    path = cache_dir() / REMEMBERED
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{Path(folder).resolve()}\n", "utf-8")
+    except OSError:
+        return None
+    return path
 
 
 def sha256_of(path: Path) -> str:
@@ -140,6 +167,7 @@ def _download(dataset: Dataset, root: Path) -> None:
     """Fetch the canonical files into ``root`` (the cache); pooch checks the archive's MD5."""
     import pooch
 
+    url = dataset.url
     try:
         if dataset.archive_md5:
             pooch.retrieve(
@@ -164,8 +192,9 @@ def _download(dataset: Dataset, root: Path) -> None:
             target = root / item.path
             if target.is_file() and sha256_of(target) == item.sha256:
                 continue
+            url = dataset.url.format(name=Path(item.path).name)
             pooch.retrieve(
-                dataset.url.format(name=Path(item.path).name),
+                url,
                 known_hash=f"sha256:{item.sha256}",
                 fname=Path(item.path).name,
                 path=target.parent,
@@ -173,7 +202,7 @@ def _download(dataset: Dataset, root: Path) -> None:
             )
     except (OSError, ValueError, StopIteration, tarfile.TarError) as err:
         raise DatasetError(
-            f"{dataset.name}: could not download {dataset.url}: {err}; "
+            f"{dataset.name}: could not download {url}: {err}; "
             f"without network access, set ${ENV_VAR} to a folder holding the files"
         ) from err
 

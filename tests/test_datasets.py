@@ -86,3 +86,56 @@ def test_the_real_datasets_load_and_verify(data_dir):
     text = datasets.load_tinyshakespeare(data_dir)
     assert len(text["vocab"]) == 65 and text["vocab"] == "".join(sorted(text["vocab"]))
     assert (len(text["train"]), len(text["val"])) == (1_003_854, 111_540)
+
+
+@pytest.fixture
+def user_cache(tmp_path, monkeypatch):
+    """A private user cache folder (pooch follows XDG_CACHE_HOME) and no $TINYMLPERF_DATA."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(datasets.ENV_VAR, raising=False)
+    assert datasets.cache_dir().is_relative_to(tmp_path)
+    return tmp_path
+
+
+def test_a_verified_folder_is_remembered_for_runs_without_the_variable(user_cache, tmp_path):
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    assert datasets.data_dir() is None  # nothing remembered yet: the download cache
+    datasets.remember(folder)
+    assert datasets.data_dir() == folder.resolve()
+    assert datasets.data_dir(tmp_path) == tmp_path  # --data still wins
+    folder.rmdir()
+    assert datasets.data_dir() is None  # a folder that went away is forgotten
+
+
+def test_tinymlperf_data_remembers_the_folder_it_verified(user_cache, data_dir, monkeypatch, capsys):
+    """`make site` verifies $TINYMLPERF_DATA; a later `tinymlperf run` without it finds the same data."""
+    from scorer import cli
+
+    monkeypatch.setenv(datasets.ENV_VAR, str(data_dir))
+    assert cli.main(["data"]) == 0
+    assert f"remembered {data_dir}" in capsys.readouterr().out
+    monkeypatch.delenv(datasets.ENV_VAR)
+    assert datasets.data_dir() == data_dir.resolve()
+
+
+def test_a_bad_folder_is_not_remembered(user_cache, tmp_path, capsys):
+    from scorer import cli
+
+    assert cli.main(["data", "--data", str(tmp_path)]) == 1
+    assert datasets.data_dir() is None
+
+
+def test_a_failed_download_names_the_real_url(user_cache, monkeypatch):
+    import pooch
+
+    def offline(url, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(pooch, "retrieve", offline)
+    with pytest.raises(DatasetError) as err:
+        datasets.ensure("mnist")
+    message = str(err.value)
+    assert "{name}" not in message
+    assert "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz" in message
+    assert "network is unreachable" in message and datasets.ENV_VAR in message
