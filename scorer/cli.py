@@ -4,7 +4,7 @@
     tinymlperf data                           verify (and fetch) the datasets
     tinymlperf new --event E --team T         write a starter submission
     tinymlperf run --event E [--submission DIR] [--repeats N] [--json FILE]
-    tinymlperf run --all-events [--team T]    the participant's local check, as CI runs it
+    tinymlperf run --all-events [--team T]    every event the team has an entry for (says which it skipped)
     tinymlperf profile --event E [--submission DIR]
     tinymlperf score [--all | --changed-since REF] [--jobs N]
     tinymlperf plan [--json]                  which records are missing or stale
@@ -98,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = ci.add_parser("pr", help="validate and score what a pull request changes")
     q.add_argument("--base", required=True, help="the base ref (the target branch)")
     q.add_argument("--head", default="HEAD", help="the pull request's ref (default HEAD)")
-    q.add_argument("--report", default="pr-report.md", help="Markdown report path")
-    q.add_argument("--summary", default="pr-summary.json", help="JSON summary path")
+    # Defaults under build/ (ignored by git): the outputs never land in the checked tree.
+    q.add_argument("--report", default="build/pr-report.md", help="Markdown report path (default: build/pr-report.md)")
+    q.add_argument("--summary", default="build/pr-summary.json", help="JSON summary path (default: build/pr-summary.json)")
     q.add_argument("--pr-number", type=int, default=None)
     q.add_argument("--repeats", type=int, default=3)
     _common_run(q)
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--summary", required=True, help="the pr-summary.json of a check run (untrusted data)")
     q.add_argument("--out", required=True, help="where to write the comment's Markdown")
     q.add_argument("--run-url", default="", help="link to the check's workflow run, shown at the end")
+    q.add_argument("--pr-files", help="the pull request's files as GitHub lists them, one JSON string a line: "
+                   "a scope they contradict, or any change to .github/, fails the comment")
 
     p = sub.add_parser("submit", help="validate, check and commit an entry on a submit/ branch")
     p.add_argument("--event", required=True, choices=EVENT_IDS)

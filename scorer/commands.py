@@ -62,6 +62,8 @@ def cmd_data(args) -> int:
     for name, dataset in datasets.DATASETS.items():
         paths = datasets.ensure(name, folder)
         print(f"{dataset.title}: {len(paths)} file(s) verified (SHA-256) in {where}")
+    if folder is not None and datasets.remember(folder):
+        print(f"remembered {folder} for later commands run without ${datasets.ENV_VAR} or --data")
     return 0
 
 
@@ -127,6 +129,20 @@ def would_rank(record: dict, records: list[dict]) -> str:
     return "not ranked"
 
 
+def _print_problems(folder: Path, repo: Path) -> None:
+    """Every validation problem of the entry, one per line, before the summary's one cell."""
+    problems = submission.check(folder).problems
+    if problems:
+        print(f"{submission.display(folder, repo)}: {len(problems)} problem(s):", file=sys.stderr)
+        # Paths relative to the entry, which the heading names, so each line reads on its own.
+        prefixes = sorted({f"{folder}/", f"{folder.resolve()}/"}, key=len, reverse=True)
+        for problem in problems:
+            text = str(problem)
+            for prefix in prefixes:
+                text = text.replace(prefix, "")
+            print(f"  {text}", file=sys.stderr)
+
+
 def cmd_run(args) -> int:
     repo = _repo(args)
     events = EVENT_IDS if args.all_events else (args.event,)
@@ -137,9 +153,22 @@ def cmd_run(args) -> int:
         existing = results.load_records(repo / "results")
     except ScorerError:
         existing = []  # a corrupt record must not stop a participant's local check
+    if args.all_events:
+        team = args.team or BASELINE_TEAM
+        todo = [(e, repo / "submissions" / team / e) for e in events]
+        skipped = [e for e, folder in todo if not folder.is_dir()]
+        todo = [(e, folder) for e, folder in todo if folder.is_dir()]
+        if not todo:
+            raise UsageError(f"team {team} has no entry under {repo / 'submissions' / team}/ for any event "
+                             f"({', '.join(events)}); name the team with --team T")
+        if skipped:
+            print(f"skipped {', '.join(skipped)}: team {team} has no entry for "
+                  f"{'it' if len(skipped) == 1 else 'them'}", file=sys.stderr)
+    else:
+        todo = [(args.event, _resolve(repo, args.event, args))]
     records = []
-    for event_id in events:
-        folder = _resolve(repo, event_id, args)
+    for event_id, folder in todo:
+        _print_problems(folder, repo)
         records.append(scoring.score_entry(folder, event_id, job, _baseline(repo, event_id)))
     job.progress.summary([_row(r, would_rank(r, existing)) for r in records], title="tinymlperf run")
     if args.json:

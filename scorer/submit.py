@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 import scorer
 from scorer import results, schema, scoring, submission
@@ -101,6 +104,23 @@ def _outside(repo: Path, commit: str, rel: str) -> list[str]:
     return []
 
 
+def precheck(staged: Path, event_id: str, job: scoring.Job, team: str, source: Path) -> None:
+    """One run of the entry alone: an entry that fails or misses its own threshold is refused
+    before minutes of interleaved timing against the baseline."""
+    event = EVENTS[event_id]
+    job.progress.note(f"{team}/{event_id}: one run to check the threshold before timing the baseline")
+    outcome = scoring.run_once(staged, event_id, job, np.random.default_rng(secrets.randbits(64))).outcome
+    status, reason = outcome.status, outcome.reason
+    if status == "ok" and (outcome.quality is None or not event.meets_threshold(outcome.quality)):
+        relation = "below" if event.quality.direction == "higher" else "above"
+        status = "below_threshold"
+        reason = f"{event.quality.key} {outcome.quality:.4g} is {relation} the threshold {event.threshold:g}" \
+            if outcome.quality is not None else f"no {event.quality.key} was measured"
+    if status != "ok":
+        raise ScorerError(f"{team}/{event_id} does not qualify ({status}: {reason}); the baseline "
+                          f"was not timed; fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`")
+
+
 def submit(args) -> int:
     repo = toplevel(Path(args.repo))
     team, event_id = args.team, args.event
@@ -135,6 +155,7 @@ def submit(args) -> int:
             raise ScorerError(f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)")
         job = _job(args, repo)
         job.repo_root = scratch
+        precheck(staged, event_id, job, team, source)
         baseline = repo / "submissions" / BASELINE_TEAM / event_id
         record = scoring.score_entry(staged, event_id, job, baseline if (baseline / METADATA).is_file() else None)
         if not record["qualified"]:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_events import FIXTURES as EVENT_FIXTURES
+from test_events import job  # noqa: F401 - the synthetic-data job fixture
 
 from scorer import cli
 
@@ -89,3 +91,84 @@ def test_data_reports_a_bad_folder(tmp_path):
 def test_version():
     result = subprocess.run([sys.executable, "-m", "scorer", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and result.stdout.startswith("tinymlperf ")
+
+
+# ------------------------------------------------------------- rough edges a new user meets
+
+RECORD = json.loads((ROOT / "tests/fixtures/records/example_mlp_sprint.json").read_text())
+VALID = ROOT / "tests/fixtures/submissions/valid/fast-tensors/mlp_sprint"
+
+
+def _fake_scoring(monkeypatch, status="ok"):
+    """score_entry without running anything: the record of the example, for the given entry."""
+    from scorer import scoring
+
+    calls = []
+
+    def score_entry(folder, event_id, _job, baseline=None):
+        calls.append((folder.parent.name, event_id))
+        record = json.loads(json.dumps(RECORD))
+        record.update(team=folder.parent.name, event=event_id, status=status,
+                      reason="" if status == "ok" else "see the problems", qualified=status == "ok")
+        return record
+
+    monkeypatch.setattr(scoring, "score_entry", score_entry)
+    return calls
+
+
+def test_run_all_events_scores_the_events_the_team_has_and_names_the_rest(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    shutil.copytree(VALID, tmp_path / "submissions" / "fast-tensors" / "mlp_sprint")
+    calls = _fake_scoring(monkeypatch)
+    assert cli.main(["run", "--all-events", "--team", "fast-tensors", "--repo", str(tmp_path)]) == 0
+    assert calls == [("fast-tensors", "mlp_sprint")]
+    err = capsys.readouterr().err
+    assert "skipped cnn_marathon, transformer_decathlon: team fast-tensors has no entry for them" in err
+
+
+def test_run_all_events_for_a_team_without_entries_is_one_line(tmp_path, monkeypatch, capsys):
+    calls = _fake_scoring(monkeypatch)
+    assert cli.main(["run", "--all-events", "--team", "nobody", "--repo", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert calls == [] and err.count("\n") == 1
+    assert "team nobody has no entry" in err and "--team T" in err
+
+
+def test_run_prints_every_validation_problem_one_per_line(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    folder = tmp_path / "submissions" / "fast-tensors" / "mlp_sprint"
+    shutil.copytree(VALID, folder)
+    (folder / "submission.py").write_text("import torch\nimport requests\n\ndef train(x, y):\n    return None\n")
+    _fake_scoring(monkeypatch, status="invalid")
+    assert cli.main(["run", "--event", "mlp_sprint", "--submission", str(folder), "--repo", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    lines = [line.strip() for line in err.splitlines()]
+    assert "submissions/fast-tensors/mlp_sprint: 2 problem(s):" in lines
+    assert any(line.startswith("submission.py:1:") and "'torch'" in line for line in lines)
+    assert any(line.startswith("submission.py:2:") and "'requests'" in line for line in lines)
+
+
+def test_ci_pr_writes_its_outputs_to_an_ignored_folder_by_default():
+    args = cli.build_parser().parse_args(["ci", "pr", "--base", "origin/main"])
+    for path in (args.report, args.summary):
+        assert path.startswith("build/")
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False)
+        assert ignored.returncode == 0, f"{path} is not ignored by git"
+
+
+def test_profile_says_its_times_are_inflated_and_what_the_allocations_are(job):  # noqa: F811
+    from rich.console import Console
+
+    from scorer import profile
+    from scorer.progress import Progress
+
+    console = Console(record=True, width=300)
+    job.progress = Progress(console=console)
+    assert profile.profile(EVENT_FIXTURES / "centroid" / "mlp_sprint", "mlp_sprint", job) == 0
+    text = " ".join(console.export_text().split())
+    assert "with profiling on" in text and "these times are inflated" in text
+    assert "the child process's peak over the whole run" in text
+    assert "still held when train() returned" in text or "still held when predict() returned" in text
+    assert "not what was allocated at the peak" in text

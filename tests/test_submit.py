@@ -115,3 +115,28 @@ def test_refuses_an_entry_that_does_not_qualify(repo, data_dir, capsys):
     err = capsys.readouterr().err
     assert "does not qualify (below_threshold: accuracy" in err
     assert git(repo, "branch", "--list", BRANCH) == ""
+
+
+def test_checks_the_entrys_own_threshold_before_timing_the_baseline(repo, monkeypatch, capsys):
+    from scorer import scoring
+    from scorer.events.base import Outcome
+
+    put_entry(repo, "new-team", FIXTURES / "weak_mlp")
+    ran = []
+
+    def run_once(folder, event_id, job, rng, wrap=None, entry=None):
+        ran.append(folder.parent.name)
+        return scoring.Run(Outcome(quality=0.5, speed=1.0), 100.0, None)
+
+    def score_entry(*args, **kwargs):
+        raise AssertionError("the interleaved timing with the baseline must not start")
+
+    monkeypatch.setattr(scoring, "run_once", run_once)
+    monkeypatch.setattr(scoring, "score_entry", score_entry)
+    assert submit(repo) == 1
+    err = capsys.readouterr().err
+    assert ran == ["new-team"]  # one run of the entry, none of the baseline
+    error = [line for line in err.splitlines() if line.startswith("tinymlperf submit: error:")]
+    assert len(error) == 1 and "the baseline was not timed" in error[0]
+    assert "does not qualify (below_threshold: accuracy 0.5 is below the threshold" in error[0]
+    assert git(repo, "branch", "--list", BRANCH) == ""
