@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import scorer
-from scorer import datasets, ranking, results, schema, scoring, submission
+from scorer import datasets, ranking, results, review, schema, scoring, submission
 from scorer.commands import BASELINE_TEAM, would_rank
 from scorer.errors import ScorerError, UsageError
 from scorer.events import EVENT_IDS, EVENTS
@@ -273,6 +273,12 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
         out["problems"].append(Finding(prefix, f"{record['status']}: {out['reason']}; {fix}", kind="scoring"))
     out["qualified"] = record["qualified"]
     out["rank"] = would_rank(record, existing)
+    # An answer-table flag holds the entry back until the base branch's reviews.yml approves
+    # this exact content hash; the pull request itself cannot approve (it may not touch the file).
+    held = review.awaiting(record, review.approvals(base_reviews(repo, base)))
+    if held:
+        out["qualified"], out["rank"] = False, review.AWAITING
+        out["problems"].append(Finding(prefix, _unroot(review.reason(record, held), root), "warning", "scoring"))
     out["metrics"] = {"quality": _metric(record["quality"], ev.quality), "speed": _metric(record["speed"], ev.speed),
                       "memory": _metric(record["memory"], ev.memory),
                       "extra": [m for m in (_metric(record["extra"].get(x.key), x) for x in ev.extra) if m]}
@@ -281,6 +287,15 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
     out["claimed"] = [{k: row[k] for k in ("metric", "claimed", "measured", "relative")} for row in record["claimed"]]
     out["leader"] = _leader(existing, event, team)
     return out
+
+
+def base_reviews(repo: Path, base: str) -> list[dict]:
+    """The approvals in the base commit's reviews.yml (none when it has no such file)."""
+    try:
+        raw = _git(repo, "show", f"{base}:{review.REVIEWS_FILE}")
+    except UsageError:
+        return []
+    return review.parse_reviews(raw, f"{base[:12]}:{review.REVIEWS_FILE}")
 
 
 def _num(value: float | None, unit: str = "") -> str:
