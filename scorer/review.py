@@ -57,11 +57,11 @@ def parse_reviews(raw: bytes, where: str = REVIEWS_FILE) -> list[dict]:
         data = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise RecordError(f"{path}: not valid YAML ({err}); fix the syntax, "
-                          "see docs/schemas/reviews.schema.json") from err
+                          "see the reviews schema (schemas/reviews.schema.json on the site)") from err
     problems = schema.validate(data, "reviews")
     if problems:
         raise RecordError(f"{path}: {problems[0]}; fix the entry to match "
-                          "docs/schemas/reviews.schema.json")
+                          "the reviews schema (schemas/reviews.schema.json on the site)")
     return sorted(data["reviews"], key=lambda r: (r["team"], r["event"], r["date"], r["content_hash"]))
 
 
