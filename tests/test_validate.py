@@ -195,3 +195,34 @@ def test_subprocess_usage_errors_exit_2(subprocess_runs):
     rc, (out, err) = subprocess_runs["none"]
     assert rc == 2 and out == ""
     assert err.strip().splitlines()[-1].startswith("tinymlperf validate: error: no submissions found")
+
+
+# --- answer-table flags (the review gate; the exploits are in tests/exploits/answers/) -----
+
+def test_problem_stays_backward_compatible():
+    """Three positional fields as before; a code only adds a bracketed tag to the line."""
+    from scorer.rules import Problem
+
+    plain = Problem("a.py:1", "something", "warning")
+    assert (plain.code, plain.needs_review) == ("", False)
+    assert str(plain) == "a.py:1: warning: something"
+    flagged = Problem("a.txt", "a table; flagged for review", "warning", "answer-table/high-entropy")
+    assert flagged.needs_review and str(flagged) == "a.txt: warning: a table; flagged for review [answer-table/high-entropy]"
+
+
+def test_every_review_flag_has_a_code_and_every_error_none(tmp_path):
+    """Flags for review are warnings with answer-table/ codes; errors never need review."""
+    import hashlib
+
+    from scorer import review
+
+    folder = tmp_path / "submissions" / "some-team" / "mlp_sprint"
+    shutil.copytree(REPO / "submissions" / "baseline" / "mlp_sprint", folder)
+    meta = (folder / "submission.json").read_text().replace('"baseline"', '"some-team"', 1)
+    (folder / "submission.json").write_text(meta)
+    assert submission.check(folder).problems == []
+    (folder / "labels.txt").write_text("".join(f"{hashlib.sha256(bytes([i])).hexdigest()} {i % 10}\n" for i in range(100)))
+    report = submission.check(folder)
+    assert report.ok and report.problems
+    assert all(p.needs_review and p.severity == "warning" for p in report.problems), report.problems
+    assert review.record_flags(report.problems) == ["answer-table/high-entropy", "large_literal"]
