@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/synthetic_results.py OUT_DIR [--records 10000] [--seed 1]
 
-OUT_DIR gets results/<team>/<event>.json (each valid against docs/schemas/result.schema.json),
+OUT_DIR gets results/<team>/<event>.json (each valid against scorer/schemas/result.schema.json),
 submissions/<team>/<event>/submission.json (valid against submission.schema.json), an
 awards.yml, and a copy of mkdocs.yml and docs/ from this checkout, so ``build_site(OUT_DIR)``
 and ``mkdocs build`` run there as in the real repository. Teams enter the three events in turn
@@ -111,7 +111,7 @@ def write_repo(out: Path, records: int = 10_000, seed: int = 1) -> Path:
     (out / "awards.yml").write_text("awards:\n" + "\n".join(awards) + "\n")
     shutil.copy(REPO / "mkdocs.yml", out / "mkdocs.yml")
     shutil.copytree(REPO / "docs", out / "docs")
-    shutil.copytree(REPO / "site_templates" / "theme", out / "site_templates" / "theme")
+    shutil.copytree(REPO / "scorer" / "templates" / "theme", out / "scorer" / "templates" / "theme")
     return out
 
 

@@ -2,7 +2,7 @@
 
 A badge is two rounded halves, a label on the left and a message on the right, each as wide as
 its text (measured with ``text_width`` from the Verdana table in ``fontmetrics``) plus padding.
-The markup lives in ``site_templates/badge.svg.j2``; this module only computes sizes, colours and
+The markup lives in ``scorer/templates/badge.svg.j2``; this module only computes sizes, colours and
 safe text.
 
 Text safety, for badges and charts alike (``clean_text`` then the ``svgtext`` template filter):
@@ -28,6 +28,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from importlib import resources
 from pathlib import Path
 
 import jinja2
@@ -35,7 +36,7 @@ from markupsafe import Markup
 
 from scorer.fontmetrics import UNITS_PER_EM, char_advance
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_templates"
+TEMPLATE_DIR = Path(str(resources.files("scorer") / "templates"))  # package data
 
 FONT_SIZE = 11.0
 HEIGHT = 20

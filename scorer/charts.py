@@ -4,7 +4,7 @@ Charts are made at build time and inlined in Markdown pages, so they carry no sc
 font or other resource, and draw only with ``currentColor`` and mkdocs-material's CSS custom
 properties (each with a fallback): inline, they follow the site's light/dark palette toggle;
 standalone, a ``prefers-color-scheme`` rule keeps them readable. The markup lives in
-``site_templates/charts/``; this module does the data work (frontier, scales, ticks, label
+``scorer/templates/charts/``; this module does the data work (frontier, scales, ticks, label
 placement) and hands the template pixel positions. Text safety and number formatting are the
 badge module's (``svg_text``, ``svg_number``), so output is escaped and byte-for-byte stable.
 

@@ -3,7 +3,7 @@ the Atom feed feed.xml of new records.
 
 ``export_files(model)`` returns ``{relative path: text}``; ``scorer.site`` writes them into the
 site next to the pages (the raw result records are copied beside them, under data/results/).
-leaderboard.json follows docs/schemas/leaderboard.schema.json (published at /schemas/) and
+leaderboard.json follows scorer/schemas/leaderboard.schema.json (published at /schemas/) and
 holds every entry, ranked or not, where the event pages show only the top 100.
 """
 

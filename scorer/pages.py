@@ -1,4 +1,4 @@
-"""Renders the leaderboard's Markdown pages from ``site_templates/pages/*.md.j2``.
+"""Renders the leaderboard's Markdown pages from ``scorer/templates/pages/*.md.j2``.
 
 ``scorer.site.build_site`` computes a ``SiteModel`` (rankings, badges, charts as SVG strings)
 and hands it to ``render_pages``, which returns ``{relative path: Markdown text}``; nothing here
@@ -19,6 +19,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +29,7 @@ from markupsafe import Markup
 from scorer.events.spec import EVENTS
 from scorer.ranking import Board, Entry, OverallRow, RecordFall
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "site_templates" / "pages"
+TEMPLATE_DIR = Path(str(resources.files("scorer") / "templates" / "pages"))  # package data
 TOP_ROWS = 100  # rows per event table; the exports hold every entry
 CELL_LIMIT = 120  # characters of free text in one table cell before "…"
 

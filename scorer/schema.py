@@ -1,8 +1,10 @@
-"""Load the JSON Schemas in ``docs/schemas/`` and report validation problems as data.
+"""Load the JSON Schemas in ``scorer/schemas/`` and report validation problems as data.
 
 The schemas are the single source of truth for every file format: this module validates with
-them, the site publishes them and generates the format page from their descriptions, and
-editors can point at their published ``$id``.
+them, the site publishes them (``tinymlperf build`` copies them to ``schemas/``) and generates
+the format page from their descriptions, and editors can point at their published ``$id``.
+They ship inside the package (package data, read through ``importlib.resources``), so the
+scorer installed with ``pip install .`` finds them wherever it runs.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+SCHEMA_DIR = Path(str(resources.files("scorer") / "schemas"))
 SCHEMA_NAMES = ("submission", "result", "awards", "reviews", "leaderboard", "pr-summary")
 
 
@@ -29,11 +32,19 @@ class SchemaProblem:
         return f"{self.path}: {self.message}"
 
 
+def schema_bytes(name: str) -> bytes:
+    """The packaged file of schema ``name``, byte for byte (as the site publishes it)."""
+    return (resources.files("scorer") / "schemas" / f"{name}.schema.json").read_bytes()
+
+
 @functools.cache
 def load_schema(name: str) -> dict:
-    path = SCHEMA_DIR / f"{name}.schema.json"
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return json.loads(schema_bytes(name).decode("utf-8"))
+
+
+def published_files() -> dict[str, bytes]:
+    """``schemas/<name>.schema.json`` for the built site: where every ``$id`` points."""
+    return {f"schemas/{name}.schema.json": schema_bytes(name) for name in SCHEMA_NAMES}
 
 
 @functools.cache

@@ -4,11 +4,13 @@
     build_site(root, fmt="myst")      -> build/myst/  (MyST Markdown for a Jupyter Book)
 
 The build reads every input first (records, submission metadata, awards, READMEs of awarded
-entries, the submission schema, mkdocs.yml's URLs), then computes rankings, badges and charts,
-then writes. It never imports or runs submission code: it only reads JSON, YAML and README.md.
-The MkDocs output is a staging docs dir: a copy of the hand-written ``docs/`` plus the generated
-pages, badges, exports and feed, which ``mkdocs.yml`` names as its ``docs_dir``. The same inputs
-give byte-identical output: iteration is sorted and the only dates are the inputs' own.
+entries, mkdocs.yml's URLs; the schemas and templates are the package's own data), then computes
+rankings, badges and charts, then writes. It never imports or runs submission code: it only
+reads JSON, YAML and README.md. The MkDocs output is a staging docs dir: a copy of the
+hand-written ``docs/`` plus the generated pages, badges, exports and feed, and the packaged JSON
+Schemas under ``schemas/`` (where their ``$id`` points), which ``mkdocs.yml`` names as its
+``docs_dir``. The same inputs give byte-identical output: iteration is sorted and the only
+dates are the inputs' own.
 
 Rebuilds are incremental (``scorer.site_files``): files validated before with the same bytes
 are not validated again (cache in build/cache/), and only changed outputs are rewritten.
@@ -16,7 +18,6 @@ are not validated again (cache in build/cache/), and only changed outputs are re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,9 +112,7 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
         if path.is_file() and not path.is_symlink():
             readmes[(a["team"], a["event"])] = path.read_bytes()[:README_LIMIT * 4].decode(
                 "utf-8", errors="replace")[:README_LIMIT]
-    schema_path = root / "docs" / "schemas" / "submission.schema.json"
-    sub_schema = json.loads(schema_path.read_text("utf-8")) if schema_path.is_file() else \
-        schema.load_schema("submission")
+    sub_schema = schema.load_schema("submission")  # package data, as the scorer validates with
     return Inputs(site_url, repo_url, records, metadata, awards, readmes, sub_schema,
                   root / "docs", reviews=review.read_reviews(root / review.REVIEWS_FILE))
 
@@ -143,11 +142,11 @@ def read_awards(path: Path) -> list[dict]:
         data = yaml.safe_load(path.read_text("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise RecordError(f"{path}: not valid YAML ({err}); fix the syntax, "
-                          "see docs/schemas/awards.schema.json") from err
+                          "see scorer/schemas/awards.schema.json") from err
     problems = schema.validate(data, "awards")
     if problems:
         raise RecordError(f"{path}: {problems[0]}; fix the entry to match "
-                          "docs/schemas/awards.schema.json")
+                          "scorer/schemas/awards.schema.json")
     return sorted(data["awards"], key=lambda a: (a["date"], a["team"], a["event"]), reverse=True)
 
 
@@ -286,4 +285,6 @@ def render_mkdocs(model: pages.SiteModel) -> dict[str, str | bytes]:
             files[f"badges/{team}/{award}.svg"] = award_svgs[award]
     files.update(pages.render_pages(model))
     files.update(exports.export_files(model))
+    # The schemas ship in the package; the site publishes them where their $id points.
+    files.update(schema.published_files())
     return files
