@@ -19,6 +19,16 @@ a forced level that does not work here falls back further.
 Memory is limited and measured by a per-sandbox cgroup (v2, or the v1 memory
 and pids controllers) created under the scorer's own cgroup when writable;
 otherwise by RLIMIT_AS with peak memory from ru_maxrss and VmHWM.
+
+The child's CPU time is read from the kernel, never from the child: the cgroup's
+counter (v1 ``cpuacct.usage``, v2 ``cpu.stat`` ``usage_usec``) when the child
+joined one, otherwise (weaker: 10 ms resolution, and a process that exits and is
+not waited for by another member takes its CPU time with it) the sum of
+utime+stime+cutime+cstime in ``/proc/<pid>/stat`` of every process in the
+child's session (``start_new_session``). ``describe()`` records which
+(``limits.cpu_by``). The parent reads VmHWM of every member itself as well
+(``vmhwm_of``): memory-mapped files whose page cache is charged elsewhere (the
+parent's copy of the folder) still count towards the child's peak.
 """
 
 from __future__ import annotations
@@ -269,6 +279,7 @@ class Cgroup:
         self.dirs: list[Path] = []
         self.mem: Path | None = None
         self.pids: Path | None = None
+        self.cpu: Path | None = None  # the dir whose CPU counter counts the child
         # The scorer's pid in the name lets a later scorer remove what a killed one left.
         name = f"{STALE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         root = Path("/sys/fs/cgroup")
@@ -300,6 +311,8 @@ class Cgroup:
             (d / "pids.max").write_text(str(processes))
             self.pids = d
         self.mem = d
+        if (d / "cpu.stat").exists():
+            self.cpu = d
         self.version = "v2"
 
     def _v1(self, root: Path, name: str, memory_bytes: int, processes: int) -> None:
@@ -324,6 +337,18 @@ class Cgroup:
                 self.pids = p
             except OSError:
                 self.pids = None
+        own_c = _own_cgroup("cpuacct")
+        if own_c is not None and (root / "cpuacct").is_dir():
+            try:
+                c = root / "cpuacct" / own_c.lstrip("/") / name
+                remove_stale(c.parent, cgroup=True)
+                c.mkdir()
+                self.dirs.append(c)
+                if not (c / "cpuacct.usage").exists():
+                    raise OSError("no cpuacct.usage")
+                self.cpu = c
+            except OSError:
+                self.cpu = None
 
     @property
     def procs_files(self) -> list[str]:
@@ -337,6 +362,38 @@ class Cgroup:
             return int((self.mem / f).read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user+system) of everything that ever ran in the cgroup, from the kernel."""
+        if self.cpu is None:
+            return None
+        try:
+            if self.version == "v2":
+                for line in (self.cpu / "cpu.stat").read_text().splitlines():
+                    k, _, v = line.partition(" ")
+                    if k == "usage_usec":
+                        return int(v) / 1e6
+                return None
+            return int((self.cpu / "cpuacct.usage").read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
+    @property
+    def cpu_method(self) -> str | None:
+        if self.cpu is None:
+            return None
+        return "cgroup-v2-cpu.stat" if self.version == "v2" else "cgroup-v1-cpuacct.usage"
+
+    def members(self) -> list[int]:
+        """Pids (host view) of the processes in the cgroup now."""
+        for d in (self.mem, self.cpu, self.pids):
+            if d is None:
+                continue
+            try:
+                return [int(p) for p in (d / "cgroup.procs").read_text().split()]
+            except (OSError, ValueError):
+                continue
+        return []
 
     @property
     def method(self) -> str | None:
@@ -389,6 +446,65 @@ class Cgroup:
                     self.kill_all()
                     time.sleep(0.02)
         self.dirs = []
+
+
+# --- reading the child from the outside ---------------------------------------
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    # The command name is in parentheses and may itself hold spaces and ')'.
+    return raw[raw.rfind(b")") + 2:].decode("ascii", "replace").split()
+
+
+def session_members(sid: int) -> list[int]:
+    """Pids whose session id is ``sid`` (the child was started with start_new_session)."""
+    out = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for n in names:
+        if not n.isdigit():
+            continue
+        f = _stat_fields(int(n))
+        # after "(comm)": state ppid pgrp session ...
+        if f is not None and len(f) > 3 and f[3] == str(sid):
+            out.append(int(n))
+    return out
+
+
+def session_cpu_seconds(sid: int) -> float:
+    """Fallback CPU counter: utime+stime+cutime+cstime of the session's processes (weaker)."""
+    ticks = 0
+    for pid in session_members(sid):
+        f = _stat_fields(pid)
+        if f is not None and len(f) > 14:
+            try:
+                ticks += sum(int(x) for x in f[11:15])  # fields 14-17 of stat
+            except ValueError:
+                pass
+    return ticks / _CLK_TCK
+
+
+def vmhwm_of(pids) -> int:
+    """Largest VmHWM (peak resident set, mapped files included) among ``pids``, read by us."""
+    best = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"VmHWM:"):
+                        best = max(best, int(line.split()[1]) * 1024)
+                        break
+        except (OSError, ValueError, IndexError):
+            pass
+    return best
 
 
 def make_preexec(limits, cgroup: Cgroup | None, enforce_as: bool):
@@ -537,7 +653,8 @@ class ChildProcess:
             self.proc.stdout.close()
 
 
-def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: int) -> dict:
+def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: int,
+             cpu_by: str = "") -> dict:
     """SandboxReport.isolation: what was actually in force."""
     if cgroup is not None and cgroup.pids is not None:
         procs_by = f"cgroup-{cgroup.version}-pids"
@@ -566,5 +683,6 @@ def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: 
             "open_files": limits.open_files,
             "output_tail_bytes": limits.output_tail_bytes,
             "threads": threads,
+            "cpu_by": cpu_by,
         },
     }

@@ -16,7 +16,16 @@ second line. The parent times every call itself, enforces the wall-time limit,
 drains the child's output (keeping only the tail) and never lets anything the
 submission does raise here: every outcome is a ``CallResult.status``.
 
-Tests: ``.venv/bin/python -m pytest tests/test_sandbox.py``; overhead figures:
+The child is hostile: it controls everything inside its process, the runner's
+code and state included (it can reach the runner's globals, forge a reply, switch
+the audit hook off). So the parent trusts only its own clock, the kernel's
+accounting of the child (CPU time and memory of its cgroup, VmHWM it reads from
+/proc itself) and answers it checks. CPU the child uses outside the timed calls
+(receiving inputs, the import, between a reply and the next command: threads that
+outlive a call, work after a forged early reply) beyond small allowances
+(``CPU_ALLOWANCE_*``) ends the run as a ``rule_violation``.
+
+Tests: ``.venv/bin/python -m pytest tests/test_sandbox.py tests/exploits``; overhead figures:
 ``.venv/bin/python benchmarks/harness_overhead.py``.
 """
 
@@ -55,24 +64,25 @@ DEFAULT_STDLIB_ALLOWLIST: frozenset[str] = frozenset({
     "dataclasses", "enum", "typing", "types", "abc", "contextlib", "warnings",
     "weakref", "datetime", "calendar", "time", "timeit", "pprint", "reprlib",
     "keyword", "colorsys",
-    # reading/writing the submission's own files (paths are checked by the hook)
-    "json", "csv", "io", "pathlib", "os.path", "glob", "fnmatch",
+    # reading/writing the submission's own files (paths are checked at run time)
+    "json", "csv", "io", "pathlib", "os", "glob", "fnmatch", "tempfile", "shutil",
     "gzip", "zlib", "bz2", "lzma", "zipfile", "hashlib", "base64", "binascii",
-    # logging is common in student code; its file handlers are path-checked
-    "logging",
-    # threads are the permitted parallelism; the child waits for every thread a
-    # call starts before the call counts as finished, so work cannot hide there
+    "pickle", "copyreg",
+    # what a student's framework (TinyTorch) imports for its profiler, config and logging
+    "sys", "gc", "platform", "tracemalloc", "argparse", "logging",
+    # threads are the permitted parallelism; CPU a thread spends outside the timed calls is
+    # charged by the parent's kernel accounting
     "threading", "queue", "concurrent.futures",
 })
-# Deliberately absent:
-#   os          (as a whole: system, exec*, fork, environ, kill; os.path is enough)
-#   sys         (sys.modules hands out every loaded module, settrace/setprofile can
-#                tamper with the runner; np.finfo/np.iinfo cover float_info/maxsize)
+# Why os, sys and pickle are allowed: the child is assumed hostile anyway (it controls its own
+# interpreter), so the boundary is the operating system (namespaces, read-only binds, cgroup,
+# rlimits) and the parent trusts only its own clock and the kernel. What reaches outside is still
+# refused at run time: processes, sockets, native code, files outside the folder.
+# Deliberately absent, as statements of intent the validator can report early:
 #   subprocess, multiprocessing, pty, signal  (no processes; signals are the scorer's)
 #   socket, ssl, select, selectors, asyncio, urllib, http, ftplib, smtplib  (no network)
 #   ctypes, cffi, importlib, pkgutil, runpy, zipimport  (no native code, no import tricks)
-#   pickle, shelve, marshal, copyreg  (loading can run arbitrary code/import anything)
-#   inspect, traceback, gc  (walk the runner's frames), shutil, tempfile (host files)
+#   inspect, traceback  (frame walking, which the child's audit hook refuses at run time)
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,10 @@ class SandboxReport:
     isolation: dict = field(default_factory=dict)
     output_tail: str = ""
     exit: str = ""
+    # Kernel-counted CPU seconds of the child: {"method", "total_s", "calls_s",
+    # "outside_s", "import_s"} (None when no counter could be read).
+    cpu: dict | None = None
+    violation: str = ""  # a rule broken after the last call (only close() saw it)
 
 
 # Statuses after which the child is gone; later calls repeat the status at once.
@@ -111,12 +125,32 @@ _FATAL = frozenset({"timeout", "memory_limit", "crashed", "rule_violation"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIMEOUT = object()
 _OVER_QUOTA = object()
+_TOO_LONG = object()
 # RLIMIT_FSIZE bounds one file; many files are bounded by a quota on the whole
 # writable area (the copy's own size plus this many times file_size_bytes),
 # checked by the parent this often while it waits for a reply.
 DISK_QUOTA_FILES = 4
 DISK_CHECK_S = 0.5
+# A reply is one JSON line of a few hundred bytes (values travel as .npy files):
+# a longer one ends the child instead of growing the scorer's buffer.
+MAX_REPLY_BYTES = 1024**2
+# CPU (user+system, kernel-counted over the child's whole cgroup) the child may use
+# while no timed call runs. Calibrated on the three baselines (docs/security.md,
+# "The child is hostile"), quiet and beside two CPU burners: largest gap 0.072 s
+# (OpenBLAS worker threads spin for a while after a BLAS call; making them sleep at
+# once with OPENBLAS_THREAD_TIMEOUT=4 slowed the CNN and transformer calls 5-7x, so
+# it is not set), largest put 0.12 s (np.load of MNIST's x_train), import 0.006 s,
+# whole run outside the calls 0.26 s (transformer, 155 stretches, loaded).
+CPU_ALLOWANCE_GAP_S = 0.15  # between a reply and the next command
+CPU_ALLOWANCE_PUT_S = 0.20  # one put, plus CPU_ALLOWANCE_PUT_PER_MIB per MiB of input
+CPU_ALLOWANCE_PUT_PER_MIB = 0.0005
+CPU_ALLOWANCE_IMPORT_S = 1.0  # importing the submission (weights, tables)
+# Over a run, outside the calls and the import: this plus CPU_ALLOWANCE_PER_STRETCH
+# for every gap and put (each costs the runner a few ms of its own).
+CPU_ALLOWANCE_TOTAL_S = 0.40
+CPU_ALLOWANCE_PER_STRETCH = 0.005
 _IGNORED_COPY = ("__pycache__", ".git")
+LIB_COPY = ".team-lib"  # where the team's lib/ goes inside the child's copy (on sys.path)
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
 
 
@@ -140,8 +174,11 @@ class Sandbox:
 
     def __init__(self, submission_dir: Path, entrypoint: str = "submission.py", *,
                  limits: Limits = Limits(), threads: int = 2,  # noqa: B008 - frozen
-                 allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST):
+                 allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST,
+                 lib: Path | None = None):
         self.submission_dir = Path(submission_dir)
+        # The team's shared framework (submissions/<team>/lib/), importable beside the entry.
+        self.lib = Path(lib) if lib is not None else None
         self.entrypoint = entrypoint
         self.limits = limits
         self.threads = threads
@@ -160,6 +197,18 @@ class Sandbox:
         self._cgroup_joined = False
         self._disk_quota = 0
         self._next_disk_check = 0.0
+        # Kernel-counted CPU of the child (seconds) at the last reply, and where it went.
+        self._cpu_joined = False
+        self._cpu_last: float | None = None
+        self._cpu_prev = "startup"
+        self._cpu_start: float | None = None
+        self._cpu_calls = 0.0
+        self._cpu_outside = 0.0
+        self._cpu_import = 0.0
+        self._parent_vmhwm = 0  # VmHWM of the child's processes, read by the parent
+        self.violation: CallResult | None = None
+        self.cpu_log: list[tuple] = []  # (kind, phase, CPU s) of every uncharged stretch
+        self._put_bytes = 0  # size of the input being put (its allowance grows with it)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -190,6 +239,8 @@ class Sandbox:
         ready = self._await(time.monotonic() + max(60.0, self.limits.phase_wall_s))
         if not isinstance(ready, dict) or ready.get("status") != "ready":
             return self._classify_failure(ready, "startup", 0.0, self.limits.phase_wall_s)
+        # The runner's own start (Python, numpy) is not the submission's: count from here.
+        self._cpu_start = self._cpu_last = self._cpu_now()
         module = ".".join(entry.with_suffix("").parts)
         return self._roundtrip({"op": "import", "module": module}, "import",
                                self.limits.phase_wall_s)
@@ -207,6 +258,7 @@ class Sandbox:
             np.save(fh, np.asarray(array), allow_pickle=False)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+        self._put_bytes = os.path.getsize(path)
         r = self._roundtrip({"op": "put", "name": name, "file": path}, f"put {name}",
                             max(60.0, self.limits.phase_wall_s))
         os.unlink(path)
@@ -246,7 +298,20 @@ class Sandbox:
         if self._report is not None:
             return self._report
         child = self._child
+        cpu = None
         if child is not None:
+            if self._dead is None:
+                bad = self._charge(self._cpu_now(), "the end of the run", "close")
+                if bad is not None:
+                    self._dead = self.violation = bad
+            end = self._cpu_now()
+            if end is not None and self._cpu_start is not None:
+                total = max(0.0, end - self._cpu_start)
+                cpu = {"method": self._cpu_method(), "total_s": round(total, 4),
+                       "calls_s": round(self._cpu_calls, 4),
+                       "outside_s": round(max(0.0, total - self._cpu_calls), 4),
+                       "import_s": round(self._cpu_import, 4)}
+            self._sample_memory()
             if child.alive():
                 self._send({"op": "exit"})
                 child.wait_exit(1.0)
@@ -255,7 +320,7 @@ class Sandbox:
             child.finish()
         peak, method = self._peak()
         iso = isolation.describe(self._launcher, self._cgroup if self._cgroup_joined else None,
-                                 self.limits, self.threads)
+                                 self.limits, self.threads, self._cpu_method())
         if self._cgroup is not None:
             self._cgroup.remove()
         for fd in (self._cmd_w, self._rep_r):
@@ -268,7 +333,8 @@ class Sandbox:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
         self._report = SandboxReport(peak, method, iso, self._tail_text(),
-                                     child.exit if child is not None else "not started")
+                                     child.exit if child is not None else "not started", cpu,
+                                     self.violation.message if self.violation else "")
         return self._report
 
     # --- spawning -------------------------------------------------------------
@@ -280,6 +346,12 @@ class Sandbox:
         self._tmp = tmp = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
         work, exchange, out = (os.path.join(tmp, d) for d in ("work", "exchange", "out"))
         shutil.copytree(self.submission_dir, work, ignore=_ignore)
+        roots = [Path(work)]
+        if self.lib is not None:
+            # Inside the copy, so every rule for the submission's own files holds for it too;
+            # a hidden name cannot collide with anything the validator lets a folder hold.
+            shutil.copytree(self.lib, os.path.join(work, LIB_COPY), ignore=_ignore)
+            roots.append(Path(work) / LIB_COPY)
         os.mkdir(exchange, 0o755)
         os.mkdir(out, 0o700)
         if launcher.user == "nobody" and launcher.level != "bwrap":
@@ -290,8 +362,8 @@ class Sandbox:
                 for root, dirs, files in os.walk(d):
                     for n in dirs + files:
                         os.lchown(os.path.join(root, n), isolation.NOBODY, isolation.NOBODY)
-        own = sorted({p.stem for p in Path(work).glob("*.py")}
-                     | {p.name for p in Path(work).iterdir()
+        own = sorted({p.stem for r in roots for p in r.glob("*.py")}
+                     | {p.name for r in roots for p in r.iterdir()
                         if p.is_dir() and _NAME.match(p.name) and any(p.rglob("*.py"))})
         self._disk_quota = self._disk_used() + DISK_QUOTA_FILES * self.limits.file_size_bytes
         self._cgroup = isolation.Cgroup(self.limits.memory_bytes, self.limits.processes)
@@ -324,9 +396,16 @@ class Sandbox:
             except OSError:
                 procs = []
             self._cgroup_joined = str(self._child.pid) in procs
+            if self._cgroup.cpu is not None:
+                try:
+                    cpu_procs = (self._cgroup.cpu / "cgroup.procs").read_text().split()
+                except OSError:
+                    cpu_procs = []
+                self._cpu_joined = str(self._child.pid) in cpu_procs
         readable = [exchange, *isolation.python_roots(), "/dev/null", "/dev/urandom"]
         self._send({"work": work, "writable": [work, out], "readable": readable,
-                    "allowed": sorted(self.allowed_stdlib), "own": own})
+                    "allowed": sorted(self.allowed_stdlib), "own": own,
+                    "lib": str(roots[1]) if len(roots) > 1 else None})
 
     def _tail_text(self) -> str:
         return self._child.tail_text() if self._child is not None else ""
@@ -345,7 +424,10 @@ class Sandbox:
     def _await(self, deadline: float):
         """Next reply (a dict), None when the child closed its end, _TIMEOUT or _OVER_QUOTA."""
         while True:
-            nl = self._buf.find(b"\n")
+            nl = self._buf.find(b"\n", 0, MAX_REPLY_BYTES + 1)
+            if nl < 0 and len(self._buf) > MAX_REPLY_BYTES:
+                self._buf = bytearray()
+                return _TOO_LONG
             if nl >= 0:
                 line = bytes(self._buf[:nl])
                 del self._buf[:nl + 1]
@@ -369,12 +451,36 @@ class Sandbox:
             poller = select.poll()
             poller.register(self._rep_r, select.POLLIN | select.POLLHUP | select.POLLERR)
             if poller.poll(int(min(left, 1.0) * 1000) + 1):
-                chunk = os.read(self._rep_r, 1 << 16)
+                chunk = os.read(self._rep_r, min(1 << 16, MAX_REPLY_BYTES + 1 - len(self._buf)))
                 if not chunk:
                     return None
                 self._buf += chunk
 
     def _roundtrip(self, cmd: dict, phase: str, limit: float) -> CallResult:
+        """One command and its reply, with the child's CPU read before and after."""
+        c0 = self._cpu_now()
+        bad = self._charge(c0, phase, "gap")
+        if bad is not None:
+            self.violation = bad
+            return self._die(bad, kill=True)
+        result = self._exchange(cmd, phase, limit)
+        c1 = self._cpu_now()
+        if self._dead is None:
+            self._sample_memory()
+        if c0 is not None and c1 is not None and self._dead is None:
+            used = max(0.0, c1 - c0)
+            if cmd.get("op") == "call":
+                self._cpu_calls += used  # measured by the parent's clock: not charged
+            else:
+                self._cpu_last = c0
+                bad = self._charge(c1, phase, cmd.get("op"))
+                if bad is not None:
+                    self.violation = bad
+                    return self._die(bad, kill=True)
+        self._cpu_last, self._cpu_prev = c1, phase
+        return result
+
+    def _exchange(self, cmd: dict, phase: str, limit: float) -> CallResult:
         nonce = secrets.token_hex(8)
         cmd["nonce"] = nonce
         t0 = time.perf_counter()
@@ -441,6 +547,13 @@ class Sandbox:
     # --- failures and the child's end -----------------------------------------
 
     def _classify_failure(self, msg, phase: str, seconds: float, limit: float) -> CallResult:
+        if msg is _TOO_LONG:
+            self._kill()
+            return self._die(CallResult(
+                "crashed", seconds, None,
+                f"phase '{phase}': the child sent a reply larger than {MAX_REPLY_BYTES} bytes "
+                "(the protocol's replies are short JSON lines; values travel as files)"),
+                kill=True)
         if msg is _OVER_QUOTA:
             return self._die(CallResult(
                 "error", seconds, None,
@@ -514,10 +627,72 @@ class Sandbox:
 
     # --- measuring ------------------------------------------------------------
 
+    def _cpu_method(self) -> str:
+        if self._cgroup is not None and self._cpu_joined and self._cgroup.cpu_method:
+            return self._cgroup.cpu_method
+        return "proc-stat-session (weaker: 10 ms ticks, misses processes reaped by nobody)"
+
+    def _cpu_now(self) -> float | None:
+        """The child's CPU seconds so far, from the kernel (never from the child)."""
+        if self._child is None:
+            return None
+        if self._cgroup is not None and self._cpu_joined:
+            return self._cgroup.cpu_seconds()
+        return isolation.session_cpu_seconds(self._child.pid)
+
+    def _members(self) -> list[int]:
+        if self._child is None:
+            return []
+        if self._cgroup is not None and self._cgroup_joined:
+            return self._cgroup.members()
+        return isolation.session_members(self._child.pid)
+
+    def _sample_memory(self) -> None:
+        self._parent_vmhwm = max(self._parent_vmhwm, isolation.vmhwm_of(self._members()))
+
+    def _charge(self, now: float | None, phase: str, kind: str | None) -> CallResult | None:
+        """CPU used since the last reading outside a timed call: a rule_violation past its
+        allowance (per phase, and over the run). ``kind``: gap | put | import | close."""
+        last, self._cpu_last = self._cpu_last, now
+        if now is None or last is None:
+            return None
+        used = max(0.0, now - last)
+        self.cpu_log.append((kind, phase, round(used, 4)))
+        if kind == "import":
+            self._cpu_import += used
+            allowance, where = CPU_ALLOWANCE_IMPORT_S, "while importing the submission"
+        else:
+            self._cpu_outside += used
+            if kind == "put":
+                allowance = CPU_ALLOWANCE_PUT_S + CPU_ALLOWANCE_PUT_PER_MIB * self._put_bytes / 2**20
+                where = "while receiving an input"
+            else:
+                allowance = CPU_ALLOWANCE_GAP_S
+                where = f"between the end of '{self._cpu_prev}' and {phase!r}, when no call ran"
+            if kind == "gap" or kind == "close":
+                phase = f"after {self._cpu_prev}"
+        rule = "all work must happen inside the timed calls"
+        if used > allowance:
+            return CallResult("rule_violation", 0.0, None,
+                              f"{phase}: the child used {used:.2f} s of CPU {where} "
+                              f"(allowance {allowance:.2f} s); {rule}")
+        stretches = sum(1 for k, _, _ in self.cpu_log if k != "import")
+        budget = CPU_ALLOWANCE_TOTAL_S + CPU_ALLOWANCE_PER_STRETCH * stretches
+        if kind != "import" and self._cpu_outside > budget:
+            return CallResult("rule_violation", 0.0, None,
+                              f"{phase}: the child used {self._cpu_outside:.2f} s of CPU outside "
+                              f"the timed calls over the run (receiving inputs and between calls;"
+                              f" budget {budget:.2f} s); {rule}")
+        return None
+
     def _peak(self) -> tuple[int | None, str]:
+        # max(kernel peak, VmHWM we read ourselves): a file the child maps is page cache
+        # charged to whoever copied it (us), so the cgroup peak alone misses it.
         if self._cgroup is not None and self._cgroup_joined and self._cgroup.method:
-            return self._cgroup.peak(), self._cgroup.method
+            peak = self._cgroup.peak()
+            return max(peak or 0, self._parent_vmhwm) or None, self._cgroup.method + "+VmHWM"
         rusage = self._child.rusage if self._child is not None else None
         maxrss = rusage.ru_maxrss * 1024 if rusage is not None else 0
-        peak = max(maxrss, self._vmhwm)
+        # self._vmhwm is what the child says; only the parent's own readings count.
+        peak = max(maxrss, self._parent_vmhwm)
         return (peak or None), "rusage-maxrss+VmHWM"

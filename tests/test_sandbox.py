@@ -24,7 +24,7 @@ BASIC = FIXTURES / "basic"
 MISBEHAVE = FIXTURES / "misbehave"
 SMALL = Limits(phase_wall_s=20, memory_bytes=512 * 1024**2, file_size_bytes=8 * 1024**2,
                processes=16)
-METHODS = {"cgroup-v2-memory.peak", "cgroup-v1-max_usage", "rusage-maxrss+VmHWM"}
+METHODS = {"cgroup-v2-memory.peak+VmHWM", "cgroup-v1-max_usage+VmHWM", "rusage-maxrss+VmHWM"}
 
 
 def _bytes(text: str) -> np.ndarray:
