@@ -12,7 +12,7 @@ request is imported, run outside the sandbox, or followed as a link. The baselin
 current results come from the base commit too, so a pull request cannot move its yardstick.
 
 Writes a Markdown report (every piece of submitted text escaped) and a JSON summary valid
-against docs/schemas/pr-summary.schema.json. Exit 0 when every changed entry is valid and
+against scorer/schemas/pr-summary.schema.json. Exit 0 when every changed entry is valid and
 qualifies, 1 otherwise.
 """
 
