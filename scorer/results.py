@@ -103,7 +103,25 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def dumps(record: dict) -> str:
-    return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The record's JSON text; NaN and Infinity are not JSON and raise ValueError."""
+    return json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# Official records come only from a child under the full isolation (bubblewrap + a joined
+# cgroup): the scorer flags anything weaker `weak_isolation`. Tests of the fallbacks set this.
+ALLOW_WEAK_ENV = "TINYMLPERF_ALLOW_WEAK_ISOLATION"
+
+
+def refuse_weak(record: dict) -> None:
+    if "weak_isolation" in record.get("flags", []) and os.environ.get(ALLOW_WEAK_ENV, "") != "1":
+        iso = (record.get("environment") or {}).get("isolation") or {}
+        limits = iso.get("limits") or {}
+        raise RecordError(
+            f"refusing to write the official record of {record.get('team')}/{record.get('event')}: "
+            f"it was scored without the full sandbox (filesystem {iso.get('filesystem', '?')}, "
+            f"memory by {limits.get('memory_by', '?')}, CPU by {limits.get('cpu_by', '?')}); "
+            "install bubblewrap (apt-get install bubblewrap) and run as a user who may create "
+            "cgroups, or use `tinymlperf run` for a local check")
 
 
 def write_record(results_dir: Path, record: dict) -> Path:
@@ -111,6 +129,9 @@ def write_record(results_dir: Path, record: dict) -> Path:
     problems = schema.validate(record, "result")
     if problems:  # the scorer built a bad record: a bug, so it keeps its traceback
         raise ValueError(f"refusing to write an invalid result record: {problems[0]}")
+    refuse_weak(record)
+    text = dumps(record)  # ValueError on NaN/Infinity before anything is touched
+    del text
     path = record_path(results_dir, record["team"], record["event"])
     with locked(results_dir):
         history: list[dict] = []

@@ -77,7 +77,8 @@ def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wr
     ``entry`` saves reading ``submission.json`` again when the caller already has it.
     """
     entry = entry or entrypoint(folder)
-    sandbox = Sandbox(folder, entry, limits=job.limits, threads=job.threads)
+    sandbox = Sandbox(folder, entry, limits=job.limits, threads=job.threads,
+                      lib=submission.team_lib(folder))
     try:
         start = sandbox.start()
         if start.status != "ok":
@@ -88,8 +89,40 @@ def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wr
             outcome.phases = {"import": start.seconds, **outcome.phases}
     finally:
         report = sandbox.close()
+    # A rule the parent saw broken outside the calls (CPU used between calls or after the
+    # last one) ends the run even when the event's own phases all returned.
+    violation = sandbox.violation.message if sandbox.violation is not None else report.violation
+    if violation and outcome.status == "ok":
+        outcome = Outcome(status="rule_violation", reason=violation, phases=outcome.phases)
     peak = report.peak_memory_bytes
     return Run(outcome, None if peak is None else peak / MIB, report)
+
+
+def _nonfinite(run: Run) -> str:
+    """What in a run's numbers is NaN or infinite ('' when all are finite)."""
+    values = [("quality", run.outcome.quality), ("speed", run.outcome.speed), ("memory", run.memory_mib)]
+    values += [(k, v) for k, v in run.outcome.extra.items()]
+    for key, value in values:
+        if value is not None and not np.isfinite(float(value)):
+            return f"{key} is {value!r}, not a finite number"
+    return ""
+
+
+def _cpu_block(runs: list[Run]) -> dict | None:
+    """Medians of the kernel-counted CPU seconds of the child over the runs."""
+    cpus = [r.report.cpu for r in runs if getattr(r.report, "cpu", None)]
+    if not cpus:
+        return None
+    block = {k: float(np.median([c[k] for c in cpus])) for k in ("total_s", "calls_s", "outside_s", "import_s")}
+    return {"method": "+".join(sorted({c["method"] for c in cpus})), **block}
+
+
+def full_isolation(isolation: dict) -> bool:
+    """bubblewrap's namespaces and read-only binds, and a joined cgroup for memory/CPU."""
+    limits = isolation.get("limits") or {}
+    return (isolation.get("filesystem") == "bwrap-ro-binds"
+            and str(limits.get("memory_by", "")).startswith("cgroup")
+            and str(limits.get("cpu_by", "")).startswith("cgroup"))
 
 
 def _stats(values: list[float], metric, unit: str, direction: str, **extra) -> dict:
@@ -186,6 +219,9 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
             rng = np.random.default_rng(secrets.randbits(64))
             job.progress.step(name, f"round {r + 1}/{rounds}", "entry")
             run = run_once(folder, event_id, job, rng, entry=entry)
+            bad = _nonfinite(run) if run.outcome.status == "ok" else ""
+            if bad:  # the record would not be valid JSON; the event should never produce one
+                run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
             entry_runs.append(run)
             job.progress.result(name, run.outcome, run.memory_mib, event)
             if run.outcome.status != "ok":
@@ -195,6 +231,8 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
                 job.progress.step(name, f"round {r + 1}/{rounds}", "baseline")
                 base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)),
                                 entry=base_entry)
+                if base.outcome.status == "ok" and _nonfinite(base):
+                    base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
                 base_runs.append(base)
                 job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
             r += 1
@@ -247,9 +285,10 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         for key, value in run.outcome.phases.items():
             phases.setdefault(key, []).append(value)
     isolation = entry_runs[0].report.isolation if entry_runs else {}
-    if entry_runs and isolation.get("filesystem") != "bwrap-ro-binds":
-        # Without bubblewrap only the audit hook guards the filesystem: fine for a local check,
-        # worth a reviewer's look on an official record.
+    if entry_runs and not full_isolation(isolation):
+        # Without bubblewrap and a joined cgroup the child is contained by weaker means (the audit
+        # hook, rlimits, /proc CPU sums): fine for a local `run`; `results.write_record` refuses
+        # to write an official record with this flag.
         flags.append("weak_isolation")
     # The reason often quotes the submission's own exception text: keep it one short line.
     reason = rules.one_line(reason)
@@ -281,6 +320,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         "scorer_version": scorer.__version__,
         "datasets": datasets.hashes(event.dataset),
         "environment": environment(job.threads, isolation),
+        **({"cpu": cpu} if (cpu := _cpu_block(ok_runs)) else {}),
         "started_at": started,
         "finished_at": _now(),
         "history": [],
