@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_run(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the download cache)")
+    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads for the child (default 2)")
     p.add_argument("--repo", default=".", help="repository root (default: the current folder)")
 
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", default=".")
 
     p = sub.add_parser("data", help="verify, and where needed download, the datasets")
-    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the download cache)")
+    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)")
 
     p = sub.add_parser("new", help="write a starter submission folder")
     p.add_argument("--event", required=True, choices=EVENT_IDS)

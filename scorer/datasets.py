@@ -4,6 +4,8 @@ Every file is checked against its published SHA-256 before use, whether it was j
 into the user's cache folder or found in a local folder named by ``--data`` or the
 ``TINYMLPERF_DATA`` environment variable (a folder laid out like ``../shared/datasets``: the
 offline copies this project's machines use). A file that fails its checksum is never used.
+``tinymlperf data`` remembers a local folder it verified (a line in the cache folder), so later
+commands without ``--data`` or the variable use it too, verifying it again.
 
     tinymlperf data                 # verify (and, with network access, download) everything
     TINYMLPERF_DATA=../shared/datasets tinymlperf data
