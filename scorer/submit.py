@@ -2,8 +2,9 @@
 
     tinymlperf submit --event mlp_sprint --team fast-tensors [--from DIR] [--repeats 3]
 
-It validates the entry, runs the same local check as ``tinymlperf run`` and refuses, with the
-reason, when the entry is invalid or does not qualify. Otherwise it writes the measured
+It validates the entry, runs it once alone (an entry that fails or misses its threshold is
+refused before the baseline is timed), runs the same local check as ``tinymlperf run`` and
+refuses, with the reason, when the entry is invalid or does not qualify. Otherwise it writes the measured
 numbers into ``submission.json``'s ``claimed``, puts the folder at
 ``submissions/<team>/<event>/`` and creates the branch ``submit/<team>/<event>`` holding
 exactly one commit on top of HEAD, then prints the next steps (push, pull request).
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import scorer
-from scorer import results, schema, scoring, submission
+from scorer import results, rules, schema, scoring, submission
 from scorer.commands import BASELINE_TEAM, _job, would_rank
 from scorer.errors import ScorerError, UsageError
 from scorer.events import EVENTS
@@ -110,7 +111,7 @@ def precheck(staged: Path, event_id: str, job: scoring.Job, team: str, source: P
     event = EVENTS[event_id]
     job.progress.note(f"{team}/{event_id}: one run to check the threshold before timing the baseline")
     outcome = scoring.run_once(staged, event_id, job, np.random.default_rng(secrets.randbits(64))).outcome
-    status, reason = outcome.status, outcome.reason
+    status, reason = outcome.status, rules.one_line(outcome.reason)
     if status == "ok" and (outcome.quality is None or not event.meets_threshold(outcome.quality)):
         relation = "below" if event.quality.direction == "higher" else "above"
         status = "below_threshold"
@@ -155,9 +156,11 @@ def submit(args) -> int:
             raise ScorerError(f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)")
         job = _job(args, repo)
         job.repo_root = scratch
-        precheck(staged, event_id, job, team, source)
         baseline = repo / "submissions" / BASELINE_TEAM / event_id
-        record = scoring.score_entry(staged, event_id, job, baseline if (baseline / METADATA).is_file() else None)
+        baseline = baseline if (baseline / METADATA).is_file() else None
+        if baseline is not None:
+            precheck(staged, event_id, job, team, source)
+        record = scoring.score_entry(staged, event_id, job, baseline)
         if not record["qualified"]:
             raise ScorerError(f"{team}/{event_id} does not qualify ({record['status']}: {record['reason']}); "
                               f"fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`")
