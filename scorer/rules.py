@@ -396,6 +396,7 @@ _HEX_WORD = re.compile(rb"(?<![0-9A-Za-z])[0-9a-fA-F]{8,%d}(?![0-9A-Za-z])" % (E
 _NUMBER = rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _PACKED = re.compile(rb"(?:%s[\s,;:]+){%d,}%s" % (_NUMBER, PACKED_RUN - 1, _NUMBER))
 _HTML_COMMENT = re.compile(rb"<!--(.*?)-->", re.S)
+_TRAILING = re.compile(rb"[ \t]+(?=\r?\n|\Z)")
 
 
 def _entropy(run: bytes) -> float:
@@ -404,18 +405,21 @@ def _entropy(run: bytes) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def encoded_chars(data: bytes) -> int:
+def encoded_chars(data: bytes, stop: int | None = None) -> int:
     """Characters of a file in long base64 / hex / digit runs that look like encoded data.
 
     Short hex words (hashes) count too. A run counts when its characters spread like data (more
     than 3 bits each), so a row of one letter does not; a few long words and identifiers do, but
-    a file holds thousands of their characters only when it is a table.
+    a file holds thousands of their characters only when it is a table. Counting ends past
+    ``stop`` (a 25 MiB file of short runs would take seconds).
     """
     total = 0
     for m in _BASE64_RUN.finditer(data):
         run = m.group(0).rstrip(b"=")
         if _entropy(run) > 3.0:
             total += len(run)
+            if stop is not None and total > stop:
+                return total
     for m in _HEX_WORD.finditer(data):
         word = m.group(0)
         if any(48 <= c <= 57 for c in word) and any(c >= 65 for c in word):
@@ -431,20 +435,20 @@ def packed_numbers(data: bytes) -> int:
 def scan_text(path: Path, data: bytes, where: str) -> tuple[list[Problem], int]:
     """Flags for one file's bytes (any file but weights), and its count of encoded characters."""
     problems: list[Problem] = []
-    encoded = encoded_chars(data)
+    encoded = encoded_chars(data, stop=4 * ENCODED_CHARS_LIMIT)
     if encoded > ENCODED_CHARS_LIMIT:
-        problems.append(Problem(where, f"holds {encoded:,} characters of encoded data (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
+        more = "more than " if encoded > 4 * ENCODED_CHARS_LIMIT else ""
+        problems.append(Problem(where, f"holds {more}{min(encoded, 4 * ENCODED_CHARS_LIMIT):,} characters of encoded data (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
     numbers = packed_numbers(data)
     if numbers > PACKED_NUMBERS_LIMIT:
         problems.append(Problem(where, f"holds a table of {numbers:,} numbers; flagged for review (answer tables are not allowed)", "warning", "answer-table/packed-numbers"))
     lines = data.count(b"\n") + 1
     if path.suffix != ".py" and lines >= TEXT_LINES_LIMIT:  # data and docs, any kind
         problems.append(Problem(where, f"a data file of {lines:,} lines, as many as a test set has items or more; flagged for review (answer tables are not allowed)", "warning", "answer-table/test-set-size"))
-    text = data.decode("utf-8", errors="replace")
-    unusual = sum(1 for ch in text if ord(ch) > 127)
+    unusual = int(np.count_nonzero(np.frombuffer(data, np.uint8) >= 0xC0))  # UTF-8 lead bytes
     if unusual > ENCODED_CHARS_LIMIT:
         problems.append(Problem(where, f"holds {unusual:,} non-ASCII characters (a table can be spelt in them); flagged for review (answer tables are not allowed)", "warning", "answer-table/unicode-data"))
-    trailing = sum(len(ln) - len(ln.rstrip(" \t")) for ln in text.split("\n"))
+    trailing = sum(len(m.group(0)) for m in _TRAILING.finditer(data))
     if trailing > ENCODED_CHARS_LIMIT:
         problems.append(Problem(where, f"holds {trailing:,} spaces and tabs at line ends, which no reader sees; flagged for review (answer tables are not allowed)", "warning", "answer-table/hidden-text"))
     if path.suffix == ".md":

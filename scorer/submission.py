@@ -29,8 +29,9 @@ MAX_METADATA_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
 MAX_FOLDER_BYTES = 25 * 1024 * 1024
 MAX_FILES = 200
-ALLOWED_SUFFIXES = (".py", ".json", ".md", ".npz", ".npy", ".txt")
+ALLOWED_SUFFIXES = (".py", ".json", ".md", ".npz", ".npy", ".txt", ".yaml", ".yml", ".toml", ".cfg")
 ALLOWED_PLAIN_NAMES = ("LICENSE",)
+LIB = "lib"  # submissions/<team>/lib/: one copy of a team's own framework for all its events
 # One path component: safe ASCII, no leading dot (hidden files) and no "..".
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
@@ -58,7 +59,8 @@ class Report:
 
 
 def find_submissions(submissions_dir: Path) -> list[Path]:
-    """Every ``<team>/<event>`` folder under ``submissions/``, sorted, links not followed."""
+    """Every ``<team>/<event>`` folder under ``submissions/``, sorted, links not followed
+    (a team's shared ``lib/`` is not an entry)."""
     found = []
     if not submissions_dir.is_dir():
         return found
@@ -66,7 +68,7 @@ def find_submissions(submissions_dir: Path) -> list[Path]:
         if team.name.startswith(".") or team.is_symlink() or not team.is_dir():
             continue
         for event in sorted(team.iterdir()):
-            if event.is_dir() and not event.is_symlink():
+            if event.is_dir() and not event.is_symlink() and event.name != LIB:
                 found.append(event)
     return found
 
@@ -187,12 +189,32 @@ def list_files(folder: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def content_hash(folder: Path) -> str:
-    """sha256 over every file's relative path and bytes, in sorted order: what was scored."""
+def team_lib(folder: Path) -> Path | None:
+    """The team's shared framework folder beside the entry (``../lib``), when there is one.
+
+    The sandbox puts it on the entry's import path, the validator checks its files with the
+    entry's and the content hash covers it, so a change there re-scores every event using it.
+    """
+    lib = Path(folder).parent / LIB
+    return lib if lib.is_dir() and not lib.is_symlink() else None
+
+
+def _hashed_files(folder: Path) -> list[tuple[str, Path]]:
     files, _ = list_files(folder)
+    named = [(p.relative_to(folder).as_posix(), p) for p in files]
+    lib = team_lib(folder)
+    if lib is not None:
+        # "../lib/..." cannot collide with a path inside the folder.
+        named += [(f"../{LIB}/{p.relative_to(lib).as_posix()}", p) for p in list_files(lib)[0]]
+    return sorted(named)
+
+
+def content_hash(folder: Path) -> str:
+    """sha256 over every file's relative path and bytes, in sorted order: what was scored
+    (the team's shared ``lib/`` included, as ``../lib/...``)."""
     digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(folder).as_posix()):
-        rel = path.relative_to(folder).as_posix().encode()
+    for name, path in _hashed_files(folder):
+        rel = name.encode()
         # Streamed: the same digest as hashing the whole file, without holding it in memory
         # (score_entry hashes invalid folders too, whose files may be gigabytes).
         with open(path, "rb") as f:
@@ -214,6 +236,11 @@ def check(folder: Path) -> Report:
     report.problems += problems
     files, layout = list_files(folder)
     report.problems += layout
+    lib = team_lib(folder)
+    lib_files: list[Path] = []
+    if lib is not None:
+        lib_files, lib_layout = list_files(lib)
+        report.problems += lib_layout
     meta_where = display(folder / METADATA)
     # The names as written, not as resolved: a team folder that links to another team's would
     # otherwise pass as that team and be scored under the link's name.
@@ -242,9 +269,9 @@ def check(folder: Path) -> Report:
     elif entry_path not in files:
         report.problems.append(Problem(f"{meta_where}: $.entrypoint", f"{entry!r} is not a Python file in the folder; add it or fix the name"))
     rest = [p for p in report.problems if p not in problems]
-    rest += rules.check_code(folder, files, entry_path if entry_path in files else None)
-    rest += rules.check_weights(folder, files)
-    rest += rules.check_answer_tables(folder, files)
+    rest += rules.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib)
+    rest += rules.check_weights(folder, files + lib_files)
+    rest += rules.check_answer_tables(folder, files + lib_files)
     # The schema's best match stays the headline; everything else is sorted, errors first.
     report.problems = problems + sorted(set(rest), key=lambda p: (p.severity != "error", p.where, p.message))
     return report

@@ -455,11 +455,17 @@ def test_lists_folders_outside_its_own(arena):
     expect(rec, "rule_violation", "train", "refused")
 
 
-@pytest.mark.parametrize("module", ["torch", "ctypes", "subprocess", "socket", "importlib", "sys", "os", "pickle"])
+@pytest.mark.parametrize("module", ["torch", "ctypes", "subprocess", "socket", "importlib"])
 def test_forbidden_imports_are_invalid_before_running(arena, module):
     rec = arena.score(f"import numpy as np\nimport {module}\n" + GOOD_TRAIN + GOOD_PREDICT, valid=False)
     expect(rec, "invalid", f"imports '{module}', which is not allowed")
     assert rec["repeats"] == 0
+
+
+@pytest.mark.parametrize("module", ["sys", "os", "pickle"])
+def test_os_sys_and_pickle_imports_are_allowed_the_os_sandbox_is_the_boundary(arena, module):
+    rec = arena.score(f"import numpy as np\nimport {module}\n" + GOOD_TRAIN + GOOD_PREDICT)
+    expect(rec, "ok")
 
 
 def test_loads_a_shared_library_through_numpy(arena):

@@ -316,16 +316,23 @@ def test_symlinks_out_of_the_folder_are_not_copied(tmp_path):
 
 @pytest.mark.parametrize("module,line", [("subprocess", 92), ("ctypes", 98),
                                          ("socket", 104), ("torch", 110)])
-def test_forbidden_imports_are_rule_violations(module, line):
+def test_imports_outside_the_allowlist_are_import_errors(module, line):
+    # An ImportError, not a refusal that ends the run: code with a fallback for a missing module
+    # (try: import psutil / except ImportError) carries on; what reaches outside (processes,
+    # sockets, native code) is still refused when it is done.
     _, r, after, _ = run_one(f"import_{module}")
-    assert r.status == "rule_violation"
-    assert r.message.startswith(f"submission.py:{line}: refused: import of '{module}'")
-    assert after.status == "rule_violation"
+    assert r.status == "error"
+    assert r.message.startswith(f"submission.py:{line}: ModuleNotFoundError: No module named '{module}' in the sandbox")
+    assert after.status == "ok"
 
 
-@pytest.mark.parametrize("fn", ["exec_import", "spoofed_compile"])
-def test_imports_through_exec_or_spoofed_file_names_are_refused(fn):
-    _, r, _, _ = run_one(fn)
+def test_imports_through_exec_are_import_errors_too():
+    _, r, _, _ = run_one("exec_import")
+    assert r.status == "error" and "No module named 'subprocess' in the sandbox" in r.message, r
+
+
+def test_spoofed_file_names_are_refused():
+    _, r, _, _ = run_one("spoofed_compile")
     assert r.status == "rule_violation" and r.message.startswith("submission.py:"), r
 
 
@@ -366,7 +373,7 @@ def test_weaker_isolation_levels_still_contain(monkeypatch, tmp_path, level):
         labels.write_text("SECRET")
         _, ok, _, report = run_one("touch", 1024)
         _, read, _, _ = run_one("read_path", "p", inputs={"p": _bytes(str(labels))})
-        _, imp, _, _ = run_one("import_subprocess")
+        _, imp, _, _ = run_one("os_system")
     finally:
         isolation.probe.cache_clear()
     assert ok.status == "ok"
