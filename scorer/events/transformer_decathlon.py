@@ -1,16 +1,46 @@
 """Transformer Decathlon: a character-level TinyGPT on Tiny Shakespeare; ranked by tokens/s.
 
-One run:
+The child controls its own process and may try to tell the scorer's checks from its measured
+calls (by shape, order or count) and behave differently in each. So every ``logits()`` call of a
+run has the same shape, ``(WINDOWS_PER_CALL, 512)``, and the checks ride inside those calls at
+random rows. One run:
+
 1. ``load()`` the weights.
-2. Perplexity: ``logits()`` over every evaluation window of the validation split. Window k
-   holds the 512 tokens starting at ``513 * k`` and is scored on predicting the next 512; the
-   stride of 513 keeps each window's last target out of every input. A causality probe then
-   changes the tokens after a random position of one window and requires the logits up to it
-   to stay the same, so a model cannot read the answers from later inputs.
-3. Speed: ``generate()`` 448 tokens after a 64-token prompt (the full 512 context), three
-   prompts drawn with a seed the child never sees; tokens/s is the median. Each continuation
-   must be the greedy choice of the same model's ``logits()``.
-4. BLEU of greedy 64-token continuations of ``BLEU_PROMPTS`` fixed prompts (reported only).
+2. Speed: ``generate()`` 448 tokens after a 64-token prompt (the full 512 context), three
+   prompts drawn with a seed the child never sees; tokens/s is the median.
+3. The first half of the ``logits()`` batches, then the ``BLEU_PROMPTS`` greedy 64-token
+   continuations for BLEU (reported only), then the second half. The batches hold, shuffled:
+
+   * the 217 **evaluation windows** of the validation split (window k: the 512 tokens starting
+     at ``513 * k``, scored on predicting the next 512; the stride keeps each window's last
+     target out of every input). The official perplexity is over these windows only;
+   * the three **greedy-check contexts** (prompt + the 448 generated tokens, 512 tokens like a
+     window). Each generated token must be the greedy choice of these logits, within
+     ``GREEDY_TOLERANCE``; and since a flat or tied output is greedy for any continuation, more
+     than ``MAX_TIED`` of these positions with a top-two gap below the tolerance is an error;
+   * ``CAUSALITY_PROBES`` **causality probes**: an evaluation window whose tokens after a random
+     cut are replaced by other natural text; its logits up to the cut must equal the window's;
+   * ``TRAIN_WINDOWS`` windows at random places in the **training text** and
+     ``PERTURBED_WINDOWS`` **perturbed validation windows** (random places; two adjacent lines
+     exchanged and ``PERTURB_SWAPS`` pairs of adjacent words swapped, so the text stays
+     natural, keeps its length and is no longer the validation text);
+   * **repeats**: enough windows already asked in the first half, asked again in the second half
+     at another row, to fill the last batch (at least ``MIN_REPEATS``). Their logits must not
+     move by more than ``REPEAT_TOLERANCE``.
+
+Answers are bounded: every logit must be finite with ``|logit| <= LOGIT_BOUND`` (1e4; softmax
+saturates far below it) and every window's loss finite, else the run is an ``error``.
+
+Generalisation (memorisation) check. A model that carries the validation text reaches any
+perplexity it likes on it, but not on text it has not stored. Honest models score the training
+text about as well as the validation text and the perturbed text a little worse; calibrated on
+the real data (numbers in docs/methodology.md): the baseline GPT has validation 4.61, training
+4.40, perturbed 4.99; a bigram model 12.2, 12.3 and 12.6. The run is a ``rule_violation`` when
+validation perplexity is below ``MIN_TRAIN_RATIO`` times the training-text perplexity or below
+``MIN_PERTURBED_RATIO`` times the perturbed perplexity (honest ratios: about 1.05 and 0.92). Both
+figures are kept in ``out.extra`` (``train_perplexity``, ``perturbed_perplexity``).
+
+The extra rows (39 of 256) cost about 15% of the logits time on the baseline.
 """
 
 from __future__ import annotations
@@ -24,29 +54,41 @@ from scorer.events.bleu import corpus_bleu
 CONTEXT = 512
 WINDOW_STRIDE = CONTEXT + 1
 WINDOWS_PER_CALL = 8
+VOCAB = 65
 PROMPT = 64
 GENERATE = CONTEXT - PROMPT   # 448
 SPEED_PROMPTS = 3
 BLEU_PROMPTS = 16
 BLEU_LENGTH = 64
+CAUSALITY_PROBES = 2
 CAUSALITY_TOLERANCE = 1e-3
 # A greedy token is accepted when its logit is this close to the maximum: the KV-cache path and
 # the full forward pass differ by float32 rounding.
 GREEDY_TOLERANCE = 1e-3
+MAX_TIED = 0.05               # fraction of greedy positions allowed a top-two gap below tolerance
+REPEAT_TOLERANCE = 1e-3
+MIN_REPEATS = 3
+LOGIT_BOUND = 1e4
+TRAIN_WINDOWS = 16
+PERTURBED_WINDOWS = 12
+PERTURB_SWAPS = 4
+MIN_TRAIN_RATIO = 0.8
+MIN_PERTURBED_RATIO = 0.7
 
 
 def prepare(folder=None) -> dict:
     text = datasets.load_tinyshakespeare(folder)
     vocab = text["vocab"]
     val = datasets.encode(text["val"], vocab)
+    train = datasets.encode(text["train"], vocab)
     n_windows = (len(val) - 1) // WINDOW_STRIDE
     starts = np.arange(n_windows) * WINDOW_STRIDE
     bleu_starts = np.linspace(0, len(val) - PROMPT - BLEU_LENGTH - 1, BLEU_PROMPTS).astype(np.int64)
-    return {"val": val, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu_starts}
+    return {"val": val, "train": train, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu_starts}
 
 
 def window_tokens(val: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    idx = starts[:, None] + np.arange(CONTEXT + 1)[None, :]
+    idx = np.asarray(starts)[:, None] + np.arange(CONTEXT + 1)[None, :]
     block = val[idx]
     return block[:, :-1], block[:, 1:]
 
@@ -59,11 +101,46 @@ def nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return log_z - picked
 
 
-def _logits(sandbox, out: Outcome, name: str, tokens: np.ndarray, phase: str):
-    """The child's logits for ``tokens`` (checked for shape and finiteness) and the call."""
-    sandbox.put(name, tokens)
-    result = call(sandbox, out, phase, "logits", "model", name)
-    return check_float_array(result.value, (*tokens.shape, 65), "logits"), result
+def perturb(segment: np.ndarray, vocab: str, rng: np.random.Generator, swaps: int = PERTURB_SWAPS) -> np.ndarray:
+    """``segment`` with two adjacent whole lines exchanged and ``swaps`` pairs of adjacent words
+    (letters only, one space apart) swapped: natural text of the same length, no longer a copy.
+    Text without spaces or newlines in ``vocab`` comes back unchanged."""
+    seg = np.array(segment, dtype=np.int64, copy=True)
+    newline, space = vocab.find("\n"), vocab.find(" ")
+    if newline >= 0:
+        ends = np.flatnonzero(seg == newline)
+        if len(ends) >= 3:
+            i = int(rng.integers(len(ends) - 2))
+            a, b, c = ends[i] + 1, ends[i + 1] + 1, ends[i + 2] + 1
+            seg[a:c] = np.concatenate([seg[b:c], seg[a:b]])
+    if space < 0:
+        return seg
+    letter = np.array([ch.isalpha() for ch in vocab] + [False] * (VOCAB - len(vocab)))[seg]
+    edges = np.diff(np.concatenate([[0], letter.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # words [start, end)
+    pairs = [j for j in range(len(starts) - 1) if starts[j + 1] == ends[j] + 1 and seg[ends[j]] == space]
+    used: set[int] = set()
+    done = 0
+    for j in rng.permutation(pairs) if pairs else []:
+        if done == swaps:
+            break
+        if j in used or j + 1 in used:
+            continue
+        used.update((j, j + 1))
+        a, m, b = starts[j], ends[j], ends[j + 1]
+        seg[a:b] = np.concatenate([seg[m + 1 : b], [space], seg[a:m]])
+        done += 1
+    return seg
+
+
+def check_bounded(value, shape: tuple[int, ...], phase: str) -> np.ndarray:
+    """Float logits of ``shape``, finite and within ``LOGIT_BOUND`` (an AnswerError otherwise)."""
+    value = check_float_array(value, shape, phase)
+    big = float(np.max(np.abs(value))) if value.size else 0.0
+    if big > LOGIT_BOUND:
+        raise AnswerError(f"{phase} returned a logit of magnitude {big:.3g}; logits must lie within "
+                          f"+-{LOGIT_BOUND:g} (softmax saturates long before that)")
+    return value
 
 
 def _tokens(value, n: int, phase: str) -> np.ndarray:
@@ -75,64 +152,146 @@ def _tokens(value, n: int, phase: str) -> np.ndarray:
     value = value.reshape(-1) if value.shape == (1, n) else value
     if value.shape != (n,):
         raise AnswerError(f"{phase} returned shape {value.shape}; expected ({n},)")
-    if value.size and (value.min() < 0 or value.max() >= 65):
-        raise AnswerError(f"{phase} returned token ids outside 0..64")
+    if value.size and (value.min() < 0 or value.max() >= VOCAB):
+        raise AnswerError(f"{phase} returned token ids outside 0..{VOCAB - 1}")
     return value.astype(np.int64)
+
+
+def _segments(text: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random 513-token segments of ``text``."""
+    starts = rng.integers(0, len(text) - CONTEXT, size=n)
+    return text[starts[:, None] + np.arange(CONTEXT + 1)[None, :]]
+
+
+def _probe(window: np.ndarray, source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """``window`` with everything after a random cut replaced by other natural text from
+    ``source``: the candidate that changes the most later tokens, the first one always."""
+    cut = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
+    tail = CONTEXT - cut - 1
+    best, changed = None, -1
+    for start in rng.integers(0, len(source) - tail, size=16):
+        cand = source[start : start + tail]
+        n = int(np.sum(cand != window[cut + 1 :]))
+        if cand[0] != window[cut + 1] and n > changed:
+            best, changed = cand, n
+    if best is None:   # a degenerate source text: fall back on shifted tokens
+        best = (window[cut + 1 :] + rng.integers(1, VOCAB, size=tail)) % VOCAB
+    return np.concatenate([window[: cut + 1], best]), cut
+
+
+def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+    """Every row of the run's ``logits()`` batches, shuffled, and what each row is for.
+
+    Returns ``rows`` (n_batches * WINDOWS_PER_CALL, 512) and one dict per row: ``kind`` (val,
+    train, perturbed, greedy, probe or repeat), ``targets`` for the scored kinds, ``index``
+    (window or context number), ``of`` (the row a probe or repeat is compared with) and ``cut``.
+    """
+    val, train, vocab = data["val"], data["train"], data["vocab"]
+    inputs, targets = window_tokens(val, data["window_starts"])
+    items: list[tuple[np.ndarray, dict]] = []
+    items += [(inputs[k], {"kind": "val", "index": k, "targets": targets[k]}) for k in range(len(inputs))]
+    for j, seg in enumerate(_segments(train, TRAIN_WINDOWS, rng)):
+        items.append((seg[:-1], {"kind": "train", "index": j, "targets": seg[1:]}))
+    for j, seg in enumerate(_segments(val, PERTURBED_WINDOWS, rng)):
+        seg = perturb(seg, vocab, rng)
+        items.append((seg[:-1], {"kind": "perturbed", "index": j, "targets": seg[1:]}))
+    items += [(np.asarray(c, dtype=np.int64), {"kind": "greedy", "index": g}) for g, c in enumerate(contexts)]
+    probe_of = rng.choice(len(inputs), size=min(CAUSALITY_PROBES, len(inputs)), replace=False)
+    for k in probe_of:
+        row, cut = _probe(inputs[k], train, rng)
+        items.append((row, {"kind": "probe", "window": int(k), "cut": cut}))
+
+    per = WINDOWS_PER_CALL
+    n_batches = -(-(len(items) + MIN_REPEATS) // per)
+    n_batches += n_batches % 2           # two equal halves, around the BLEU generates
+    total = n_batches * per
+    half = total // 2
+    n_repeats = total - len(items)
+    repeat_slots = set((half + rng.choice(half, size=n_repeats, replace=False)).tolist())
+    free = [s for s in range(total) if s not in repeat_slots]
+    order = rng.permutation(len(items))
+    rows = np.empty((total, CONTEXT), dtype=np.int64)
+    info: list[dict] = [{}] * total
+    slot_of_val = {}
+    for slot, i in zip(free, order, strict=True):
+        rows[slot], info[slot] = items[i][0], dict(items[i][1])
+        if info[slot]["kind"] == "val":
+            slot_of_val[info[slot]["index"]] = slot
+    for slot in range(total):
+        if info[slot].get("kind") == "probe":
+            info[slot]["of"] = slot_of_val[info[slot]["window"]]
+    # Repeat windows already scored in the first half, each at another row of its batch.
+    candidates = [s for s in range(half) if info[s]["kind"] in ("val", "train", "perturbed")]
+    chosen: set[int] = set()
+    for slot in sorted(repeat_slots):
+        options = [s for s in candidates if s not in chosen and s % per != slot % per]
+        if not options:
+            options = [s for s in candidates if s % per != slot % per]
+        src = int(options[int(rng.integers(len(options)))])
+        chosen.add(src)
+        rows[slot], info[slot] = rows[src], {"kind": "repeat", "of": src}
+    return rows, info
+
+
+def _violation(out: Outcome, reason: str) -> Outcome:
+    out.status = "rule_violation"
+    out.reason = reason
+    return out
+
+
+def _error(out: Outcome, reason: str) -> Outcome:
+    out.status = "error"
+    out.reason = reason
+    return out
+
+
+def _ppl(losses: list[float], n: int) -> float:
+    return float(np.exp(np.sum(losses) / (n * CONTEXT)))
 
 
 @scored
 def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
     load_model(sandbox, out)
     val = data["val"]
-    inputs, targets = window_tokens(val, data["window_starts"])
-    total, seconds = 0.0, 0.0
-    for i in range(0, len(inputs), WINDOWS_PER_CALL):
-        logits, result = _logits(sandbox, out, "windows", inputs[i : i + WINDOWS_PER_CALL], "logits (perplexity)")
-        total += float(nll(logits, targets[i : i + WINDOWS_PER_CALL]).sum())
-        seconds += result.seconds
-    out.quality = float(np.exp(total / targets.size))
-    out.phases["perplexity"] = seconds
 
-    # Causality probe: replace everything after position p; logits up to p must not move.
-    w = int(rng.integers(len(inputs)))
-    p = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
-    probe = np.stack([inputs[w], inputs[w]])
-    # Every later token changes (a shift of 1..64 mod 65), so even a model that reads only the
-    # very next token cannot get lucky with an unchanged one.
-    probe[1, p + 1 :] = (probe[1, p + 1 :] + rng.integers(1, 65, size=CONTEXT - p - 1)) % 65
-    logits, _ = _logits(sandbox, out, "probe", probe, "logits (causality check)")
-    drift = float(np.max(np.abs(logits[0, : p + 1] - logits[1, : p + 1])))
-    if drift > CAUSALITY_TOLERANCE:
-        out.status = "rule_violation"
-        out.reason = (
-            f"logits at positions up to {p} changed by {drift:.3g} when only later tokens changed; "
-            "each position may only see the tokens before it (causal attention)"
-        )
-        return out
-
-    rates = []
+    rates, prompts, generated = [], [], []
     for s in rng.integers(0, len(val) - CONTEXT, size=SPEED_PROMPTS):
         prompt = val[s : s + PROMPT]
         sandbox.put("prompt", prompt)
         result = call(sandbox, out, "generate", "generate", "model", "prompt", GENERATE)
-        generated = _tokens(result.value, GENERATE, "generate")
+        generated.append(_tokens(result.value, GENERATE, "generate"))
+        prompts.append(prompt)
         rates.append(GENERATE / result.seconds)
-        context = np.concatenate([prompt, generated[:-1]])[None, :]
-        logits, _ = _logits(sandbox, out, "context", context, "logits (greedy check)")
-        scores = logits[0, PROMPT - 1 :]
-        chosen = np.take_along_axis(scores, generated[:, None], axis=1)[:, 0]
-        gap = scores.max(axis=1) - chosen
-        if np.any(gap > GREEDY_TOLERANCE):
-            first = int(np.argmax(gap > GREEDY_TOLERANCE))
-            out.status = "error"
-            out.reason = (
-                f"generate() token {first} is not the greedy choice of logits() "
-                f"(its logit is {gap[first]:.3g} below the maximum); generation must be greedy "
-                "and use the same model"
-            )
-            return out
     out.speed = float(np.median(rates))
     out.phases["generate_448"] = GENERATE / out.speed
+
+    contexts = [np.concatenate([p, g]) for p, g in zip(prompts, generated, strict=True)]
+    rows, info = plan(data, contexts, rng)
+    keep = {s for s, row in enumerate(info) if row["kind"] in ("greedy", "probe", "repeat")}
+    keep |= {row["of"] for row in info if "of" in row}
+    kept: dict[int, np.ndarray] = {}
+    losses: dict[int, float] = {}
+    seconds = 0.0
+    n_batches = len(rows) // WINDOWS_PER_CALL
+
+    def batch(b: int) -> None:
+        nonlocal seconds
+        lo, hi = b * WINDOWS_PER_CALL, (b + 1) * WINDOWS_PER_CALL
+        sandbox.put("windows", rows[lo:hi])
+        result = call(sandbox, out, "logits (perplexity)", "logits", "model", "windows")
+        seconds += result.seconds
+        logits = check_bounded(result.value, (hi - lo, CONTEXT, VOCAB), "logits")
+        for s in range(lo, hi):
+            if "targets" in info[s]:
+                loss = float(nll(logits[s - lo], info[s]["targets"]).sum())
+                if not np.isfinite(loss):
+                    raise AnswerError(f"logits gave a non-finite loss on window {s}")
+                losses[s] = loss
+            if s in keep:
+                kept[s] = logits[s - lo]
+
+    for b in range(n_batches // 2):
+        batch(b)
 
     vocab = np.array(list(data["vocab"]))
     hyps, refs = [], []
@@ -142,4 +301,62 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> 
         hyps.append("".join(vocab[_tokens(result.value, BLEU_LENGTH, "generate")]))
         refs.append("".join(vocab[val[s + PROMPT : s + PROMPT + BLEU_LENGTH]]))
     out.extra["bleu"] = corpus_bleu(hyps, refs)
+
+    for b in range(n_batches // 2, n_batches):
+        batch(b)
+    out.phases["perplexity"] = seconds
+
+    by_kind: dict[str, list[float]] = {"val": [], "train": [], "perturbed": []}
+    for s, loss in losses.items():
+        by_kind[info[s]["kind"]].append(loss)
+    out.quality = _ppl(by_kind["val"], len(by_kind["val"]))
+    train_ppl = _ppl(by_kind["train"], len(by_kind["train"]))
+    perturbed_ppl = _ppl(by_kind["perturbed"], len(by_kind["perturbed"]))
+    out.extra["train_perplexity"] = train_ppl
+    out.extra["perturbed_perplexity"] = perturbed_ppl
+
+    for s, row in enumerate(info):
+        if row["kind"] != "probe":
+            continue
+        cut = row["cut"]
+        drift = float(np.max(np.abs(kept[s][: cut + 1] - kept[row["of"]][: cut + 1])))
+        if drift > CAUSALITY_TOLERANCE:
+            return _violation(out, f"logits at positions up to {cut} changed by {drift:.3g} when only "
+                                   "later tokens changed; each position may only see the tokens before "
+                                   "it (causal attention)")
+    for s, row in enumerate(info):
+        if row["kind"] == "repeat":
+            drift = float(np.max(np.abs(kept[s] - kept[row["of"]])))
+            if drift > REPEAT_TOLERANCE:
+                return _violation(out, f"logits depend on when/where a window is asked: the same window "
+                                       f"asked twice gave logits {drift:.3g} apart")
+
+    gaps = []
+    for s, row in enumerate(info):
+        if row["kind"] != "greedy":
+            continue
+        g = row["index"]
+        scores = kept[s][PROMPT - 1 : PROMPT - 1 + GENERATE]
+        chosen = np.take_along_axis(scores, generated[g][:, None], axis=1)[:, 0]
+        gap = scores.max(axis=1) - chosen
+        if np.any(gap > GREEDY_TOLERANCE):
+            first = int(np.argmax(gap > GREEDY_TOLERANCE))
+            return _error(out, f"generate() token {first} is not the greedy choice of logits() (its "
+                               f"logit is {gap[first]:.3g} below the maximum); generation must be "
+                               "greedy and use the same model")
+        top2 = np.sort(scores, axis=1)[:, -2:]
+        gaps.append(top2[:, 1] - top2[:, 0])
+    tied = float(np.mean(np.concatenate(gaps) < GREEDY_TOLERANCE))
+    if tied > MAX_TIED:
+        return _error(out, f"logits are flat or tied: at {tied:.0%} of the generated positions the top "
+                           f"two logits are within {GREEDY_TOLERANCE:g}, so any continuation would "
+                           "pass as greedy")
+
+    if out.quality < MIN_TRAIN_RATIO * train_ppl:
+        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the training-text "
+                               f"perplexity {train_ppl:.3g}: the validation text appears to be memorised")
+    if out.quality < MIN_PERTURBED_RATIO * perturbed_ppl:
+        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the perplexity "
+                               f"{perturbed_ppl:.3g} on lightly perturbed validation text: the validation "
+                               "text appears to be memorised")
     return out
