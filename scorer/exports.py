@@ -34,7 +34,7 @@ def export_files(model: SiteModel) -> dict[str, str]:
     board = leaderboard(model)
     return {
         # Compact: with indent, json falls back to its pure-Python encoder (3x slower at 10 MB).
-        "data/leaderboard.json": json.dumps(board, ensure_ascii=False, separators=(",", ":"))
+        "data/leaderboard.json": json.dumps(board, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         + "\n",
         "data/leaderboard.csv": leaderboard_csv(model, board),
         "feed.xml": atom_feed(model),
