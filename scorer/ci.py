@@ -369,8 +369,78 @@ def render(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+MAX_API_FILES = 3000  # GitHub's REST API lists at most 3,000 files of a pull request
+
+
+def read_pr_files(path: Path) -> list[str]:
+    """The pull request's file names as GitHub's API lists them: one JSON string a line.
+
+    That is what ``gh api --paginate repos/R/pulls/N/files --jq '.[].filename | @json'``
+    prints; a JSON string keeps a name with a newline in it one name.
+    """
+    names = []
+    try:
+        for line in path.read_bytes().decode("utf-8").splitlines():
+            if line.strip():
+                name = json.loads(line)
+                if not isinstance(name, str):
+                    raise ValueError(f"{shown(line, 80)} is not a JSON string")
+                names.append(name)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise ScorerError(f"{path}: not a list of the pull request's files ({shown(str(err), 200)}); nothing to post") from err
+    return names
+
+
+def vouch(data: dict, files: list[str]) -> list[Finding]:
+    """Why the summary's verdict is not evidence, judged from the pull request's own file list.
+
+    The check's run (pr.yml) is the pull request's: a pull request that changes .github/ may
+    have changed the very workflow that wrote the summary. So the comment workflow reads the
+    changed files from GitHub (never from the artifact), recomputes the scope with this
+    scorer, and refuses to show a verdict the file list contradicts. Empty means vouched for.
+    """
+    doubts = []
+    if any(f == ".github" or f.startswith(".github/") for f in files):
+        doubts.append(Finding(".github/", "this pull request changes .github/, so the check ran a workflow the pull request "
+                                          "may have altered and its report is not evidence; maintainers, review it by hand"))
+    if len(files) >= MAX_API_FILES:
+        doubts.append(Finding("(pull request)", f"GitHub lists only the first {MAX_API_FILES:,} changed files; split the pull request"))
+    listed = [_decode(f.encode("utf-8", "surrogateescape"))[0] for f in files]
+    if data["changed_files_count"] != len(files) or (len(files) <= 500 and sorted(data["changed_files"]) != sorted(listed)):
+        doubts.append(Finding("(pull request)", f"the check's summary lists {data['changed_files_count']} changed file(s), "
+                                                f"GitHub lists {len(files)} for this pull request: the report is not evidence"))
+    _, _, scoped = scope([f.encode("utf-8", "surrogateescape") for f in files])
+    scoped = [p for p in scoped if p.severity == "error"]
+    # A failing summary that agrees with GitHub's list is the base workflow's honest refusal:
+    # it is shown as it is. A pass that the list contradicts is not.
+    if doubts or (scoped and data["verdict"] == "pass"):
+        return doubts + scoped
+    return []
+
+
+def render_unvouched(data: dict, files: list[str], problems: list[Finding]) -> str:
+    """The comment when the pull request's own file list contradicts the check: no verdict of the run's."""
+    pr = f"pull request #{data['pr_number']} · " if data["pr_number"] else ""
+    lines = [f"## {MARK['fail']} TinyMLPerf check: failed (the check's report is not evidence)", "",
+             "> [!WARNING]",
+             "> What this pull request changes, as GitHub lists it, is outside what the check can vouch for, "
+             "so the check run's own verdict and numbers are not shown. Maintainers, review it by hand.", "",
+             f"{pr}head `{data['head']['sha'][:10]}` · {len(files)} changed file(s) according to GitHub", "",
+             "### Problems with this pull request", ""]
+    lines += [f"- **{md(p.where)}**: {md(p.message)}" for p in problems[:200]]
+    lines += ["", "### What happens next", "",
+              "A submission pull request changes only submissions/<team-id>/<event-id>/: move every other change "
+              "to a separate pull request, then push; the check runs again and this comment updates."]
+    return "\n".join(lines) + "\n"
+
+
 def comment(args) -> int:
-    """``tinymlperf ci comment``: the bot's comment, re-rendered from an untrusted summary."""
+    """``tinymlperf ci comment``: the bot's comment, re-rendered from an untrusted summary.
+
+    With ``--pr-files`` (the pull request's files as GitHub lists them), a summary whose
+    scope the file list contradicts, or any pull request that changes .github/, gets a
+    failing comment without the run's verdict: see vouch().
+    """
     path = Path(args.summary)
     try:
         if path.stat().st_size > MAX_SUMMARY_BYTES:
@@ -381,13 +451,16 @@ def comment(args) -> int:
     problems = schema.validate(data, "pr-summary")
     if problems:
         raise ScorerError(f"{path}: {shown(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted")
-    body = render(data)
+    files = read_pr_files(Path(args.pr_files)) if getattr(args, "pr_files", None) else None
+    doubts = vouch(data, files) if files is not None else []
+    verdict = "fail (not vouched for)" if doubts else data["verdict"]
+    body = render_unvouched(data, files, doubts) if doubts else render(data)
     if len(body) > MAX_COMMENT_CHARS:  # GitHub refuses comments over 65,536 characters
         body = body[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0] + "\n\n*(report truncated; the workflow run has all of it)*\n"
     footer = f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {md(data['scorer_version'])}"
     footer += f" · [workflow run]({args.run_url})</sub>\n" if RUN_URL.match(args.run_url or "") else "</sub>\n"
     results.atomic_write_text(Path(args.out), f"{MARKER}\n{body}{footer}")
-    print(f"wrote {args.out} ({data['verdict']})")
+    print(f"wrote {args.out} ({verdict})")
     return 0
 
 

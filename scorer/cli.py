@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--event", required=True, choices=EVENT_IDS)
     p.add_argument("--team", required=True)
     p.add_argument("--dir", help="target folder (default: submissions/<team>/<event>/)")
+    p.add_argument("--framework", metavar="DIR",
+                   help="your own framework package (e.g. your TinyTorch's tinytorch/): copied once "
+                        "into submissions/<team>/lib/, where every event of the team imports it")
     p.add_argument("--repo", default=".")
 
     p = sub.add_parser("run", help="score a submission locally, exactly as CI does")
@@ -66,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--team", default=None, help="team id (default: baseline)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--json", help="write the result record (as CI writes it) to this file")
+    p.add_argument("--no-smoke", action="store_true",
+                   help="skip the short timed smoke run that warns early about code too slow for the phase limit")
     _common_run(p)
 
     p = sub.add_parser("profile", help="where time and memory go, inside the sandbox")
