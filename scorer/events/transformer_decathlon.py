@@ -33,14 +33,21 @@ saturates far below it) and every window's loss finite, else the run is an ``err
 
 Generalisation (memorisation) check. A model that carries the validation text reaches any
 perplexity it likes on it, but not on text it has not stored. Honest models score the training
-text about as well as the validation text and the perturbed text a little worse; calibrated on
-the real data (numbers in docs/methodology.md): the baseline GPT has validation 4.61, training
-4.40, perturbed 4.99; a bigram model 12.2, 12.3 and 12.6. The run is a ``rule_violation`` when
-validation perplexity is below ``MIN_TRAIN_RATIO`` times the training-text perplexity or below
-``MIN_PERTURBED_RATIO`` times the perturbed perplexity (honest ratios: about 1.05 and 0.92). Both
-figures are kept in ``out.extra`` (``train_perplexity``, ``perturbed_perplexity``).
+text at least about as well as the validation text and the perturbed text a little worse.
+Calibrated on the real data (5 draws of the extra windows): the baseline GPT has validation
+4.61, training text 3.18-3.45 (val/train 1.34-1.45) and perturbed 4.81-4.96 (val/perturbed
+0.93-0.96); a bigram model 11.97, 11.6-12.5 (0.96-1.03) and 11.5-12.1 (0.99-1.04). A lookup of
+the next character in the stored validation text scores 1.22 (4.4 at a lower confidence) but
+1386 (38) on training text and 8.4 (6.8) on perturbed text. So the run is a ``rule_violation``
+when validation perplexity is below ``MIN_TRAIN_RATIO`` (0.8) times the training-text
+perplexity or below ``MIN_PERTURBED_RATIO`` (0.7) times the perturbed perplexity. Both figures
+are kept in ``out.extra`` (``train_perplexity``, ``perturbed_perplexity``). Limits: a model that
+also stores the training text and falls back on an honest model where its lookup fails gains
+less but is not excluded by the ratios alone; and a child that remembers its own ``generate()``
+output can recognise the greedy-check rows by their content (only shape and order are hidden).
 
-The extra rows (39 of 256) cost about 15% of the logits time on the baseline.
+The extra rows (39 of 256) cost about 16% more logits() time on the baseline (CPU, one thread:
+8.2 s instead of 7.0 s), about 15% of the whole run (generation takes 0.8 s).
 """
 
 from __future__ import annotations
