@@ -117,6 +117,44 @@ def test_transformer_decathlon_rejects_non_greedy_generation(job):
     assert "greedy" in record["reason"]
 
 
+def test_transformer_plan_hides_every_check_in_full_perplexity_batches():
+    val = np.array(list(range(65)) * 200)
+    starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
+    data = {"val": val, "train": val[::-1].copy(), "vocab": "".join(chr(33 + i) for i in range(65)),
+            "window_starts": starts}
+    contexts = [np.full(td.CONTEXT, g) for g in range(td.SPEED_PROMPTS)]
+    rows, info = td.plan(data, contexts, np.random.default_rng(0))
+    assert rows.shape[1] == td.CONTEXT and len(rows) % (2 * td.WINDOWS_PER_CALL) == 0
+    kinds = [row["kind"] for row in info]
+    assert kinds.count("val") == len(starts) and kinds.count("greedy") == td.SPEED_PROMPTS
+    assert kinds.count("train") == td.TRAIN_WINDOWS and kinds.count("perturbed") == td.PERTURBED_WINDOWS
+    assert kinds.count("probe") == td.CAUSALITY_PROBES and kinds.count("repeat") >= td.MIN_REPEATS
+    half = len(rows) // 2
+    for s, row in enumerate(info):
+        if row["kind"] == "repeat":   # asked again after the BLEU generations, at another row
+            assert s >= half > row["of"] and s % td.WINDOWS_PER_CALL != row["of"] % td.WINDOWS_PER_CALL
+            assert np.array_equal(rows[s], rows[row["of"]])
+        if row["kind"] == "probe":
+            cut, of = row["cut"], row["of"]
+            assert np.array_equal(rows[s][: cut + 1], rows[of][: cut + 1]) and rows[s][cut + 1] != rows[of][cut + 1]
+
+
+def test_perturbed_text_keeps_its_length_and_characters_but_changes():
+    vocab = " \nabcdefghijklmnopqrstuvwxyz"
+    text = "the king is dead\nlong live the king\nand so say all of us\nwe go home now\n"
+    seg = np.array([vocab.index(c) for c in text])
+    out = td.perturb(seg, vocab, np.random.default_rng(1), swaps=2)
+    new = "".join(vocab[i] for i in out)
+    assert len(new) == len(text) and sorted(new) == sorted(text) and new != text
+    assert sorted(new.split()) == sorted(text.split())
+
+
+def test_logits_beyond_the_bound_are_an_answer_error():
+    with pytest.raises(td.AnswerError, match="magnitude"):
+        td.check_bounded(np.full((1, 2, 65), 1e308), (1, 2, 65), "logits")
+    assert td.check_bounded(np.full((1, 2, 65), 1e4), (1, 2, 65), "logits").dtype == np.float64
+
+
 def test_windows_never_feed_a_target_back_as_input():
     val = counting_text(5000)
     starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
