@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from scorer import datasets, results, scoring, submission
+from scorer import datasets, results, scoring, smoke, submission
 from scorer.errors import ScorerError, UsageError
 from scorer.events import EVENT_IDS, EVENTS
 
@@ -72,6 +72,9 @@ def cmd_new(args) -> int:
 
     repo = _repo(args)
     target = Path(args.dir) if args.dir else repo / "submissions" / args.team / args.event
+    if getattr(args, "framework", None):
+        lib = starter.add_framework(target.parent, Path(args.framework))
+        print(f"copied the framework {Path(args.framework).name!r} into {lib}")
     starter.write(target, args.event, args.team)
     print(f"wrote a starter {EVENTS[args.event].name} submission to {target}")
     print(f"next: edit {target / 'submission.py'}, then `tinymlperf run --event {args.event} --submission {target}`")
@@ -169,6 +172,15 @@ def cmd_run(args) -> int:
     records = []
     for event_id, folder in todo:
         _print_problems(folder, repo)
+        if not getattr(args, "no_smoke", False) and submission.check(folder).ok:
+            # Minutes of waiting for a timeout are worth a second of smoke run first.
+            projection = smoke.project(folder, event_id, job)
+            if projection is not None and projection.over:
+                raise UsageError(f"{submission.display(folder, repo)}: {projection.message()} "
+                                 "(rerun with --no-smoke to try the full run anyway)")
+            if projection is not None:
+                print(f"warning: {submission.display(folder, repo)}: {projection.message()}",
+                      file=sys.stderr)
         records.append(scoring.score_entry(folder, event_id, job, _baseline(repo, event_id)))
     job.progress.summary([_row(r, would_rank(r, existing)) for r in records], title="tinymlperf run")
     if args.json:

@@ -13,7 +13,11 @@ from pathlib import Path
 
 from scorer.errors import UsageError
 from scorer.events import EVENTS
-from scorer.submission import TEAM_ID
+from scorer.submission import LIB, TEAM_ID
+
+# What a framework folder may hold that the validator does not allow (build and editor leftovers
+# are left behind rather than refused).
+_FRAMEWORK_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".*", "*.egg-info", "*.so")
 
 STARTERS = Path(__file__).with_name("starters")
 
@@ -52,3 +56,19 @@ def write(target: Path, event_id: str, team: str) -> Path:
         encoding="utf-8",
     )
     return target
+
+
+def add_framework(team_dir: Path, framework: Path) -> Path:
+    """Copy a framework package (a folder with ``__init__.py``) into ``<team>/lib/<name>/``.
+
+    One copy serves all the team's events: the sandbox puts ``lib/`` on each entry's import
+    path, so ``from tinytorch.core.tensor import Tensor`` works as it does in the course.
+    """
+    if not (framework / "__init__.py").is_file():
+        raise UsageError(f"--framework {framework}: not a Python package (no __init__.py); "
+                         "point it at the package folder itself, e.g. .../TinyTorch/tinytorch")
+    dest = team_dir / LIB / framework.name
+    if dest.exists():
+        raise UsageError(f"{dest} already exists; remove it first to copy a newer {framework.name}")
+    shutil.copytree(framework, dest, ignore=_FRAMEWORK_SKIP)
+    return dest

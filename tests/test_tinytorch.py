@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from scorer import schema, scoring, submission
@@ -59,3 +60,43 @@ def test_a_tinytorch_mlp_entry_scores_ok(team, data_dir):
     assert schema.validate(record, "result") == []
     assert record["status"] == "ok", record["reason"]
     assert record["quality"]["median"] >= 0.95
+
+
+def test_new_copies_a_framework_into_the_team_lib(tmp_path):
+    from scorer.cli import main
+
+    repo = tmp_path / "repo"
+    (repo / "submissions").mkdir(parents=True)
+    framework = TEAM / "lib" / "tinytorch"
+    assert main(["new", "--event", "mlp_sprint", "--team", "my-team", "--repo", str(repo),
+                 "--framework", str(framework)]) == 0
+    lib = repo / "submissions" / "my-team" / "lib" / "tinytorch"
+    assert (lib / "core" / "tensor.py").read_text() == (framework / "core" / "tensor.py").read_text()
+    assert submission.check(repo / "submissions" / "my-team" / "mlp_sprint").ok
+    # A second event of the same team reuses the copy; asking to copy again is a clear error.
+    assert main(["new", "--event", "cnn_marathon", "--team", "my-team", "--repo", str(repo)]) == 0
+    assert main(["new", "--event", "transformer_decathlon", "--team", "my-team", "--repo", str(repo),
+                 "--framework", str(framework)]) == 2
+
+
+@pytest.mark.parametrize("per_image_s,verdict", [(0.0, None), (0.002, "close to"), (0.004, "over")])
+def test_smoke_run_projects_the_full_training_time(tmp_path, per_image_s, verdict):
+    from scorer import smoke
+
+    folder = tmp_path / "submissions" / "loopy" / "mlp_sprint"
+    shutil.copytree(TEAM / "mlp_sprint", folder)
+    (folder / "submission.py").write_text(
+        "import time\n\nimport numpy as np\n\n\ndef train(x, y):\n"
+        f"    time.sleep({per_image_s} * len(x))  # a Python loop over the images\n    return None\n\n\n"
+        "def predict(m, x):\n    return np.zeros(len(x), np.int64)\n")
+    job = scoring.Job(repeats=1, limits=Limits(phase_wall_s=200), progress=Progress(quiet=True))
+    job._data["mlp_sprint"] = {"x_train": np.zeros((60_000, 28, 28), np.uint8),
+                               "y_train": np.zeros(60_000, np.uint8)}
+    projection = smoke.project(folder, "mlp_sprint", job)
+    if verdict is None:
+        assert projection is None
+        return
+    # 1,000 images at per_image_s each, scaled to 60,000: 120 s (over half of 200 s) or 240 s.
+    assert projection.projected == pytest.approx(60_000 * per_image_s, rel=0.5)
+    assert f"{verdict} the 200 s phase limit" in projection.message()
+    assert "train() on 1,000 of 60,000 images" in projection.message()
