@@ -149,6 +149,22 @@ def scope(paths: list[bytes]) -> tuple[str | None, dict[tuple[str, str], list[st
     return team, entries, problems
 
 
+def with_lib_users(repo: Path, head: str, changed: dict[tuple[str, str], list[str]]
+                   ) -> dict[tuple[str, str], list[str]]:
+    """A change to a team's shared ``lib/`` changes every entry of the team that imports it:
+    replace the ``(team, "lib")`` scope by each of the team's event folders at the head."""
+    out = {k: v for k, v in changed.items() if k[1] != submission.LIB}
+    for (team, event), paths in changed.items():
+        if event != submission.LIB:
+            continue
+        listing = _git(repo, "ls-tree", "-z", "--name-only", head, "--", f"submissions/{team}/")
+        for raw in filter(None, listing.split(b"\0")):
+            name = raw.decode("utf-8", "replace").rsplit("/", 1)[-1]
+            if name in EVENT_IDS:
+                out.setdefault((team, name), []).extend(paths)
+    return out
+
+
 def materialise(repo: Path, commit: str, prefix: str, dest: Path) -> list[Finding]:
     """Write the tree at ``commit:prefix`` under ``dest/prefix`` as regular files only."""
     listing = _git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", prefix + "/")
@@ -249,6 +265,9 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
         return _entry(team, event, "deleted", msg, [Finding(prefix, msg, kind="scoring")])
     root = work / "head"
     problems = materialise(repo, head, prefix, root)
+    lib = f"submissions/{team}/{submission.LIB}"
+    if _git(repo, "ls-tree", head, "--", lib) and not (root / lib).exists():
+        problems += materialise(repo, head, lib, root)  # the team's framework, shared by its events
     folder = root / "submissions" / team / event
     folder.mkdir(parents=True, exist_ok=True)
     report = submission.check(folder)
@@ -475,6 +494,7 @@ def pr(args) -> int:
     merge_base = _git(repo, "merge-base", base, head).decode().strip()
     paths = changed_paths(repo, merge_base, head)
     team, changed, problems = scope(paths)
+    changed = with_lib_users(repo, head, changed)
     entries = []
     work = Path(tempfile.mkdtemp(prefix="tinymlperf-pr-")).resolve()
     try:

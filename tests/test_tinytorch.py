@@ -100,3 +100,24 @@ def test_smoke_run_projects_the_full_training_time(tmp_path, per_image_s, verdic
     assert projection.projected == pytest.approx(60_000 * per_image_s, rel=0.5)
     assert f"{verdict} the 200 s phase limit" in projection.message()
     assert "train() on 1,000 of 60,000 images" in projection.message()
+
+
+@pytest.mark.slow
+def test_a_pull_request_that_changes_only_lib_scores_every_entry_using_it(tmp_path, data_dir):
+    from test_ci_pr import branch, git, make_repo, run_check
+
+    repo = make_repo(tmp_path)
+    shutil.copytree(TEAM, repo / "submissions" / "student")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "the student's entry")
+
+    def faster_layers(r: Path) -> None:
+        layers = r / "submissions" / "student" / "lib" / "tinytorch" / "core" / "layers.py"
+        layers.write_text(layers.read_text() + "\n# tuned\n")
+
+    branch(repo, "lib-only", faster_layers)
+    code, summary, report = run_check(repo, "lib-only", data_dir)
+    assert [(e["team"], e["event"]) for e in summary["entries"]] == [("student", "mlp_sprint")]
+    entry = summary["entries"][0]
+    assert entry["status"] == "ok", entry
+    assert code == 0 and summary["verdict"] == "pass", summary["problems"]
