@@ -53,9 +53,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pr"
 MARKER = "<!-- tinymlperf-pr-check -->"
 
-pytestmark = pytest.mark.slow
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
     from conftest import real_data_dir
@@ -104,6 +101,7 @@ def check_and_comment(world: World, pr: dict) -> tuple[rehearsal.Run, rehearsal.
 STATE: dict = {}
 
 
+@pytest.mark.slow
 def test_a_forks_good_entry_is_scored_and_the_comment_says_it_passes(world):
     # The baseline's own MLP under a student's team id: valid, qualifies, and the fastest to score.
     work = fork_with(world, "good", lambda w: put_entry(w, "new-team", ROOT / "submissions" / "baseline" / "mlp_sprint"))
@@ -125,6 +123,7 @@ def test_a_forks_good_entry_is_scored_and_the_comment_says_it_passes(world):
     STATE["good"] = pr
 
 
+@pytest.mark.slow
 def test_a_pull_request_that_edits_the_scorer_is_refused(world):
     def change(w: Path) -> None:
         put_entry(w, "sneaky")
@@ -137,6 +136,7 @@ def test_a_pull_request_that_edits_the_scorer_is_refused(world):
     assert "not evidence" not in body and "not&#95;scored" in body  # the base workflow's own refusal, shown
 
 
+@pytest.mark.slow
 def test_a_hostile_entry_is_reported_as_failing(world):
     def change(w: Path) -> None:
         folder = put_entry(w, "hostile")
@@ -179,6 +179,7 @@ jobs:
 """
 
 
+@pytest.mark.slow
 def test_a_fork_that_rewrites_pr_yml_to_forge_a_pass_gets_no_pass(world):
     from scorer import schema
 
@@ -201,6 +202,7 @@ def test_a_fork_that_rewrites_pr_yml_to_forge_a_pass_gets_no_pass(world):
     assert "workflows and repository settings are maintainers-only" in body
 
 
+@pytest.mark.slow
 def test_the_merge_publishes_scores_in_a_matrix_pushes_records_and_deploys(world):
     pr = STATE.get("good") or pytest.skip("needs the good pull request")
     before = world.main_sha()
@@ -228,6 +230,7 @@ def test_the_merge_publishes_scores_in_a_matrix_pushes_records_and_deploys(world
     STATE["published"] = head
 
 
+@pytest.mark.slow
 def test_a_second_publish_finds_nothing_stale_and_commits_nothing(world):
     head = STATE.get("published") or pytest.skip("needs the first publish")
     run = world.dispatch_publish()
@@ -268,3 +271,64 @@ def test_an_action_without_a_stand_in_fails_the_job(tmp_path):
     rehearsal.Runner(w, workflow, run, "push", {}, sha="0" * 40, ref="refs/heads/main").run()
     assert run.conclusion == "failure" and "no stand-in for the action" in run.log()
     assert "   | after" not in run.log()
+
+
+# --- ci comment --pr-files: the scope judged again from GitHub's file list (fast) -------------
+
+def _comment(tmp_path, summary: dict, files: list[str]) -> str:
+    from scorer import cli
+
+    (tmp_path / "s.json").write_text(json.dumps(summary))
+    (tmp_path / "files.txt").write_text("".join(json.dumps(f) + "\n" for f in files))
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--pr-files", str(tmp_path / "files.txt"),
+                     "--out", str(tmp_path / "c.md")]) == 0
+    return (tmp_path / "c.md").read_text()
+
+
+def _example() -> dict:
+    from scorer import schema
+
+    return json.loads(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
+
+
+def test_comment_shows_a_pass_that_githubs_file_list_agrees_with(tmp_path):
+    data = _example()
+    body = _comment(tmp_path, data, data["changed_files"])
+    assert "✅" in body and "not evidence" not in body
+
+
+@pytest.mark.parametrize("extra", [".github/workflows/pr.yml", "scorer/scoring.py", "submissions/other-team/mlp_sprint/x.py"])
+def test_comment_shows_no_pass_that_githubs_file_list_contradicts(tmp_path, extra):
+    data = _example()
+    files = [*data["changed_files"], extra]
+    data["changed_files"], data["changed_files_count"] = files, len(files)  # even when the summary admits it
+    body = _comment(tmp_path, data, files)
+    assert "✅" not in body and "passed" not in body and "Qualifies" not in body
+    assert "not evidence" in body or "outside submissions" in body or "teams" in body
+    assert (".github" in body) == extra.startswith(".github")
+
+
+def test_comment_shows_no_pass_when_the_summary_hides_a_file(tmp_path):
+    data = _example()
+    body = _comment(tmp_path, data, [*data["changed_files"], "submissions/" + data["team"] + "/mlp_sprint/extra.py"])
+    assert "✅" not in body and "GitHub lists 2" in body
+
+
+def test_comment_shows_an_honest_refusal_as_the_check_wrote_it(tmp_path):
+    data = _example()
+    data["verdict"] = "fail"
+    data["problems"] = [{"where": "scorer/scoring.py", "message": "outside submissions/", "severity": "error", "kind": "scope"}]
+    files = [*data["changed_files"], "scorer/scoring.py"]
+    data["changed_files"], data["changed_files_count"] = files, len(files)
+    body = _comment(tmp_path, data, files)
+    assert "TinyMLPerf check: failed\n" in body and "not evidence" not in body
+
+
+def test_comment_refuses_a_file_list_that_is_not_json_strings(tmp_path, capsys):
+    from scorer import cli
+
+    (tmp_path / "s.json").write_text(json.dumps(_example()))
+    (tmp_path / "files.txt").write_text("submissions/a/b/c.py\n")
+    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--pr-files", str(tmp_path / "files.txt"),
+                     "--out", str(tmp_path / "c.md")]) == 1
+    assert "not a list of the pull request's files" in capsys.readouterr().err
