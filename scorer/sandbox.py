@@ -126,6 +126,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TIMEOUT = object()
 _OVER_QUOTA = object()
 _TOO_LONG = object()
+_GARBAGE = object()
 # RLIMIT_FSIZE bounds one file; many files are bounded by a quota on the whole
 # writable area (the copy's own size plus this many times file_size_bytes),
 # checked by the parent this often while it waits for a reply.
@@ -433,11 +434,11 @@ class Sandbox:
                 del self._buf[:nl + 1]
                 try:
                     msg = json.loads(line)
-                except ValueError:
-                    return None
+                except (ValueError, RecursionError):  # RecursionError: "[[[[..." a MiB deep
+                    return _GARBAGE
                 if isinstance(msg, dict) and isinstance(msg.get("vmhwm"), int):
-                    self._vmhwm = max(self._vmhwm, msg["vmhwm"])
-                return msg if isinstance(msg, dict) else None
+                    self._vmhwm = max(self._vmhwm, msg["vmhwm"])  # only for _near_as_limit
+                return msg if isinstance(msg, dict) else _GARBAGE
             now = time.monotonic()
             left = deadline - now
             if left <= 0:
@@ -547,13 +548,14 @@ class Sandbox:
     # --- failures and the child's end -----------------------------------------
 
     def _classify_failure(self, msg, phase: str, seconds: float, limit: float) -> CallResult:
-        if msg is _TOO_LONG:
+        if msg is _TOO_LONG or msg is _GARBAGE:
             self._kill()
+            what = (f"a reply larger than {MAX_REPLY_BYTES} bytes" if msg is _TOO_LONG
+                    else "a reply that is not a JSON object")
             return self._die(CallResult(
                 "crashed", seconds, None,
-                f"phase '{phase}': the child sent a reply larger than {MAX_REPLY_BYTES} bytes "
-                "(the protocol's replies are short JSON lines; values travel as files)"),
-                kill=True)
+                f"phase '{phase}': the child sent {what} (the protocol's replies are short "
+                "JSON lines from the runner; values travel as files)"), kill=True)
         if msg is _OVER_QUOTA:
             return self._die(CallResult(
                 "error", seconds, None,
