@@ -480,7 +480,11 @@ def session_members(sid: int) -> list[int]:
 
 
 def session_cpu_seconds(sid: int) -> float:
-    """Fallback CPU counter: utime+stime+cutime+cstime of the session's processes (weaker)."""
+    """Fallback CPU counter: utime+stime+cutime+cstime of the session's processes.
+
+    Weaker than a cgroup: 10 ms ticks, a process that exits unwaited-for takes its CPU time
+    with it, and one that calls setsid() (the audit hook refuses process creation, but a
+    hostile child can switch the hook off) leaves the session. Hence `weak_isolation`."""
     ticks = 0
     for pid in session_members(sid):
         f = _stat_fields(pid)
