@@ -508,6 +508,29 @@ def _array_flags(name: str, array: np.ndarray) -> list[tuple[str, str]]:
     return flags
 
 
+def _members(path: Path, budget: list[int]):
+    """(name, array) of each array of a weight file, one at a time; None for one too large.
+
+    ``budget`` holds the bytes the folder may still decompress: past MAX_WEIGHT_BYTES (which
+    check_weights already fails) nothing more is opened, so a zip bomb costs no time here.
+    """
+    if path.suffix == ".npy":
+        yield path.name, np.load(path, allow_pickle=False, mmap_mode="r")
+        return
+    with np.load(path, allow_pickle=False) as archive:
+        for info in archive.zip.infolist():
+            if not info.filename.endswith(".npy"):
+                continue  # check_weights reports it; NpzFile would hand back bytes
+            name = info.filename[:-4]
+            if info.file_size > INSPECT_BYTES:
+                yield name, None
+                continue
+            budget[0] -= info.file_size
+            if budget[0] < 0:
+                return
+            yield name, archive[name]
+
+
 def check_arrays(folder: Path, files: list[Path]) -> list[Problem]:
     """Weight arrays whose values decode to labels, text or a test set rather than numbers.
 
@@ -517,28 +540,22 @@ def check_arrays(folder: Path, files: list[Path]) -> list[Problem]:
     problems: list[Problem] = []
     if folder.resolve().name == "mlp_sprint":
         return problems  # weight files are not allowed there at all: check_weights says so
+    budget = [MAX_WEIGHT_BYTES]
     for path in files:
         if path.suffix not in (".npy", ".npz"):
             continue
         where = display(path)
         try:
-            if path.suffix == ".npy":
-                members = [(path.name, np.load(path, allow_pickle=False, mmap_mode="r"))]
-            else:
-                archive = np.load(path, allow_pickle=False)
-                members = []
-                with archive:
-                    for info in archive.zip.infolist():
-                        # Only .npy members, and none past the inspection limit (a bomb).
-                        if info.filename.endswith(".npy") and info.file_size <= INSPECT_BYTES:
-                            members.append((info.filename[:-4], archive[info.filename[:-4]]))
-        except Exception:  # noqa: BLE001 - check_weights reports every unreadable file
+            for name, array in _members(path, budget):
+                if array is None:
+                    problems.append(Problem(f"{where}[{name}]", f"an array of more than {INSPECT_BYTES // 2**20} MiB, too large to inspect here; flagged for review (answer tables are not allowed)", "warning", "answer-table/large-file"))
+                    continue
+                if not isinstance(array, np.ndarray) or array.dtype.hasobject or array.dtype.fields is not None:
+                    continue
+                for code, reason in _array_flags(name, np.asarray(array)):
+                    problems.append(Problem(f"{where}[{name}]", f"{reason}; flagged for review (answer tables are not allowed)", "warning", code))
+        except Exception:  # noqa: BLE001, S112 - check_weights reports every unreadable file
             continue
-        for name, array in members:
-            if not isinstance(array, np.ndarray) or array.dtype.hasobject or array.dtype.fields is not None:
-                continue
-            for code, reason in _array_flags(name, np.asarray(array)):
-                problems.append(Problem(f"{where}[{name}]", f"{reason}; flagged for review (answer tables are not allowed)", "warning", code))
     return problems
 
 
