@@ -386,7 +386,7 @@ class World:
         for name, text in SHIMS.items():
             (self.shims / name).write_text(text.replace("@PYTHON@", sys.executable))
             (self.shims / name).chmod(0o755)
-        self.install_cache: dict[str, Path] = {}
+        self.hooks: dict[str, object] = {}  # job id -> called once just before that job starts (a race)
 
     def save_api(self):
         self.api_file.write_text(json.dumps(self.api, indent=1))
@@ -563,6 +563,9 @@ class Runner:
             self.log(f"job {job_id}: skipped")
             self.run_.jobs[job_id] = "skipped"
             return {"result": "skipped", "outputs": {}}
+        hook = self.world.hooks.pop(job_id, None)
+        if hook:
+            hook()
         strategy = job.get("strategy") or {}
         legs = [{}]
         if "matrix" in strategy:

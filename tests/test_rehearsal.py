@@ -212,14 +212,21 @@ def test_the_merge_publishes_scores_in_a_matrix_pushes_records_and_deploys(world
         "Merge pull request #1 from student/entry", "FETCH_HEAD")
     git(maint, "push", "-q", "origin", "HEAD:main")
     merged = world.main_sha()
+
+    def another_merge_lands():  # while the entries are scored, a maintainer pushes to main
+        (maint / "CONTRIBUTING.md").write_text((maint / "CONTRIBUTING.md").read_text() + "\nA maintainer's note.\n")
+        World.commit(maint, "Docs: a note")
+        git(maint, "push", "-q", "origin", "HEAD:main")
+        STATE["raced"] = world.main_sha()
+    world.hooks["collect"] = another_merge_lands
     run = world.push_main(before)
     assert run.conclusion == "success", run.log()
     assert run.jobs["plan"] == "success" and run.jobs["score"] == "success"
     assert [k for k in run.jobs if k.startswith("score-")] == ["score-0"]
     assert run.jobs["collect"] == "success" and run.jobs["deploy"] == "success", run.log()
-    # The record commit sits on top of the merge in the origin, made by the bot.
+    # The record commit sits on top of the merge and the commit that raced it, made by the bot.
     head = world.main_sha()
-    assert git(world.origin, "rev-parse", f"{head}^").strip() == merged
+    assert git(world.origin, "rev-parse", f"{head}^", f"{head}^^").split() == [STATE["raced"], merged]
     assert git(world.origin, "log", "-1", "--format=%an %s", head).strip() == "tinymlperf-bot Record official scores (1 record(s))"
     assert git(world.origin, "show", "--name-only", "--format=", head).split() == ["results/new-team/mlp_sprint.json"]
     record = json.loads(git(world.origin, "show", f"{head}:results/new-team/mlp_sprint.json"))
