@@ -193,7 +193,8 @@ def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tu
     train, perturbed, greedy, probe or repeat), ``targets`` for the scored kinds, ``index``
     (window or context number), ``of`` (the row a probe or repeat is compared with) and ``cut``.
     """
-    val, train, vocab = data["val"], data["train"], data["vocab"]
+    val, vocab = data["val"], data["vocab"]
+    train = data.get("train", val)   # prepare() always gives it; small synthetic test data may not
     inputs, targets = window_tokens(val, data["window_starts"])
     items: list[tuple[np.ndarray, dict]] = []
     items += [(inputs[k], {"kind": "val", "index": k, "targets": targets[k]}) for k in range(len(inputs))]
