@@ -74,7 +74,7 @@ def claimed(record: dict) -> dict:
     blocks = [(event.quality, record["quality"]), (event.speed, record["speed"]), (event.memory, record["memory"])]
     blocks += [(m, record["extra"].get(m.key) or {}) for m in event.extra]
     for metric, block in blocks:
-        if block.get("median") is not None:
+        if metric.claimed_key is not None and block.get("median") is not None:
             out[metric.claimed_key] = float(f"{block['median']:.4g}")
     return out
 

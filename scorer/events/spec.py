@@ -15,7 +15,8 @@ class Metric:
     label: str        # column heading on the site
     unit: str         # "s", "tokens/s", "MiB", "fraction", "perplexity"
     direction: str    # "lower" or "higher" is better
-    claimed_key: str  # the matching key in submission.json's "claimed"
+    claimed_key: str | None  # the matching key in submission.json's "claimed"; None: a check,
+    # not something a team claims (canary agreement, memorisation perplexities)
     description: str
 
     def better(self, a: float, b: float) -> bool:
@@ -66,7 +67,7 @@ CANARY_AGREEMENT = Metric(
     label="Canary agreement",
     unit="fraction",
     direction="higher",
-    claimed_key="canary_agreement",
+    claimed_key=None,
     description="Fraction of slightly noisy copies of secret test images labelled like their "
     "originals (checked, not ranked: answers from a table of the test set fail it).",
 )
@@ -163,7 +164,7 @@ EVENTS: dict[str, Event] = {
                 label="Training-text perplexity",
                 unit="perplexity",
                 direction="lower",
-                claimed_key="train_perplexity",
+                claimed_key=None,
                 description="Perplexity on windows of the training text (checked, not ranked: far "
                 "above the validation perplexity means the validation text was memorised).",
             ),
@@ -172,7 +173,7 @@ EVENTS: dict[str, Event] = {
                 label="Perturbed-text perplexity",
                 unit="perplexity",
                 direction="lower",
-                claimed_key="perturbed_perplexity",
+                claimed_key=None,
                 description="Perplexity on validation windows with a few words swapped (checked, "
                 "not ranked).",
             ),
