@@ -14,7 +14,10 @@ without one fails the run, so no step is skipped silently:
 - ``actions/setup-python``: a fresh venv of this interpreter per job on PATH; the scorer's
   dependencies (and pip) come from the test venv through a .pth file, as a tool cache would
   provide them, and their commands (mkdocs) get wrappers. The scorer itself is not there:
-  the workflows' own ``python -m pip install --quiet .`` steps install it, as written.
+  the workflows' own ``python -m pip install --quiet .`` steps install it, as written (a
+  real, non-editable install), once per distinct scorer tree; a later job installing the same
+  tree gets a copy of that install (``TINYMLPERF_REHEARSAL_INSTALL=source`` imports the
+  scorer from the checkout instead: quicker, but blind to packaging mistakes).
 - ``actions/cache``: a miss; the runner has ``TINYMLPERF_DATA`` set to the real datasets.
 - ``actions/upload-artifact`` / ``download-artifact`` (also ``run-id`` across runs,
   ``pattern`` + ``merge-multiple``): folders per run; ``upload-pages-artifact`` makes the tar,
