@@ -70,7 +70,9 @@ def world(tmp_path_factory) -> World:
     import site
     w = World(tmp_path_factory.mktemp("rehearsal"), ROOT, site.getsitepackages()[0], env)
     w.init_origin()
-    return w
+    yield w
+    # Every run's log, for reading after a failure: <pytest tmp>/rehearsal0/runs.log
+    (w.root / "runs.log").write_text("\n\n".join(f"### run {r.id} {r.workflow} ({r.event}): {r.conclusion}\n{r.log()}" for r in w.runs))
 
 
 def fork_with(world: World, name: str, change) -> Path:
