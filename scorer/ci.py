@@ -14,6 +14,13 @@ current results come from the base commit too, so a pull request cannot move its
 Writes a Markdown report (every piece of submitted text escaped) and a JSON summary valid
 against scorer/schemas/pr-summary.schema.json. Exit 0 when every changed entry is valid and
 qualifies, 1 otherwise.
+
+    tinymlperf ci comment --summary pr-summary.json --pr-files files.txt --out comment.md
+
+is what .github/workflows/pr-comment.yml runs on that summary (untrusted: it came back from
+the pull request's run): validated, re-rendered, and with ``--pr-files`` (the pull request's
+files as GitHub's API lists them) judged again, so a pull request that changes .github/, or
+whose files contradict the summary, never gets a pass it cannot vouch for (see vouch()).
 """
 
 from __future__ import annotations
