@@ -702,7 +702,7 @@ def synthetic_text(seed: int = 2) -> dict:
 
 
 def test_transformer_logits_with_nan(arena):
-    src = "import numpy as np\n\n\ndef load(d):\n    return None\n\n\ndef logits(m, t):\n    return np.full((*t.shape, 65), np.nan, np.float32)\n"
+    src = "import numpy as np\n\n\ndef load(d):\n    return None\n\n\ndef logits(m, t):\n    return np.full((*t.shape, 65), np.nan, np.float32)\n\n\ndef generate(m, p, n):\n    return np.zeros(n, np.int64)\n"
     rec = arena.score(src, event="transformer_decathlon", data=synthetic_text())
     expect(rec, "error", "logits returned NaN or infinite values")
 
@@ -722,6 +722,10 @@ def test_transformer_reading_the_next_token_is_caught(arena):
         out = np.zeros((*tokens.shape, 65), np.float32)
         np.put_along_axis(out, nxt[..., None], 30.0, axis=-1)
         return out
+
+
+    def generate(m, prompt, n):
+        return np.zeros(n, np.int64)
     """
     rec = arena.score(src, event="transformer_decathlon", data=synthetic_text())
     expect(rec, "rule_violation", "changed by", "causal attention")
