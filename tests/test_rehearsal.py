@@ -227,13 +227,16 @@ def test_the_merge_publishes_scores_in_a_matrix_pushes_records_and_deploys(world
     run = world.push_main(before)
     assert run.conclusion == "success", run.log()
     assert run.jobs["plan"] == "success" and run.jobs["score"] == "success"
-    assert [k for k in run.jobs if k.startswith("score-")] == ["score-0"]
+    # One leg per stale entry: the merged one (and any record the working tree has let go stale).
+    legs = [k for k in run.jobs if k.startswith("score-")]
+    assert legs and "Score submissions/new-team/mlp_sprint" in run.log()
     assert run.jobs["collect"] == "success" and run.jobs["deploy"] == "success", run.log()
     # The record commit sits on top of the merge and the commit that raced it, made by the bot.
     head = world.main_sha()
     assert git(world.origin, "rev-parse", f"{head}^", f"{head}^^").split() == [STATE["raced"], merged]
-    assert git(world.origin, "log", "-1", "--format=%an %s", head).strip() == "tinymlperf-bot Record official scores (1 record(s))"
-    assert git(world.origin, "show", "--name-only", "--format=", head).split() == ["results/new-team/mlp_sprint.json"]
+    files = git(world.origin, "show", "--name-only", "--format=", head).split()
+    assert "results/new-team/mlp_sprint.json" in files and len(files) == len(legs)
+    assert git(world.origin, "log", "-1", "--format=%an %s", head).strip() == f"tinymlperf-bot Record official scores ({len(files)} record(s))"
     record = json.loads(git(world.origin, "show", f"{head}:results/new-team/mlp_sprint.json"))
     assert record["status"] == "ok" and record["qualified"] and record["repeats"] >= 3
     site = world.root / "pages" / str(run.id)
