@@ -17,10 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import yaml
-
 from scorer import schema
-from scorer.errors import RecordError
 from scorer.rules import REVIEW_PREFIX, Problem
 
 REVIEWS_FILE = "reviews.yml"
@@ -52,16 +49,8 @@ def read_reviews(path: Path) -> list[dict]:
 
 def parse_reviews(raw: bytes, where: str = REVIEWS_FILE) -> list[dict]:
     """The approvals in reviews.yml's bytes (read from a commit, say), validated."""
-    path = where
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise RecordError(f"{path}: not valid YAML ({err}); fix the syntax, "
-                          "see the reviews schema (schemas/reviews.schema.json on the site)") from err
-    problems = schema.validate(data, "reviews")
-    if problems:
-        raise RecordError(f"{path}: {problems[0]}; fix the entry to match "
-                          "the reviews schema (schemas/reviews.schema.json on the site)")
+    data = schema.load_yaml(raw, where, "reviews",
+                            "the reviews schema (schemas/reviews.schema.json on the site)")
     return sorted(data["reviews"], key=lambda r: (r["team"], r["event"], r["date"], r["content_hash"]))
 
 

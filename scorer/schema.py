@@ -102,3 +102,20 @@ def validate(instance: object, name: str) -> list[SchemaProblem]:
     )
     first = SchemaProblem(json_path(headline), _message(headline))
     return [first] + [p for p in rest if p != first]
+
+
+def load_yaml(raw: bytes | str, where: str, name: str, schema_hint: str) -> dict:
+    """A maintainers' YAML file (awards.yml, reviews.yml), parsed and checked against schema
+    ``name``; a bad file is one ``RecordError`` naming ``where``, the problem and the schema."""
+    import yaml
+
+    from scorer.errors import RecordError
+
+    try:
+        data = yaml.safe_load(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise RecordError(f"{where}: not valid YAML ({err}); fix the syntax, see {schema_hint}") from err
+    problems = validate(data, name)
+    if problems:
+        raise RecordError(f"{where}: {problems[0]}; fix the entry to match {schema_hint}")
+    return data

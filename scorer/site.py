@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 from scorer import badges as badge_svg
 from scorer import charts, exports, pages, ranking, review, schema
-from scorer.errors import RecordError, UsageError
+from scorer.errors import UsageError
 from scorer.events.spec import EVENTS
 from scorer.site_files import ValidationCache, parallel_map, write_tree
 
@@ -138,15 +138,7 @@ def read_awards(path: Path) -> list[dict]:
     """awards.yml, validated against its schema, newest first; a bad file is a RecordError."""
     if not path.is_file():
         return []
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise RecordError(f"{path}: not valid YAML ({err}); fix the syntax, "
-                          "see scorer/schemas/awards.schema.json") from err
-    problems = schema.validate(data, "awards")
-    if problems:
-        raise RecordError(f"{path}: {problems[0]}; fix the entry to match "
-                          "scorer/schemas/awards.schema.json")
+    data = schema.load_yaml(path.read_bytes(), str(path), "awards", "scorer/schemas/awards.schema.json")
     return sorted(data["awards"], key=lambda a: (a["date"], a["team"], a["event"]), reverse=True)
 
 
