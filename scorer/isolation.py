@@ -326,29 +326,28 @@ class Cgroup:
         (d / "memory.limit_in_bytes").write_text(str(memory_bytes))
         self.mem = d
         self.version = "v1"
-        own_p = _own_cgroup("pids")
-        if own_p is not None and (root / "pids").is_dir():
-            try:
-                p = root / "pids" / own_p.lstrip("/") / name
-                remove_stale(p.parent, cgroup=True)
-                p.mkdir()
-                self.dirs.append(p)
-                (p / "pids.max").write_text(str(processes))
-                self.pids = p
-            except OSError:
-                self.pids = None
-        own_c = _own_cgroup("cpuacct")
-        if own_c is not None and (root / "cpuacct").is_dir():
-            try:
-                c = root / "cpuacct" / own_c.lstrip("/") / name
-                remove_stale(c.parent, cgroup=True)
-                c.mkdir()
-                self.dirs.append(c)
-                if not (c / "cpuacct.usage").exists():
-                    raise OSError("no cpuacct.usage")
-                self.cpu = c
-            except OSError:
-                self.cpu = None
+        self.pids = self._v1_extra(root, "pids", name, "pids.max", str(processes))
+        self.cpu = self._v1_extra(root, "cpuacct", name, "cpuacct.usage", None)
+
+    def _v1_extra(self, root: Path, controller: str, name: str, knob: str,
+                  value: str | None) -> Path | None:
+        """A v1 cgroup of ``controller`` beside the memory one: ``knob`` set to ``value``, or
+        only required to exist when ``value`` is None; None when the controller is missing."""
+        own = _own_cgroup(controller)
+        if own is None or not (root / controller).is_dir():
+            return None
+        try:
+            d = root / controller / own.lstrip("/") / name
+            remove_stale(d.parent, cgroup=True)
+            d.mkdir()
+            self.dirs.append(d)
+            if value is not None:
+                (d / knob).write_text(value)
+            elif not (d / knob).exists():
+                raise OSError(f"no {knob}")
+            return d
+        except OSError:
+            return None
 
     @property
     def procs_files(self) -> list[str]:
