@@ -1,13 +1,17 @@
-"""Writes a synthetic repository with many valid result records, to time the site build at scale.
+"""Writes a synthetic repository of many valid result records: the site at scale, for timing and
+for the browser tests.
 
-    .venv/bin/python benchmarks/synthetic_results.py OUT_DIR [--records 10000] [--seed 1]
+    .venv/bin/python benchmarks/synthetic_results.py OUT_DIR [--records 3000] [--seed 1]
 
 OUT_DIR gets results/<team>/<event>.json (each valid against scorer/schemas/result.schema.json),
 submissions/<team>/<event>/submission.json (valid against submission.schema.json), an
 awards.yml, and a copy of mkdocs.yml and docs/ from this checkout, so ``build_site(OUT_DIR)``
 and ``mkdocs build`` run there as in the real repository. Teams enter the three events in turn
-(about records/3 teams); about 85% of the records qualify, some carry a scoring history. The
-numbers come from a seeded generator: the same arguments give the same files.
+(records/3 teams: 1,000 at the default 3,000 records); about 85% of the records qualify, the
+rest carry one of the schema's failure statuses; each entry lists one to three techniques from
+the submission schema's vocabulary; some carry a scoring history. benchmarks/build_scale.py
+and tests/test_browser.py use ``write_repo``. The numbers come from a seeded generator: the
+same arguments give the same files.
 """
 
 from __future__ import annotations
@@ -21,11 +25,23 @@ from pathlib import Path
 from scorer.events.spec import EVENTS
 
 REPO = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO / "scorer" / "schemas"
 HASH = "sha256:" + "0" * 64
 # Baseline speed and memory per event, the scale the synthetic entries vary around.
 BASE = {"mlp_sprint": (0.4, 200.0), "cnn_marathon": (0.8, 300.0),
         "transformer_decathlon": (1000.0, 400.0)}
-FAILURES = ("below_threshold", "error", "timeout", "memory_limit", "invalid")
+# The vocabularies come from the schemas, so the synthetic site shows every status and technique
+# the real one can.
+_STATUSES = json.loads((SCHEMAS / "result.schema.json").read_text())["properties"]["status"]["enum"]
+FAILURES = tuple(s for s in _STATUSES if s != "ok")
+TECHNIQUES = tuple(next(
+    alt["enum"] for alt in json.loads((SCHEMAS / "submission.schema.json").read_text())
+    ["properties"]["techniques"]["items"]["anyOf"] if "enum" in alt))
+# Team display names: varied lengths (one long enough to test wrapping) and non-ASCII letters.
+ADJECTIVES = ("Fast", "Tiny", "Lazy", "Sparse", "Dense", "Quantised", "Fused", "Éclair",
+              "Ünderflow", "Strided", "Blocked", "Cached")
+NOUNS = ("Tensors", "Kernels", "Gradients", "Matmuls", "Pandas", "Owls", "Lemmings",
+         "Broadcasters", "Accumulators of Rather Long Names For Wrapping Tests")
 
 
 def _block(metric, unit, direction, median, rng, **extra):
@@ -78,16 +94,22 @@ def make_record(team: str, event: str, rng: random.Random, day: int) -> dict:
     }
 
 
-def make_metadata(team: str, event: str, created: str) -> dict:
+def team_name(index: int) -> str:
+    """A display name for team ``index``, unique through the number it ends with."""
+    return f"{ADJECTIVES[index % len(ADJECTIVES)]} {NOUNS[index // 7 % len(NOUNS)]} {index}"
+
+
+def make_metadata(team: str, name: str, event: str, created: str, rng: random.Random) -> dict:
+    techniques = rng.sample(TECHNIQUES, rng.randint(1, 3))
     return {"schema_version": 1,
-            "team": {"id": team, "name": f"Team {team}", "members": [{"name": "A. Student"}]},
-            "event": event, "entrypoint": "submission.py", "title": f"{team} {event}",
+            "team": {"id": team, "name": name, "members": [{"name": "A. Student"}]},
+            "event": event, "entrypoint": "submission.py", "title": f"{name}: {event}",
             "description": "Synthetic entry for the scale benchmark.",
-            "techniques": ["vectorization"], "innovation": False, "license": "MIT",
+            "techniques": techniques, "innovation": rng.random() < 0.05, "license": "MIT",
             "claimed": {}, "created": created}
 
 
-def write_repo(out: Path, records: int = 10_000, seed: int = 1) -> Path:
+def write_repo(out: Path, records: int = 3_000, seed: int = 1) -> Path:
     """Create ``out`` (which must not exist or be empty) holding ``records`` records."""
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
@@ -103,7 +125,9 @@ def write_repo(out: Path, records: int = 10_000, seed: int = 1) -> Path:
         path.write_text(json.dumps(rec, indent=1) + "\n")
         sub = out / "submissions" / team / event
         sub.mkdir(parents=True, exist_ok=True)
-        meta = make_metadata(team, event, rec["submission"]["created"])
+        meta = make_metadata(team, team_name(i // len(events)), event,
+                             rec["submission"]["created"], rng)
+        rec["submission"]["title"] = meta["title"]
         (sub / "submission.json").write_text(json.dumps(meta, indent=1) + "\n")
         if i % 997 == 0:
             awards.append(f"  - {{team: {team}, event: {event}, title: Synthetic award, "
@@ -118,7 +142,7 @@ def write_repo(out: Path, records: int = 10_000, seed: int = 1) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--records", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     write_repo(args.out, args.records, args.seed)
