@@ -142,7 +142,8 @@ def _check_open(path, mode, flags):
     )
     if write:
         if not _inside(p, State.writable):
-            refuse(f"writing {p} (only the submission's own folder is writable)")
+            refuse(f"writing {p} (outside the writable folder: the submission's copy when "
+                   "scoring, out_dir when training)")
     elif not _inside(p, State.readable):
         refuse(f"reading {p} (outside the submission's folder and the Python/numpy install)")
 
@@ -433,7 +434,14 @@ def do_call(cmd):
         return reply("error", f"{cmd['entry']}: has no function {fn_name!r}")
     args = []
     for kind, v in cmd["args"]:
-        if kind == "ref":
+        if kind == "dict":  # fit's train_split and budget
+            value = {}
+            for key, (k2, v2) in v:
+                if k2 == "ref" and v2 not in NS:
+                    return reply("error", f"no input or kept result named {v2!r}")
+                value[key] = NS[v2] if k2 == "ref" else v2
+            args.append(value)
+        elif kind == "ref":
             if v not in NS:
                 return reply("error", f"no input or kept result named {v!r}")
             args.append(NS[v])
@@ -538,6 +546,9 @@ def main():
     State.own = frozenset(cfg["own"])
     # Events that load weights call load(submission_dir): the path of this copy of the folder.
     NS["submission_dir"] = State.work
+    # Training (fit) writes its weights here: the only writable folder of a training run.
+    if cfg.get("out_dir"):
+        NS["out_dir"] = os.path.realpath(cfg["out_dir"])
     os.chdir(State.work)
     sys.path.insert(0, State.work)
     if cfg.get("lib"):  # the team's shared framework, copied inside the work folder

@@ -81,7 +81,8 @@ def python_roots() -> list[str]:
     return [r for r in ordered if not any(r != p and r.startswith(p + os.sep) for p in ordered)]
 
 
-def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str) -> list[str]:
+def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str, *,
+               work_writable: bool = True) -> list[str]:
     argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
             "--die-with-parent", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
             "--tmpfs", "/tmp"]
@@ -100,7 +101,8 @@ def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str) ->
             continue
         argv += ["--ro-bind", r, r]
     argv += ["--ro-bind", child_py, child_py, "--ro-bind", exchange, exchange,
-             "--bind", work, work, "--bind", out, out, "--chdir", work]
+             "--bind" if work_writable else "--ro-bind", work, work,
+             "--bind", out, out, "--chdir", work]
     return argv
 
 

@@ -9,6 +9,16 @@ The events (``scorer/events/``) drive a submission through this API::
         r = sb.call("predict", "model", "x_test")   # r.value: the returned array
         report = sb.close()                  # peak memory, what isolation was in force
 
+Training (``scorer/reproduce.py``) uses the same child with ``train=True``: the copy of the
+folder is read-only, the ``out_dir`` folder (the name the child knows it by) is the only
+writable one, and ``collect()`` takes what the call wrote there before ``close()``::
+
+    with Sandbox(folder, "train.py", train=True, limits=...) as sb:
+        sb.start(); sb.put("x_train", x); sb.put("y_train", y)
+        r = sb.call("fit", {"x_train": "x_train", "y_train": "y_train"}, "out_dir",
+                    {"wall_s": 7200.0, "cpu_s": 14400.0}, want_value=False)
+        sb.collect(Path("weights-out"))
+
 The child is a fresh interpreter running ``scorer/child.py`` (never imported here)
 inside the strongest isolation this machine offers (``scorer/isolation.py``:
 bubblewrap or unshare namespaces, a cgroup, rlimits) with an audit hook as a
@@ -162,6 +172,14 @@ def _fmt_bytes(n: int) -> str:
     return f"{n} B"
 
 
+def _wire(a) -> list:
+    if isinstance(a, str):
+        return ["ref", a]
+    if isinstance(a, (bool, int, float, np.integer, np.floating)):
+        return ["lit", a.item() if isinstance(a, np.generic) else a]
+    raise TypeError(f"call() args must be str (a name), a number or a dict of those, not {type(a)}")
+
+
 def _ignore(folder: str, names: list[str]) -> set[str]:
     # Symlinks could point at the datasets; compiled and native files would load
     # instead of the reviewed .py source.
@@ -176,8 +194,11 @@ class Sandbox:
     def __init__(self, submission_dir: Path, entrypoint: str = "submission.py", *,
                  limits: Limits = Limits(), threads: int = 2,  # noqa: B008 - frozen
                  allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST,
-                 lib: Path | None = None):
+                 lib: Path | None = None, train: bool = False):
         self.submission_dir = Path(submission_dir)
+        # Training: the copy is read-only, out_dir the only writable folder, and CPU outside
+        # the calls is not a violation (nothing is ranked by time; the total is reported).
+        self.train = train
         # The team's shared framework (submissions/<team>/lib/), importable beside the entry.
         self.lib = Path(lib) if lib is not None else None
         self.entrypoint = entrypoint
@@ -269,20 +290,21 @@ class Sandbox:
             self._die(CallResult("crashed", r.seconds, None,
                                  f"could not load input {name!r}: {r.message}"), kill=True)
 
-    def call(self, fn: str, *args: str | int | float, keep_as: str | None = None,
+    def call(self, fn: str, *args: str | int | float | dict, keep_as: str | None = None,
              want_value: bool = True, timeout_s: float | None = None,
              profile: bool = False) -> CallResult:
-        """Call the entry module's ``fn``; str args name kept objects, numbers are literals."""
+        """Call the entry module's ``fn``; str args name kept objects, numbers are literals,
+        and a dict of those becomes a dict in the child (``fit``'s train_split and budget)."""
         if not _NAME.match(fn) or (keep_as is not None and not _NAME.match(keep_as)):
             raise ValueError(f"bad function or keep_as name: {fn!r}, {keep_as!r}")
         wire = []
         for a in args:
-            if isinstance(a, str):
-                wire.append(["ref", a])
-            elif isinstance(a, (bool, int, float, np.integer, np.floating)):
-                wire.append(["lit", a.item() if isinstance(a, np.generic) else a])
+            if isinstance(a, dict):
+                if not all(isinstance(k, str) and _NAME.match(k) for k in a):
+                    raise ValueError(f"call() dict keys must be identifiers: {sorted(a)!r}")
+                wire.append(["dict", [[k, _wire(v)] for k, v in a.items()]])
             else:
-                raise TypeError(f"call() args must be str (a name) or a number, not {type(a)}")
+                wire.append(_wire(a))
         if self._dead is not None:
             return self._repeat_dead()
         if self._child is None:
@@ -293,6 +315,39 @@ class Sandbox:
                "entry": self.entrypoint, "out": os.path.join(self._tmp, "out")}
         limit = self.limits.phase_wall_s if timeout_s is None else timeout_s
         return self._roundtrip(cmd, fn, limit)
+
+    def cpu_seconds(self) -> float | None:
+        """The child's kernel-counted CPU seconds so far (for progress lines while a call runs)."""
+        return self._cpu_now()
+
+    def output_tail(self) -> str:
+        """The tail of the child's stdout and stderr so far (submitted text: escape it to show)."""
+        return self._tail_text()
+
+    def collect(self, dest: Path) -> list[str]:
+        """Copy what the child wrote to ``out_dir`` into ``dest`` (call before ``close``).
+
+        Only regular files and folders are copied, links never followed; returns the
+        relative paths copied, sorted. ``dest`` must not exist yet.
+        """
+        if self._tmp is None:
+            raise RuntimeError("Sandbox.collect() before start()")
+        src = os.path.join(self._tmp, "out")
+        copied = []
+        dest = Path(dest)
+        dest.mkdir(parents=True)
+        for root, dirs, files in os.walk(src, followlinks=False):
+            rel = os.path.relpath(root, src)
+            dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(root, d)))
+            for d in dirs:
+                (dest / rel / d).mkdir()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                if os.path.islink(path) or not os.path.isfile(path):
+                    continue
+                shutil.copyfile(path, dest / rel / name, follow_symlinks=False)
+                copied.append(os.path.normpath(os.path.join(rel, name)))
+        return sorted(copied)
 
     def close(self) -> SandboxReport:
         """End the child (whole process group and cgroup), measure, clean up. Idempotent."""
@@ -358,7 +413,7 @@ class Sandbox:
         if launcher.user == "nobody" and launcher.level != "bwrap":
             # The child runs as nobody: it owns its copy and the out folder only.
             os.chmod(tmp, 0o711)
-            for d in (work, out):
+            for d in (out,) if self.train else (work, out):
                 os.chown(d, isolation.NOBODY, isolation.NOBODY)
                 for root, dirs, files in os.walk(d):
                     for n in dirs + files:
@@ -374,7 +429,7 @@ class Sandbox:
         argv = [*isolation.interpreter_argv(), child_py]
         if launcher.level == "bwrap":
             argv = [*isolation.bwrap_argv(shutil.which("bwrap") or "bwrap", work, exchange,
-                                          out, child_py), *argv]
+                                          out, child_py, work_writable=not self.train), *argv]
         else:
             argv = [*launcher.prefix, *argv]
         cmd_r, cmd_w = os.pipe()
@@ -403,8 +458,9 @@ class Sandbox:
                 except OSError:
                     cpu_procs = []
                 self._cpu_joined = str(self._child.pid) in cpu_procs
-        readable = [exchange, *isolation.python_roots(), "/dev/null", "/dev/urandom"]
-        self._send({"work": work, "writable": [work, out], "readable": readable,
+        readable = [exchange, *isolation.python_roots(), "/dev/null", "/dev/urandom", work]
+        writable = [out] if self.train else [work, out]
+        self._send({"work": work, "writable": writable, "readable": readable, "out_dir": out,
                     "allowed": sorted(self.allowed_stdlib), "own": own,
                     "lib": str(roots[1]) if len(roots) > 1 else None})
 
@@ -674,6 +730,8 @@ class Sandbox:
             if kind == "gap" or kind == "close":
                 phase = f"after {self._cpu_prev}"
         rule = "all work must happen inside the timed calls"
+        if self.train:  # nothing is ranked by time: the CPU is reported, not charged
+            return None
         if used > allowance:
             return CallResult("rule_violation", 0.0, None,
                               f"{phase}: the child used {used:.2f} s of CPU {where} "
