@@ -48,6 +48,12 @@ def prepare(folder=None) -> dict:
     return data
 
 
+def train_split(folder=None) -> dict[str, np.ndarray]:
+    """What ``fit`` gets (``tinymlperf reproduce``): the 50,000 training images and labels only."""
+    data = datasets.load_cifar10(folder)
+    return {"x_train": data["x_train"], "y_train": data["y_train"]}
+
+
 @scored
 def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
     load_model(sandbox, out)

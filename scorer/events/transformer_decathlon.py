@@ -94,6 +94,14 @@ def prepare(folder=None) -> dict:
     return {"val": val, "train": train, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu_starts}
 
 
+def train_split(folder=None) -> dict[str, np.ndarray]:
+    """What ``fit`` gets (``tinymlperf reproduce``): the training text only, as token ids
+    (int64, the first 90% of the characters) and the vocabulary (``<U1`` array, sorted)."""
+    text = datasets.load_tinyshakespeare(folder)
+    vocab = text["vocab"]
+    return {"tokens": datasets.encode(text["train"], vocab), "vocab": np.array(list(vocab))}
+
+
 def window_tokens(val: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     idx = np.asarray(starts)[:, None] + np.arange(CONTEXT + 1)[None, :]
     block = val[idx]
