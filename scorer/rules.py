@@ -240,11 +240,13 @@ class _Checker(ast.NodeVisitor):
 
 
 def check_code(folder: Path, files: list[Path], entry: Path | None = None,
-               lib: Path | None = None) -> list[Problem]:
+               lib: Path | None = None, train: Path | None = None) -> list[Problem]:
     """Syntax, imports, dynamic code and large literal tables of every Python file.
 
-    Files the entry module can import are held to the sandbox's allowlist; other scripts
-    (training recipes) run on the team's machine and may use the whole standard library.
+    Files the entry module can import are held to the sandbox's allowlist, and so are those
+    ``train`` (a weights-loading entry's train.py, which ``tinymlperf reproduce`` runs in the
+    sandbox) can import; other scripts run on the team's machine and may use the whole
+    standard library.
     """
     own = own_modules(folder, [f for f in files if lib is None or not f.is_relative_to(lib)])
     if lib is not None:
@@ -272,6 +274,8 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None,
             continue
         trees[path] = tree
     runtime = reachable(folder, entry, trees, lib) if entry is not None else set(trees)
+    if train is not None and train in trees:
+        runtime |= reachable(folder, train, trees, lib)
     for path, tree in trees.items():
         stdlib = DEFAULT_STDLIB_ALLOWLIST if path in runtime else SCRIPT_ALLOWLIST
         checker = _Checker(display(path), own, stdlib, optional_imports(tree), path in runtime)
@@ -580,3 +584,38 @@ def check_answer_tables(folder: Path, files: list[Path]) -> list[Problem]:
     if encoded_total > ENCODED_CHARS_LIMIT and not flagged_encoded:
         problems.append(Problem(display(folder), f"its files hold {encoded_total:,} characters of encoded data together (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
     return problems + check_arrays(folder, files)
+
+
+# The training contract of weights-loading events (scorer/reproduce.py, docs/rules.md).
+TRAIN_FILE = "train.py"
+FIT_ARGS = ("train_split", "out_dir", "budget")
+_CONTRACT_HINT = ("`tinymlperf new` writes one; see docs/how-to-submit.md, 'Train.py: how the "
+                  "scorer retrains your weights'")
+
+
+def check_train(folder: Path, event_name: str) -> list[Problem]:
+    """A weights-loading entry's train.py: present, parsable, with a top-level
+    ``fit(train_split, out_dir, budget)`` (three positional parameters, or ``*args``)."""
+    path = folder / TRAIN_FILE
+    where = display(path)
+    if path.is_symlink() or not path.is_file():
+        return [Problem(where, f"missing: a {event_name} entry ships weights, so it needs a "
+                               f"{TRAIN_FILE} with a top-level def fit({', '.join(FIT_ARGS)}) that "
+                               f"writes every file load() reads into out_dir; {_CONTRACT_HINT}")]
+    try:
+        tree = ast.parse(path.read_bytes().decode("utf-8"), filename=where)
+    except (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        return []  # check_code reports the file's own problem
+    fits = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "fit"]
+    if not fits:
+        return [Problem(f"{where}:1", f"no top-level def fit({', '.join(FIT_ARGS)}); add one that "
+                                      f"writes the weights load() reads into out_dir; {_CONTRACT_HINT}")]
+    fn = fits[-1]
+    args = fn.args
+    positional = len(args.posonlyargs) + len(args.args)
+    required_kw = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is None]
+    if isinstance(fn, ast.AsyncFunctionDef) or (positional < len(FIT_ARGS) and args.vararg is None) \
+            or positional - len(args.defaults) > len(FIT_ARGS) or required_kw:
+        return [Problem(f"{where}:{fn.lineno}", f"fit must be a plain function called as "
+                                                f"fit({', '.join(FIT_ARGS)}); {_CONTRACT_HINT}")]
+    return []

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scorer import rules, schema
 from scorer.errors import SubmissionError
-from scorer.events import EVENT_IDS
+from scorer.events import EVENT_IDS, EVENTS
 from scorer.rules import Problem, display
 
 METADATA = "submission.json"
@@ -225,8 +225,14 @@ def content_hash(folder: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def check(folder: Path) -> Report:
-    """Every problem of one submission folder; never imports or runs its code."""
+def check(folder: Path, train_contract: bool = False) -> Report:
+    """Every problem of one submission folder; never imports or runs its code.
+
+    ``train_contract``: also hold a weights-loading entry to the training contract (a train.py
+    with a top-level ``fit``, itself within the sandbox's import allowlist), as ``tinymlperf
+    validate``, ``run`` and ``reproduce`` do. Off for the scoring engine, which scores the
+    shipped weights either way (whether they were reproduced is the record's provenance).
+    """
     report = Report(folder)
     if folder.is_symlink() or not folder.is_dir():
         report.problems.append(Problem(display(folder), "not a submission folder; expected submissions/<team-id>/<event-id>/"))
@@ -269,7 +275,12 @@ def check(folder: Path) -> Report:
     elif entry_path not in files:
         report.problems.append(Problem(f"{meta_where}: $.entrypoint", f"{entry!r} is not a Python file in the folder; add it or fix the name"))
     rest = [p for p in report.problems if p not in problems]
-    rest += rules.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib)
+    event = EVENTS.get(event_dir)
+    train = None
+    if train_contract and event is not None and event.loads_weights:
+        rest += rules.check_train(folder, event.name)
+        train = folder / rules.TRAIN_FILE if folder / rules.TRAIN_FILE in files else None
+    rest += rules.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib, train)
     rest += rules.check_weights(folder, files + lib_files)
     rest += rules.check_answer_tables(folder, files + lib_files)
     # The schema's best match stays the headline; everything else is sorted, errors first.
