@@ -11,6 +11,8 @@
     tinymlperf build [--format mkdocs|myst]   generate the leaderboard site
     tinymlperf ci pr --base REF [--head REF]  the pull-request check
     tinymlperf submit --event E --team T      validate, check and commit an entry on a branch
+    tinymlperf reproduce --submission DIR [--json FILE] [--budget S] [--record]
+                                              retrain from train.py, score, compare (exit 0: reproduced)
 
 Every user mistake is a ``ScorerError``, caught once here: one line on standard error and a
 non-zero exit (1 for a failed check, 2 for a usage error). Anything else is a bug and keeps
@@ -115,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--run-url", default="", help="link to the check's workflow run, shown at the end")
     q.add_argument("--pr-files", help="the pull request's files as GitHub lists them, one JSON string a line: "
                    "a scope they contradict, or any change to .github/, fails the comment")
+
+    p = sub.add_parser("reproduce", help="retrain a weights-loading entry from its train.py and compare")
+    p.add_argument("--submission", required=True, help="the entry's folder (submissions/<team>/<event>)")
+    p.add_argument("--json", help="write the provenance block and both records to this file")
+    p.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="wall seconds fit() may take (default 7200, with 2 CPU seconds per wall second)")
+    p.add_argument("--record", action="store_true",
+                   help="write the provenance block into results/<team>/<event>.json (maintainers, CI)")
+    _common_run(p)
 
     p = sub.add_parser("submit", help="validate, check and commit an entry on a submit/ branch")
     p.add_argument("--event", required=True, choices=EVENT_IDS)

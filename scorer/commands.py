@@ -133,8 +133,10 @@ def would_rank(record: dict, records: list[dict]) -> str:
 
 
 def _print_problems(folder: Path, repo: Path) -> None:
-    """Every validation problem of the entry, one per line, before the summary's one cell."""
-    problems = submission.check(folder).problems
+    """Every validation problem of the entry, one per line, before the summary's one cell; a
+    weights-loading entry's training contract too (the shipped weights are scored either way,
+    `tinymlperf reproduce` refuses the entry)."""
+    problems = submission.check(folder, train_contract=True).problems
     if problems:
         print(f"{submission.display(folder, repo)}: {len(problems)} problem(s):", file=sys.stderr)
         # Paths relative to the entry, which the heading names, so each line reads on its own.
@@ -300,3 +302,37 @@ def cmd_submit(args) -> int:
 
     return submit.submit(args)
 
+
+def cmd_reproduce(args) -> int:
+    from scorer import reproduce
+
+    repo = _repo(args)
+    args.repeats = 1
+    job = _job(args, repo)
+    budget = reproduce.Budget.from_wall(args.budget)
+    folder = Path(args.submission)
+    if args.record:
+        # Before hours of training: the record must exist and be of these very files.
+        results.check_provenance_target(repo / "results", folder, submission.content_hash(folder))
+    outcome = reproduce.reproduce(folder, job, budget)
+    block = outcome["provenance"]
+    event = EVENTS[folder.name]
+    key = event.quality.key
+
+    def fmt(value):
+        return "" if value is None else f"{value:.4g}"
+
+    cpu = f", {block['train_cpu_s']:.0f} s CPU" if "train_cpu_s" in block else ""
+    print(f"{submission.display(folder, repo)}: {block['status'].replace('_', ' ')}")
+    print(f"  {key}: shipped {fmt(block.get('shipped_quality'))}, retrained "
+          f"{fmt(block.get('reproduced_quality'))} (tolerance {event.tolerance.describe()})")
+    print(f"  training: {block['train_wall_s']:.0f} s wall{cpu} (budget {budget.wall_s:g} s wall, "
+          f"{budget.cpu_s:g} s CPU)")
+    print(f"  reason: {block['reason']}")
+    if args.json:
+        results.atomic_write_text(Path(args.json), json.dumps(outcome, indent=2, sort_keys=True, allow_nan=False) + "\n")
+        print(f"wrote {args.json}", file=sys.stderr)
+    if args.record:
+        path = results.write_provenance(repo / "results", folder.parent.name, folder.name, block)
+        print(f"wrote the provenance into {path}", file=sys.stderr)
+    return 0 if block["status"] == "reproduced" else 1

@@ -4,6 +4,10 @@ Only the scorer writes them. A record is replaced whole (written to a temporary 
 then renamed over the old one) under a lock, so an interrupted or concurrent scorer never leaves
 half a file, and the numbers of the record it replaces move into its ``history``: nothing
 official is lost. The site reads them with ``load_records``.
+
+Weights-loading entries also carry a ``provenance`` block (``scorer/reproduce.py``):
+``write_provenance`` sets it (the block it replaces moves into its own ``history``), and a
+re-score keeps it while the entry's content hash is unchanged, else it becomes "not_tried".
 """
 
 from __future__ import annotations
@@ -72,7 +76,40 @@ def summary(record: dict) -> dict:
         "commit": record["submission"]["commit"],
         "scorer_version": record["scorer_version"],
         "finished_at": record["finished_at"],
+        **({"provenance": record["provenance"]["status"]} if record.get("provenance") else {}),
     }
+
+
+PROVENANCE_HISTORY_KEYS = ("status", "reason", "shipped_quality", "reproduced_quality",
+                           "content_hash", "scorer_version", "finished_at")
+
+
+def _provenance_summary(block: dict) -> dict:
+    return {k: block[k] for k in PROVENANCE_HISTORY_KEYS if k in block}
+
+
+def carried_provenance(old: dict | None, record: dict) -> dict | None:
+    """The provenance block a new record of a weights-loading entry gets from the record it
+    replaces: the same block while the files are the same, else "not_tried" (history kept)."""
+    from scorer.events import EVENTS
+
+    event = EVENTS.get(record.get("event"))
+    if event is None or not event.loads_weights:
+        return None
+    block = (old or {}).get("provenance")
+    same = block is not None and block.get("content_hash") == record["submission"]["content_hash"]
+    if same:
+        return block
+    history = []
+    if block is not None:
+        history = list(block.get("history", []))
+        if block["status"] != "not_tried":
+            history.append(_provenance_summary(block))
+    return {"status": "not_tried",
+            "reason": "not retrained from train.py since these files were scored"
+                      + ("" if block is None else " (the files changed)"),
+            "content_hash": record["submission"]["content_hash"],
+            **({"history": history} if history else {})}
 
 
 @contextlib.contextmanager
@@ -135,6 +172,7 @@ def write_record(results_dir: Path, record: dict) -> Path:
     path = record_path(results_dir, record["team"], record["event"])
     with locked(results_dir):
         history: list[dict] = []
+        old_record = None
         if path.exists():
             try:
                 old = load_record(path)
@@ -148,7 +186,11 @@ def write_record(results_dir: Path, record: dict) -> Path:
                 os.replace(path, aside)
             else:
                 history = old["history"] + [summary(old)]
+                old_record = old
         record = dict(record, history=history + list(record.get("history", [])))
+        provenance = record.get("provenance") or carried_provenance(old_record, record)
+        if provenance is not None:
+            record["provenance"] = provenance
         atomic_write_text(path, dumps(record))
     return path
 
@@ -162,3 +204,41 @@ def is_current(record: dict | None, content_hash: str, scorer_version: str, data
         and record["datasets"] == dataset_hashes
         and record["status"] not in ("timeout",)  # a timeout may be the runner's fault: try again
     )
+
+
+def check_provenance_target(results_dir: Path, folder: Path, content_hash: str) -> Path:
+    """The record ``write_provenance`` will update: it must exist and be of ``content_hash``."""
+    path = record_path(results_dir, folder.parent.name, folder.name)
+    if not path.is_file():
+        raise RecordError(f"{path}: no result record to add the provenance to; score the entry "
+                          "first (`tinymlperf score --submission ...`), or reproduce without --record")
+    record = load_record(path)
+    if record["submission"]["content_hash"] != content_hash:
+        raise RecordError(f"{path}: the record is of other files ({record['submission']['content_hash']}, "
+                          f"the folder is {content_hash}); re-score the entry first, then reproduce")
+    return path
+
+
+def write_provenance(results_dir: Path, team: str, event: str, block: dict) -> Path:
+    """Set the entry's provenance block, atomically and under the lock; the block it replaces
+    moves into the new block's ``history``. The record's own numbers are left as they are."""
+    path = record_path(results_dir, team, event)
+    with locked(results_dir):
+        record = load_record(path)
+        if record["submission"]["content_hash"] != block.get("content_hash"):
+            raise RecordError(f"{path}: the record was re-scored for other files while the entry "
+                              "was retrained; reproduce it again")
+        old = record.get("provenance")
+        history = list((old or {}).get("history", []))
+        if old is not None and old["status"] != "not_tried":
+            history.append(_provenance_summary(old))
+        new = dict(block)
+        new.pop("history", None)
+        if history:
+            new["history"] = history
+        record = dict(record, provenance=new)
+        problems = schema.validate(record, "result")
+        if problems:  # a bug in the scorer: keep its traceback
+            raise ValueError(f"refusing to write an invalid provenance block: {problems[0]}")
+        atomic_write_text(path, dumps(record))
+    return path
