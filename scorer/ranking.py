@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from scorer import review as review_gate
-from scorer.events.spec import EVENTS, Event
+from scorer.events.spec import EVENTS, NOT_REPRODUCED, Event
 
 BASELINE_TEAM = "baseline"  # the reference entries: shown on each board, never ranked
 AWARD_IDS = ("speed-demon", "memory-wizard", "innovation-pioneer", "triple-crown")
@@ -61,15 +61,19 @@ class Entry:
     commit: str | None
     history: tuple[dict, ...] = field(default=(), compare=False, repr=False)
     review: tuple[str, ...] = ()  # review flags not yet approved: the entry awaits review
+    provenance: str = ""  # the record's provenance.status; "not_reproduced" is not ranked
 
     @property
     def qualified(self) -> bool:
-        return self.status == "ok" and not self.review
+        return self.status == "ok" and not self.review and self.provenance != NOT_REPRODUCED
 
     @property
     def shown_status(self) -> str:
-        """The status as the tables show it: "awaiting review" for a held entry."""
-        return review_gate.AWAITING if self.review else self.status
+        """The status as the tables show it: "awaiting review" for a held entry, "not
+        reproduced" for one whose weights train.py did not reproduce."""
+        if self.review:
+            return review_gate.AWAITING
+        return "not reproduced" if self.provenance == NOT_REPRODUCED else self.status
 
     @property
     def efficiency(self) -> float | None:
@@ -122,6 +126,7 @@ def entry_from_record(record: Mapping, meta: Mapping | None = None,
         commit=sub.get("commit"),
         history=tuple(record.get("history") or ()),
         review=held,
+        provenance=str((record.get("provenance") or {}).get("status") or ""),
     )
 
 
