@@ -143,7 +143,7 @@ def atom_feed(model: SiteModel) -> str:
     falls = sorted(model.falls, key=lambda f: (f.at, f.event, f.kind, f.team), reverse=True)
     falls = falls[:FEED_ITEMS]
     site = model.site_url
-    updated = falls[0].at if falls else EPOCH
+    updated = model.updated or (falls[0].at if falls else EPOCH)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -167,7 +167,7 @@ def atom_feed(model: SiteModel) -> str:
             f"    <title>{_xml(title)}</title>",
             f"    <id>tag:tinymlperf.github.io,{_xml(f.at[:10])}:"
             f"{_xml(f.event)}/{_xml(f.kind)}/{_xml(f.team)}/{_xml(f.at)}</id>",
-            f'    <link href="{_xml(site)}events/{_xml(f.event)}/"/>',
+            f'    <link href="{_xml(site)}entries/{_xml(f.team)}/{_xml(f.event)}/"/>',
             f"    <updated>{_xml(f.at)}</updated>",
             f"    <summary>{_xml(summary)}.</summary>",
             "  </entry>",

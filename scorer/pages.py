@@ -26,6 +26,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from scorer import site_format as fmt
 from scorer.events.spec import EVENTS
 from scorer.ranking import Board, Entry, OverallRow, RecordFall
 
@@ -108,28 +109,34 @@ def code_url(repo_url: str, entry: Entry) -> str | None:
 
 
 def unit_text(value: float | None, unit: str) -> str:
-    if value is None:
-        return "\u2014"
-    return fmt_num(value) if unit == "fraction" else f"{fmt_num(value)} {unit}"
+    """A measured value with its unit, at its column's one precision (``site_format``)."""
+    if unit == "MiB":
+        return fmt.memory_text(value)
+    if unit in ("fraction", "perplexity"):
+        return fmt.quality_text(value, unit)
+    return fmt.speed_text(value, unit)
 
 
 def ratio_text(value: float | None) -> str:
-    return "\u2014" if value is None else f"{fmt_num(value)}\u00d7"
+    return fmt.ratio_number(value)
 
 
 def ranking_text(board: Board, kind: str, value: float | None) -> str:
-    """A ranking value as shown: a ratio to the baseline, or the absolute median with unit."""
+    """A ranking value as shown: a worded ratio to the baseline, or the median with its unit."""
     if kind == "speed":
         if board.speed_basis == "speedup":
-            return ratio_text(value)
+            return fmt.speedup_text(value)
         return unit_text(value, board.event.speed.unit)
     if kind == "memory":
-        return ratio_text(value) if board.memory_basis == "memory_ratio" else unit_text(value, "MiB")
-    return fmt_num(value)
+        if board.memory_basis == "memory_ratio":
+            return fmt.memory_ratio_text(value)
+        return unit_text(value, "MiB")
+    return fmt.efficiency_text(value)
 
 
 def entry_date(entry: Entry) -> str:
-    return entry.created or entry.finished_at[:10]
+    """When the scorer first measured the entry's current content, in words."""
+    return fmt.date_text(entry.measured_at or entry.finished_at)
 
 
 def team_link(model: SiteModel, team: str, root: str, limit: int | None = 60) -> Markup:
@@ -137,15 +144,16 @@ def team_link(model: SiteModel, team: str, root: str, limit: int | None = 60) ->
     return link(name, f"{root}teams/{team}.md", limit)
 
 
-def award_images(model: SiteModel, team: str, root: str) -> Markup:
+def award_images(model: SiteModel, team: str, root: str, event: str | None = None) -> Markup:
+    """A team's badges (those won in ``event`` only, when given) as Markdown images."""
+    got = model.badges.get(team, []) if event is None else model.event_badges.get((team, event), [])
     return Markup(" ").join(
-        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg")
-        for a in model.badges.get(team, []))
+        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg") for a in got)
 
 
 def threshold_text(event) -> str:
     sign = "\u2265" if event.quality.direction == "higher" else "\u2264"
-    return f"{event.quality.label} {sign} {event.threshold}"
+    return f"{event.quality.label} {sign} {fmt.quality_text(event.threshold, event.quality.unit)}"
 
 
 def embed_lines(model: SiteModel, team: str) -> list[str]:
@@ -187,9 +195,13 @@ class SiteModel:
     submission_schema: dict
     charts: dict[str, str] = field(default_factory=dict)  # name -> trusted inline SVG
     award_names: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    event_badges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    updated: str = ""  # the newest record's finished_at: "last updated", deterministic
 
 
 def environment() -> jinja2.Environment:
+    from scorer import site_tables  # it builds on this module's escaping and model
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
@@ -207,8 +219,18 @@ def environment() -> jinja2.Environment:
                        code_url=code_url, unit_text=unit_text, ranking_text=ranking_text,
                        entry_date=entry_date, KIND_TITLES=KIND_TITLES,
                        embed_lines=embed_lines, team_link=team_link,
-                       award_images=award_images, threshold_text=threshold_text)
+                       award_images=award_images, threshold_text=threshold_text,
+                       T=site_tables, F=fmt, updated_line=updated_line)
     return env
+
+
+def updated_line(model: SiteModel) -> Markup:
+    """The "last updated" line of every page: the newest record's time, never the build's."""
+    if not model.updated:
+        return Markup("")
+    return Markup('<p class="tmlp-updated">Leaderboard data last updated '
+                  f'<time datetime="{md_text(model.updated)}">'
+                  f'{md_text(fmt.date_text(model.updated, with_time=True))}</time>.</p>')
 
 
 def svg_block(svg: str) -> Markup:
@@ -223,9 +245,12 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
     common = {"m": model, "charts": {k: svg_block(v) for k, v in model.charts.items()}}
     pages: dict[str, str] = {}
 
+    from scorer import entry_pages, site_tables
+
     def put(path: str, template: str, **ctx) -> None:
-        root = "../" * path.count("/")
-        pages[path] = env.get_template(template).render(root=root, **common, **ctx)
+        root = "../" * path.count("/")  # Markdown links: relative to the .md file
+        uroot = site_tables.url_root(path)  # raw HTML links: relative to the page's URL
+        pages[path] = env.get_template(template).render(root=root, uroot=uroot, **common, **ctx)
 
     put("index.md", "home.md.j2")
     for eid, board in model.boards.items():
@@ -237,6 +262,10 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
     for team in sorted(model.teams):
         put(f"teams/{team}.md", "team.md.j2", team=model.teams[team])
     put("records.md", "records.md.j2")
+    for board, e in entry_pages.all_entries(model):
+        put(f"entries/{e.team}/{e.event}.md", "entry.md.j2", e=e, board=board,
+            view=entry_pages.entry_view(model, board, e))
+    put("compare.md", "compare.md.j2", data=entry_pages.compare_json(model))
     put("submission-format.md", "submission_format.md.j2",
         objects=schema_tables(model.submission_schema))
     return pages

@@ -17,12 +17,25 @@ the site's event and category pages):
 * Overall tables (Speed Champions, Memory Masters, Efficiency Leaders) use the geometric mean
   over *all* events; an event a team has no qualified ratio in counts as 1.0, the baseline's own
   value, so entering only one event neither helps nor hurts beyond that event.
-* Equal values: the earlier submission first (submission created date, then record
-  finished_at, then team id). An entry whose measured range overlaps the range of the entry
-  directly above it is marked "tied within noise".
-* Badges: Speed Demon / Memory Wizard = top 10% of a speed / memory ranking of any event
-  ("top 10%" = the best ceil(10% of the event's qualified entries), at least one); Innovation
-  Pioneer = an award in awards.yml; Triple Crown = top 10% of any ranking in three events.
+* When an entry was measured: the earliest ``finished_at`` in the record's history whose
+  content hash is the record's current one, else the record's own ``finished_at``. The
+  team-written ``created`` date is never used (anyone can backdate it).
+* Equal values: the entry measured first (as above), then the team id. An entry whose interval
+  overlaps the interval of the entry directly above it is marked "tied within noise". The
+  interval of a speed-up is the record's 95% ``baseline.speedup_interval`` when it has one,
+  else the range from the slowest to the fastest repeat, as a ratio (memory and efficiency
+  always use the repeats' range).
+* Beating the baseline: a speed-up above 1 whose 95% interval (when known) lies wholly above 1;
+  a memory ratio below 1; an efficiency above the baseline entry's own (its quality score, as
+  its ratios are 1), or above 1 without a baseline entry. On the absolute fallback scale the
+  entry must beat the baseline entry's median; without a baseline entry nothing beats it.
+* Badges are won in one event and shown only there. Speed Demon / Memory Wizard = a top place
+  in that event's speed / memory ranking that also beats the baseline, where "top" means the
+  best ceil(10%) of the qualified entries when the event has at least ``MIN_FIELD`` (10) of
+  them, else the first entry only. Innovation Pioneer = an award in awards.yml for that event.
+  Triple Crown = such a top place (speed, memory or efficiency) in three events, shown in each.
+* A record is a qualified score better than every earlier one in its event *and* better than
+  the baseline; a fast-but-slower-than-baseline entry sets no record.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ from scorer import review as review_gate
 from scorer.events.spec import EVENTS, NOT_REPRODUCED, Event
 
 BASELINE_TEAM = "baseline"  # the reference entries: shown on each board, never ranked
+MIN_FIELD = 10  # qualified entries an event needs before "top 10%" means more than the winner
 AWARD_IDS = ("speed-demon", "memory-wizard", "innovation-pioneer", "triple-crown")
 KINDS = ("speed", "memory", "efficiency")
 
@@ -61,6 +75,9 @@ class Entry:
     commit: str | None
     history: tuple[dict, ...] = field(default=(), compare=False, repr=False)
     review: tuple[str, ...] = ()  # review flags not yet approved: the entry awaits review
+    measured_at: str = ""  # when the scorer first measured the current content (see docstring)
+    speedup_interval: tuple[float, float] | None = None  # baseline.speedup_interval, 95%
+    record: Mapping = field(default_factory=dict, compare=False, repr=False)  # for entry pages
     provenance: str = ""  # the record's provenance.status; "not_reproduced" is not ranked
 
     @property
@@ -80,9 +97,9 @@ class Entry:
         return efficiency(EVENTS[self.event], self.quality, self.speedup, self.memory_ratio)
 
     @property
-    def order_key(self) -> tuple[str, str, str]:
-        """The tie-break: earlier submission first, then earlier record, then team id."""
-        return (self.created or "9999-99-99", self.finished_at, self.team)
+    def order_key(self) -> tuple[str, str]:
+        """The tie-break: measured first, then team id (never the team-written ``created``)."""
+        return (self.measured_at or self.finished_at or "9999", self.team)
 
 
 def _range(block: Mapping) -> tuple[float, float] | None:
@@ -93,6 +110,25 @@ def _range(block: Mapping) -> tuple[float, float] | None:
         med = block.get("median")
         return None if med is None else (med, med)
     return (float(lo), float(hi))
+
+
+def first_measured(record: Mapping) -> str:
+    """The earliest ``finished_at`` of the record's current content hash (see the docstring)."""
+    current = (record.get("submission") or {}).get("content_hash")
+    stamps = [h.get("finished_at") for h in record.get("history") or ()
+              if current and h.get("content_hash") == current and h.get("finished_at")]
+    own = record.get("finished_at") or ""
+    return min([*stamps, own] if own else stamps, default="")
+
+
+def _interval(base: Mapping) -> tuple[float, float] | None:
+    block = base.get("speedup_interval")
+    if not isinstance(block, Mapping):
+        return None
+    lo, hi = block.get("low"), block.get("high")
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (lo, hi)):
+        return None
+    return (float(min(lo, hi)), float(max(lo, hi)))
 
 
 def entry_from_record(record: Mapping, meta: Mapping | None = None,
@@ -127,6 +163,9 @@ def entry_from_record(record: Mapping, meta: Mapping | None = None,
         history=tuple(record.get("history") or ()),
         review=held,
         provenance=str((record.get("provenance") or {}).get("status") or ""),
+        measured_at=first_measured(record),
+        speedup_interval=_interval(base),
+        record=record,
     )
 
 
@@ -147,7 +186,9 @@ def efficiency(event: Event, quality, speedup, memory_ratio) -> float | None:
 
 
 def top_count(n_qualified: int) -> int:
-    """How many entries are "top 10%": ceil(10% of the qualified entries), at least one."""
+    """How many entries are "top 10%": ceil(10%) of a field of at least MIN_FIELD, else one."""
+    if n_qualified < MIN_FIELD:
+        return 1
     return max(1, math.ceil(n_qualified * 0.1 - 1e-9))
 
 
@@ -190,6 +231,8 @@ def _speed_value(e: Entry, basis: str):
         return e.speed, e.speed_range
     if e.speedup is None:
         return None, None
+    if e.speedup_interval is not None:
+        return e.speedup, e.speedup_interval
     lo, hi = e.speed_range or (e.speed, e.speed)
     if not e.speed or not lo or not hi:
         return e.speedup, (e.speedup, e.speedup)
@@ -326,25 +369,65 @@ def overall(boards: Mapping[str, Board], kind: str) -> list[OverallRow]:
     return [OverallRow(i + 1, team, value, per) for i, (value, team, per) in enumerate(rows)]
 
 
-def badges(boards: Mapping[str, Board], awarded_teams: Iterable[str]) -> dict[str, list[str]]:
-    """Award badges per team, in the fixed order of AWARD_IDS."""
-    got: dict[str, set[str]] = {}
+def _beats(board: Board, kind: str, value: float | None,
+           interval: tuple[float, float] | None = None) -> bool:
+    """Whether ``value`` (on the board's scale for ``kind``) beats the baseline; see the docstring."""
+    if value is None:
+        return False
+    ref = board.reference
+    if kind == "speed":
+        if board.speed_basis == "speedup":
+            return value > 1.0 and (interval is None or interval[0] > 1.0)
+        if ref is None or ref.speed is None:
+            return False
+        return value < ref.speed if board.event.speed.direction == "lower" else value > ref.speed
+    if kind == "memory":
+        if board.memory_basis == "memory_ratio":
+            return value < 1.0
+        return ref is not None and ref.memory is not None and value < ref.memory
+    own = quality_score(board.event, ref.quality) if ref is not None else None
+    return value > (own if own is not None else 1.0)
+
+
+def beats_baseline(board: Board, kind: str, ranked: Ranked) -> bool:
+    """Whether a ranked place beats the baseline (a speed-up's whole 95% interval above 1)."""
+    interval = ranked.entry.speedup_interval if kind == "speed" else None
+    return _beats(board, kind, ranked.value, interval)
+
+
+def event_badges(boards: Mapping[str, Board],
+                 awarded: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+    """(team, event) -> the badges won in that event, in the fixed order of AWARD_IDS."""
+    got: dict[tuple[str, str], set[str]] = {}
     crowns: dict[str, set[str]] = {}
     for eid, board in boards.items():
         cut = top_count(len(board.qualified))
         for kind in KINDS:
             for r in getattr(board, kind)[:cut]:
+                if not beats_baseline(board, kind, r):
+                    continue
+                key = (r.entry.team, eid)
                 if kind == "speed":
-                    got.setdefault(r.entry.team, set()).add("speed-demon")
+                    got.setdefault(key, set()).add("speed-demon")
                 elif kind == "memory":
-                    got.setdefault(r.entry.team, set()).add("memory-wizard")
+                    got.setdefault(key, set()).add("memory-wizard")
                 crowns.setdefault(r.entry.team, set()).add(eid)
-    for team in awarded_teams:
-        got.setdefault(team, set()).add("innovation-pioneer")
+    for team, eid in awarded:
+        got.setdefault((team, eid), set()).add("innovation-pioneer")
     for team, events in crowns.items():
         if len(events) >= 3:
-            got.setdefault(team, set()).add("triple-crown")
-    return {t: [a for a in AWARD_IDS if a in s] for t, s in sorted(got.items())}
+            for eid in events:
+                got.setdefault((team, eid), set()).add("triple-crown")
+    return {k: [a for a in AWARD_IDS if a in v] for k, v in sorted(got.items())}
+
+
+def badges(boards: Mapping[str, Board],
+           awarded: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Team -> every badge it won in any event (for its team page), in AWARD_IDS order."""
+    per_team: dict[str, set[str]] = {}
+    for (team, _eid), got in event_badges(boards, awarded).items():
+        per_team.setdefault(team, set()).update(got)
+    return {t: [a for a in AWARD_IDS if a in v] for t, v in sorted(per_team.items())}
 
 
 @dataclass(frozen=True)
@@ -371,7 +454,10 @@ def _scores(entry: Entry):
 
 
 def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFall]:
-    """Each time a record fell in this event, oldest first, on the board's own scale."""
+    """Each time a record fell in this event, oldest first, on the board's own scale.
+
+    A score is a record when it beats every earlier one and the baseline (``_beats``).
+    """
     points = []
     for e in all_entries:
         if e.event != board.event.id or e.team == BASELINE_TEAM:
@@ -379,7 +465,10 @@ def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFal
         for at, speed, speedup, memory, ratio in _scores(e):
             s = speedup if board.speed_basis == "speedup" else speed
             m = ratio if board.memory_basis == "memory_ratio" else memory
-            points.append((at, e.team, s, m))
+            # Only the current score has a 95% interval; earlier ones are judged by their value.
+            current = at == e.finished_at and speedup == e.speedup
+            interval = e.speedup_interval if current and board.speed_basis == "speedup" else None
+            points.append((at, e.team, s, m, interval))
     points.sort(key=lambda p: (p[0], p[1]))
     higher = _speed_higher(board.event, board.speed_basis)
     falls: list[RecordFall] = []
@@ -387,7 +476,7 @@ def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFal
         best: tuple[str, float] | None = None
         for p in points:
             v = p[idx]
-            if v is None:
+            if v is None or not _beats(board, kind, v, p[4] if kind == "speed" else None):
                 continue
             if best is None or (v > best[1] if hi else v < best[1]):
                 falls.append(RecordFall(board.event.id, kind, p[1], v, p[0],

@@ -79,7 +79,7 @@ def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> B
     model = compute_model(inputs, team_pages=fmt == "mkdocs")
     report.records, report.teams = len(inputs.records), len(model.teams)
     # 3. Render: {path: text} of the pages (and, for MkDocs, badge SVGs, exports and the feed).
-    files = render_mkdocs(model) if fmt == "mkdocs" else pages.render_myst(model)
+    files = render_mkdocs(model, inputs.docs_dir) if fmt == "mkdocs" else pages.render_myst(model)
     # 4. Write what changed; MkDocs also gets the hand-written docs/ and the records copied in.
     mkdocs = fmt == "mkdocs"
     write_tree(out, files, copy_from=inputs.docs_dir if mkdocs else None,
@@ -159,7 +159,7 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
     entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])), approved)
                for r in inputs.records]
     boards = ranking.build_boards(entries)
-    awarded = sorted({a["team"] for a in inputs.awards})
+    awarded = sorted({(a["team"], a["event"]) for a in inputs.awards})
     teams = team_infos(entries, inputs.metadata)
     falls = [f for b in boards.values() for f in ranking.record_history(b, entries)]
     model = pages.SiteModel(
@@ -168,12 +168,14 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
         boards=boards,
         overall={k: ranking.overall(boards, k) for k in ranking.KINDS},
         badges=ranking.badges(boards, awarded),
+        event_badges=ranking.event_badges(boards, awarded),
         awards=inputs.awards,
         writeups={k: render_writeup(v) for k, v in sorted(inputs.readmes.items())},
         teams=teams,
         falls=falls,
         submission_schema=inputs.submission_schema,
         award_names=dict(badge_svg.AWARDS),
+        updated=max((r.get("finished_at") or "" for r in inputs.records), default=""),
     )
     model.charts = make_charts(model, team_pages)
     return model
@@ -213,7 +215,8 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
             y = e.memory_ratio if ratio else e.memory
             if x is not None and y is not None:
                 pts.append(charts.Point(model.teams[e.team].name, x, y,
-                                        href=f"../../teams/{e.team}/" if team_pages else None,
+                                        href=f"../../entries/{e.team}/{eid}/" if team_pages
+                                        else None,
                                         highlight=r.rank == 1))
         x_better = "higher" if ratio else ev.speed.direction
         shown = pts[:pages.TOP_ROWS]
@@ -263,7 +266,20 @@ def _team_chart(series: list) -> str:
                                     y_label="Speed-up (×)", better="higher")
 
 
-def render_mkdocs(model: pages.SiteModel) -> dict[str, str | bytes]:
+def hand_written(docs_dir: Path | None, model: pages.SiteModel) -> dict[str, str]:
+    """The hand-written pages with the "last updated" line appended (in the staging copy only),
+    so every page of the site says how fresh its data is."""
+    out: dict[str, str] = {}
+    if docs_dir is None or not docs_dir.is_dir():
+        return out
+    line = pages.updated_line(model)
+    for path in sorted(docs_dir.glob("*.md")):
+        if line and path.is_file() and not path.is_symlink():
+            out[path.name] = path.read_text("utf-8").rstrip("\n") + f"\n\n{line}\n"
+    return out
+
+
+def render_mkdocs(model: pages.SiteModel, docs_dir: Path | None = None) -> dict[str, str | bytes]:
     """Generated files for the staging docs dir: pages, badges, exports, feed."""
     files: dict[str, str | bytes] = {}
     wanted = [(f"badges/{r.entry.team}/{eid}.svg",
@@ -276,6 +292,7 @@ def render_mkdocs(model: pages.SiteModel) -> dict[str, str | bytes]:
         for award in got:
             files[f"badges/{team}/{award}.svg"] = award_svgs[award]
     files.update(pages.render_pages(model))
+    files.update(hand_written(docs_dir, model))
     files.update(exports.export_files(model))
     # The schemas ship in the package; the site publishes them where their $id points.
     files.update(schema.published_files())

@@ -97,23 +97,25 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.scripts: list[str] = []
+        self.data: list[str] = []  # <script type="application/json"> blocks: data, never run
         self.text: list[str] = []
         self.comments: list[str] = []
-        self._script = False
+        self._script: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, {k: v or "" for k, v in attrs}))
-        self._script = tag == "script"
-        if self._script:
-            self.scripts.append("")
+        if tag == "script":
+            self._script = self.data if dict(attrs).get("type") == "application/json" \
+                else self.scripts
+            self._script.append("")
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._script = False
+            self._script = None
 
     def handle_data(self, data):
-        if self._script:
-            self.scripts[-1] += data
+        if self._script is not None:
+            self._script[-1] += data
         else:
             self.text.append(data)
 
@@ -158,6 +160,9 @@ def test_no_active_content_and_nothing_from_another_host(site):
                     assert not clean.startswith(("javascript:", "vbscript:", "data:")), f"{page}: {value}"
         for script in parsed.scripts:
             assert "alert(" not in script and EVIL not in script, page
+        for block in parsed.data:  # must parse as JSON and hold nothing that ends the script
+            json.loads(block)
+            assert "<" not in block and ">" not in block and "&" not in block, page
         raw = page.read_text("utf-8")
         assert "\u0000" not in raw and "\u202e" not in raw and "\u200b" not in raw, page
         assert "<style>body" not in raw, page

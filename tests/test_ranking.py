@@ -13,10 +13,13 @@ from scorer.events.spec import EVENTS
 from scorer.ranking import (
     Entry,
     badges,
+    beats_baseline,
     build_board,
     build_boards,
     efficiency,
     entry_from_record,
+    event_badges,
+    first_measured,
     overall,
     quality_score,
     record_history,
@@ -26,13 +29,14 @@ from scorer.ranking import (
 
 def E(team, event="mlp_sprint", *, status="ok", speedup=1.0, ratio=1.0, speed=1.0, memory=100.0,
       quality=0.96, created="2026-11-01", finished="2026-11-02T00:00:00Z", speed_range=None,
-      memory_range=None, history=()):
+      memory_range=None, history=(), measured=None, interval=None):
     return Entry(team=team, event=event, team_name=team.title(), title="t", status=status,
                  reason="" if status == "ok" else "why", quality=quality, speed=speed,
                  memory=memory, speedup=speedup, memory_ratio=ratio,
                  speed_range=speed_range or (speed, speed),
                  memory_range=memory_range or (memory, memory), created=created,
-                 finished_at=finished, commit=None, history=tuple(history))
+                 finished_at=finished, commit=None, history=tuple(history),
+                 measured_at=measured or finished, speedup_interval=interval)
 
 
 @pytest.mark.parametrize("event, quality, expected", [
@@ -60,15 +64,17 @@ def test_efficiency(event, quality, speedup, ratio, expected):
 
 @pytest.mark.parametrize("n, top", [(0, 1), (1, 1), (9, 1), (10, 1), (11, 2), (20, 2), (21, 3),
                                     (100, 10), (101, 11)])
-def test_top_ten_percent_is_ceil_and_at_least_one(n, top):
+def test_top_ten_percent_needs_a_field_of_ten(n, top):
+    # Below ten qualified entries only the winner is "top"; from ten on, ceil(10%).
     assert top_count(n) == top
 
 
 SPEED_CASES = [
     # (entries, expected team order, expected basis)
     ([E("a", speedup=2.0), E("b", speedup=3.0), E("c", speedup=1.5)], ["b", "a", "c"], "speedup"),
-    # Equal value: earlier created first, then earlier finished_at, then team id.
-    ([E("late", speedup=2.0, created="2026-11-05"), E("early", speedup=2.0, created="2026-11-03")],
+    # Equal value: first measured first, whatever the team-written created date says.
+    ([E("late", speedup=2.0, created="2020-01-01", measured="2026-11-05T00:00:00Z"),
+      E("early", speedup=2.0, created="2026-11-30", measured="2026-11-03T00:00:00Z")],
      ["early", "late"], "speedup"),
     ([E("b", speedup=2.0, finished="2026-11-09T00:00:00Z"),
       E("a", speedup=2.0, finished="2026-11-09T00:00:00Z"),
@@ -136,10 +142,10 @@ def test_tied_within_noise(a_range, b_range, tied):
 
 def test_overall_geometric_mean_counts_missing_events_as_one():
     entries = [E("a", "mlp_sprint", speedup=4.0), E("a", "cnn_marathon", speedup=2.0),
-               E("b", "mlp_sprint", speedup=8.0, created="2026-10-01"),
+               E("b", "mlp_sprint", speedup=8.0, finished="2026-10-01T00:00:00Z"),
                E("c", "cnn_marathon", speedup=1.0)]
     rows = overall(build_boards(entries), "speed")
-    # a: (4*2*1)^(1/3) = 2 ; b: (8*1*1)^(1/3) = 2, created earlier -> first ; c: 1.
+    # a: (4*2*1)^(1/3) = 2 ; b: (8*1*1)^(1/3) = 2, measured earlier -> first ; c: 1.
     assert [(r.rank, r.team) for r in rows] == [(1, "b"), (2, "a"), (3, "c")]
     assert rows[0].value == pytest.approx(2.0) and rows[1].value == pytest.approx(2.0)
     assert rows[1].per_event == {"mlp_sprint": 4.0, "cnn_marathon": 2.0,
@@ -151,21 +157,84 @@ def test_overall_memory_lower_first():
     assert [r.team for r in overall(build_boards(entries), "memory")] == ["b", "a"]
 
 
-def test_badges():
+def test_badges_need_a_field_and_beating_the_baseline():
     events = list(EVENTS)
     entries = []
-    # 11 qualified entries in mlp_sprint -> top 2 count; t0 fastest, t1 second, t10 smallest.
+    # 11 qualified entries in mlp_sprint -> top ceil(1.1) = 2 count; t0 fastest (10x), t1 second
+    # (9x), t10 smallest (ratio 0.1).
     for i in range(11):
         entries.append(E(f"t{i}", events[0], speedup=10.0 - i, ratio=0.5 + i / 100 if i < 10
                          else 0.1))
-    # t0 is also the only (so top) entry of the other two events -> Triple Crown.
-    entries += [E("t0", events[1]), E("t0", events[2], quality=5.0)]
-    got = badges(build_boards(entries), awarded_teams=["t5"])
+    # t0 is the only, so top, entry of the other two events, and beats the baseline there.
+    entries += [E("t0", events[1], speedup=1.2, ratio=0.9),
+                E("t0", events[2], quality=5.0, speedup=1.1, ratio=0.8)]
+    boards = build_boards(entries)
+    got = badges(boards, awarded=[("t5", "mlp_sprint")])
     assert got["t0"] == ["speed-demon", "memory-wizard", "triple-crown"]
     assert got["t1"] == ["speed-demon"]
     assert got["t10"] == ["memory-wizard"]
     assert got["t5"] == ["innovation-pioneer"]
     assert "t3" not in got
+    # Each badge shows in the event where it was won; the crown in each of its three events.
+    per_event = event_badges(boards, [("t5", "mlp_sprint")])
+    assert per_event[("t0", "cnn_marathon")] == ["speed-demon", "memory-wizard", "triple-crown"]
+    assert per_event[("t10", "mlp_sprint")] == ["memory-wizard"]
+    assert ("t10", "cnn_marathon") not in per_event
+
+
+@pytest.mark.parametrize("speedup, ratio, interval, want", [
+    # The case: a lone entry 2.6x slower and 5.5x bigger wins nothing.
+    (1 / 2.6, 5.5, None, []),
+    (1.5, 0.5, None, ["speed-demon", "memory-wizard"]),
+    (1.5, 1.0, None, ["speed-demon"]),            # same memory as the baseline: not beaten
+    (1.05, 0.9, (0.97, 1.13), ["memory-wizard"]),  # 95% interval reaches below 1: no Speed Demon
+    (1.05, 0.9, (1.01, 1.09), ["speed-demon", "memory-wizard"]),
+])
+def test_a_lone_entry_must_beat_the_baseline(speedup, ratio, interval, want):
+    boards = build_boards([E("solo", speedup=speedup, ratio=ratio, interval=interval)])
+    assert badges(boards, []).get("solo", []) == want
+
+
+def test_nine_entries_only_the_winner_gets_the_badge():
+    entries = [E(f"t{i}", speedup=5.0 - i * 0.1) for i in range(9)]
+    got = badges(build_boards(entries), [])
+    assert got == {"t0": ["speed-demon"]}
+
+
+def test_beats_baseline_on_the_absolute_scale_uses_the_baseline_entry():
+    # One entry without ratios: absolute seconds, lower is better; the baseline took 0.4 s.
+    board = build_board(EVENTS["mlp_sprint"], [
+        E("baseline", speed=0.4, speedup=1.0), E("a", speed=0.3, speedup=None, ratio=None),
+        E("b", speed=0.5, speedup=None, ratio=None)])
+    assert board.speed_basis == "absolute"
+    assert [beats_baseline(board, "speed", r) for r in board.speed] == [True, False]
+
+
+@pytest.mark.parametrize("history, own, want", [
+    # Scored twice with the same content (re-score): the first time counts.
+    ([{"content_hash": "sha256:a", "finished_at": "2026-11-02T00:00:00Z"}],
+     "2026-11-09T00:00:00Z", "2026-11-02T00:00:00Z"),
+    # The earlier score was of other content: the current content was first measured now.
+    ([{"content_hash": "sha256:old", "finished_at": "2026-11-02T00:00:00Z"}],
+     "2026-11-09T00:00:00Z", "2026-11-09T00:00:00Z"),
+    ([], "2026-11-09T00:00:00Z", "2026-11-09T00:00:00Z"),
+])
+def test_first_measured_follows_the_content_hash(history, own, want):
+    rec = {"submission": {"content_hash": "sha256:a", "created": "2001-01-01"},
+           "history": history, "finished_at": own}
+    assert first_measured(rec) == want
+
+
+def test_ties_use_the_95_interval_when_the_record_has_one():
+    # Ranges of the repeats do not overlap (3.81-4.21 vs 3.2-3.39), but the 95% intervals do.
+    a = E("a", speedup=4.0, speed=0.1, speed_range=(0.095, 0.105), interval=(3.5, 4.5))
+    b = E("b", speedup=0.4 / 0.12, speed=0.12, speed_range=(0.118, 0.125), interval=(3.0, 3.6))
+    board = build_board(EVENTS["mlp_sprint"], [a, b])
+    assert [r.tied_within_noise for r in board.speed] == [False, True]
+    # Intervals that do not overlap: not tied, whatever the ranges say.
+    b2 = E("b", speedup=3.3, speed=0.12, speed_range=(0.09, 0.13), interval=(3.1, 3.45))
+    board = build_board(EVENTS["mlp_sprint"], [a, b2])
+    assert [r.tied_within_noise for r in board.speed] == [False, False]
 
 
 def test_record_history_walks_histories_in_time_order():
@@ -184,6 +253,19 @@ def test_record_history_walks_histories_in_time_order():
     assert memory == [("a", 0.7)]  # 0.8 and 0.9 never beat 0.7; the failed 0.1 does not count
 
 
+def test_a_record_must_beat_the_baseline():
+    # First score 0.8x (slower than the baseline, 1.3x the memory): no record, though it was the
+    # first; then 1.02x with a 95% interval reaching 0.99: still no speed record; then 1.2x is.
+    a = E("a", speedup=1.2, ratio=0.95, finished="2026-11-20T00:00:00Z", history=[
+        {"status": "ok", "finished_at": "2026-11-10T00:00:00Z", "speedup": 0.8,
+         "memory_ratio": 1.3}])
+    b = E("b", speedup=1.02, ratio=1.1, finished="2026-11-15T00:00:00Z", interval=(0.99, 1.05))
+    board = build_board(EVENTS["mlp_sprint"], [a, b])
+    falls = record_history(board, [a, b])
+    assert [(f.kind, f.team, f.value, f.previous_team) for f in falls] == [
+        ("memory", "a", 0.95, None), ("speed", "a", 1.2, None)]
+
+
 def test_entry_from_record_reads_the_example():
     import json
     from pathlib import Path
@@ -193,4 +275,5 @@ def test_entry_from_record_reads_the_example():
     assert (e.team, e.event, e.qualified, e.speedup, e.speed_range) == (
         "baseline", "mlp_sprint", True, 1.0, (0.224, 0.240))
     assert e.created == "2026-11-29" and e.title == "One-epoch float32 MLP"
+    assert e.measured_at == "2026-11-29T17:01:12Z" and e.speedup_interval is None
     assert math.isclose(e.efficiency, 0.9712 / 0.95)

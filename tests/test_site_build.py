@@ -7,6 +7,7 @@ Run: .venv/bin/python -m pytest tests/test_site_build.py   (about 10 s; mkdocs r
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import io
 import json
 import sys
@@ -40,28 +41,31 @@ def built(tmp_path_factory):
 
 
 class Tags(HTMLParser):
-    """Every start tag with its attributes, and the text inside <script> elements."""
+    """Every start tag with its attributes, and the text inside <script> elements (code in
+    ``scripts``; ``type="application/json"`` data blocks, never run, in ``data``)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict]] = []
         self.scripts: list[str] = []
+        self.data: list[str] = []
         self.text: list[str] = []
-        self._in_script = False
+        self._in_script: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
         if tag == "script":
-            self.scripts.append("")
+            self._in_script = self.data if dict(attrs).get("type") == "application/json" \
+                else self.scripts
+            self._in_script.append("")
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._in_script = False
+            self._in_script = None
 
     def handle_data(self, data):
-        if self._in_script:
-            self.scripts[-1] += data
+        if self._in_script is not None:
+            self._in_script[-1] += data
         else:
             self.text.append(data)
 
@@ -177,6 +181,10 @@ def test_hostile_text_is_only_text(built):
             assert not (tag == "img" and attrs.get("src") == "x"), page
         for script in tags.scripts:
             assert "XSS" not in script and "alert(" not in script, page
+        for block in tags.data:  # JSON data: it must parse, and nothing in it can end the script
+            json.loads(block)
+            assert "<" not in block and "\u2028" not in block, page
+            seen_as_text |= '<script>alert("XSS-name")</script>' in block
         html = page.read_text("utf-8")
         assert "\u202e" not in html and "\u200b" not in html, page
         seen_as_text |= any('<script>alert("XSS-name")</script>' in t for t in tags.text)
@@ -204,6 +212,7 @@ def test_no_resource_or_link_to_another_host(built):
 def test_pages_link_code_at_commit_and_records(built):
     _, _, site = built
     html = (site / "events/mlp_sprint/index.html").read_text("utf-8")
+    html = html + htmllib.unescape(html)  # raw HTML tables write URLs with references
     assert ("https://github.com/tinymlperf/leaderboard/tree/"
             "0123456789abcdef0123456789abcdef01234567/submissions/fast-tensors/mlp_sprint") in html
     assert "../../data/results/fast-tensors/mlp_sprint.json" in html
