@@ -193,8 +193,11 @@ def _not_plotted(n: int, reason: str, one: str = "entry", many: str = "entries")
     return f" {_count(n, one, many)} not plotted: {reason}." if n else ""
 
 
-def _pareto_legend(highlight: bool) -> list[dict[str, object]]:
-    entries = [("tmlp-dot-front", "Pareto frontier"), ("tmlp-dot", "Other entries")]
+def _pareto_legend(highlight: bool, others: bool = True) -> list[dict[str, object]]:
+    """Legend items for what is drawn: "Other entries" only when some point is off the front."""
+    entries = [("tmlp-dot-front", "Pareto frontier")]
+    if others:
+        entries.append(("tmlp-dot", "Other entries"))
     if highlight:
         entries.append(("tmlp-dot-hl", "Highlighted entry"))
     items, x = [], 64.0
@@ -271,6 +274,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
                f"{clean_text(y_label)} {format_value(p.y)}",
     } for p in order]
     _place_labels(marks, box)
+    ctx["legend"] = _pareto_legend(any(p.highlight for p in shown), len(front) < len(shown))
     worse_x, worse_y = (max if x_better == "lower" else min), (max if y_better == "lower" else min)
     steps = [f"M{sx(front[0].x):.2f} {sy(front[0].y):.2f}"]
     for a, b in zip(front, front[1:], strict=False):
@@ -363,21 +367,45 @@ def _legend(series: list[Series], width: int) -> list[dict[str, object]]:
     return items
 
 
+MIN_RELATIVE_SPAN = 0.2  # a y axis spans at least 20% of its largest value (see below)
+
+
+def _y_values(values: list[float], reference: float | None) -> list[float]:
+    """The values the y axis must show: the data, the reference line, and enough room below
+    that a small change stays small. Without it a 1.6% gain between two records fills the
+    whole height and reads as a cliff; the axis still never goes below zero for positive data."""
+    out = list(values) + ([reference] if reference is not None else [])
+    lo, hi = min(out), max(out)
+    if hi > 0 and hi - lo < MIN_RELATIVE_SPAN * hi:
+        out.append(max(0.0, hi * (1 - MIN_RELATIVE_SPAN)) if lo >= 0 else lo - MIN_RELATIVE_SPAN * hi)
+    return out
+
+
 def progression_chart(series: list[Series], *, title: str, y_label: str, better: str = "lower",
-                      width: int = 640, height: int = 320) -> str:
+                      width: int = 640, height: int = 320, reference: float | None = None,
+                      reference_label: str = "baseline") -> str:
     """Each series as a step line over dated x (a value holds until the next one); the last
-    value runs on to the newest date in the chart. Single-point series are just a dot."""
+    value runs on to the newest date in the chart. Single-point series are just a dot.
+
+    ``reference`` (the baseline's value, say) is drawn as a dashed line and kept in the y
+    range; the range always spans at least ``MIN_RELATIVE_SPAN`` of its top value. The legend
+    lists only the series that have a plottable point.
+    """
     _check_direction("better", better)
-    uid = content_id("tmlp-chart", series, title, y_label, better, width, height)
-    legend = _legend(series, width)
+    uid = content_id("tmlp-chart", series, title, y_label, better, width, height, reference,
+                     reference_label)
+    parsed_all = [_dated(s) for s in series]
+    drawn = [s for s, p in zip(series, parsed_all, strict=True) if p]
+    legend = _legend(drawn, width)
     box = _frame(width, height, (legend[-1]["y"] + 16.0) if legend else 52.0)
-    parsed = [_dated(s) for s in series]
-    skipped = sum(len(s.points) for s in series) - sum(map(len, parsed))
+    parsed = [p for p in parsed_all if p]
+    every, series = series, drawn
+    skipped = sum(len(s.points) for s in every) - sum(map(len, parsed))
     ctx: dict[str, object] = {
         "uid": uid, "width": width, "height": height, "box": box, "legend": legend,
         "title": fit_text(title, width - 24.0, TITLE_FONT)[0], "full_title": clean_text(title),
         "y_title": fit_text(_axis_title(y_label, better), box["bottom"] - box["top"], FONT)[0],
-        "lines": [], "xticks": [], "yticks": [],
+        "lines": [], "xticks": [], "yticks": [], "reference": None,
         "empty": EMPTY_PROGRESSION, "desc": f"{EMPTY_PROGRESSION}."
                  + _not_plotted(skipped, _UNDATED, "point", "points"),
     }
@@ -387,7 +415,10 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     t0, t1 = min(times), max(times)
     pad = max((t1 - t0) * 0.03, 0.5) if t1 > t0 else 3.0
     sx = _Scale([t0 - pad, t1 + pad], box["left"], box["right"], exact=True)
-    sy = _Scale([e[3] for entries in parsed for e in entries], box["bottom"], box["top"])
+    sy = _Scale(_y_values([e[3] for entries in parsed for e in entries], reference),
+                box["bottom"], box["top"])
+    if reference is not None:
+        ctx["reference"] = {"pos": sy(reference), "text": reference_label}
     max_ticks = max(2, int((box["right"] - box["left"]) // 80))
     lines, described = [], []
     for s, entries, item in zip(series, parsed, legend, strict=True):

@@ -194,6 +194,7 @@ class SiteModel:
     falls: list[RecordFall]
     submission_schema: dict
     charts: dict[str, str] = field(default_factory=dict)  # name -> trusted inline SVG
+    captions: dict[str, str] = field(default_factory=dict)  # name -> plain-text figcaption
     award_names: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     event_badges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     updated: str = ""  # the newest record's finished_at: "last updated", deterministic
@@ -233,16 +234,19 @@ def updated_line(model: SiteModel) -> Markup:
                   f'{md_text(fmt.date_text(model.updated, with_time=True))}</time>.</p>')
 
 
-def svg_block(svg: str) -> Markup:
-    """An inline SVG as one raw HTML block: blank lines would end it early in Markdown."""
+def svg_block(svg: str, caption: str = "") -> Markup:
+    """An inline SVG in the contract's ``<figure class="tmlp-chart">`` with its caption, as one
+    raw HTML block (blank lines would end it early in Markdown)."""
     body = "\n".join(line for line in svg.strip().splitlines() if line.strip())
-    return Markup(f'<div class="tmlp-chart">\n{body}\n</div>')
+    cap = f"\n<figcaption>{md_text(caption)}</figcaption>" if caption else ""
+    return Markup(f'<figure class="tmlp-chart">\n{body}{cap}\n</figure>')
 
 
 def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
     """Every generated Markdown page of the MkDocs site, by path under the docs dir."""
     env = env or environment()
-    common = {"m": model, "charts": {k: svg_block(v) for k, v in model.charts.items()}}
+    common = {"m": model, "charts": {k: svg_block(v, model.captions.get(k, ""))
+                                     for k, v in model.charts.items()}}
     pages: dict[str, str] = {}
 
     from scorer import entry_pages, site_tables

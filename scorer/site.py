@@ -178,6 +178,7 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
         updated=max((r.get("finished_at") or "" for r in inputs.records), default=""),
     )
     model.charts = make_charts(model, team_pages)
+    model.captions = chart_captions(model)
     return model
 
 
@@ -218,6 +219,8 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
                                         href=f"../../entries/{e.team}/{eid}/" if team_pages
                                         else None,
                                         highlight=r.rank == 1))
+        if not pts:  # no empty chart frame: the page says how to enter instead
+            continue
         x_better = "higher" if ratio else ev.speed.direction
         shown = pts[:pages.TOP_ROWS]
         ids = {id(p) for p in shown}
@@ -229,11 +232,14 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
             x_better=x_better, y_better="lower")
         speed_falls = [f for f in model.falls if f.event == eid and f.kind == "speed"]
         if speed_falls:
+            ref = 1.0 if b.speed_basis == "speedup" else (
+                b.reference.speed if b.reference and b.reference.speed else None)
             out[f"progress:{eid}"] = charts.progression_chart(
                 [charts.Series("Speed record", [(f.at, f.value) for f in speed_falls])],
                 title=f"{ev.name}: speed record over time",
                 y_label="Speed-up (×)" if b.speed_basis == "speedup" else ev.speed.unit,
-                better="higher" if b.speed_basis == "speedup" else ev.speed.direction)
+                better="higher" if b.speed_basis == "speedup" else ev.speed.direction,
+                reference=ref, reference_label="baseline")
     team_series = []
     for tid, info in model.teams.items():
         series = []
@@ -251,6 +257,22 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
     svgs = parallel_map(_team_chart, [s for _, s in team_series])
     for (tid, _), svg in zip(team_series, svgs, strict=True):
         out[f"team:{tid}"] = svg
+    return out
+
+
+def chart_captions(model: pages.SiteModel) -> dict[str, str]:
+    """One sentence under each chart saying what it shows (the SVG's desc has the details)."""
+    out = {}
+    for name in model.charts:
+        kind, _, key = name.partition(":")
+        if kind == "pareto":
+            out[name] = (f"{EVENTS[key].name}: each qualified entry's speed against its memory; "
+                         "the line is the Pareto frontier. Points link to the entries' pages.")
+        elif kind == "progress":
+            out[name] = (f"{EVENTS[key].name}: the speed record each time it fell; the dashed "
+                         "line is the baseline.")
+        elif kind == "team":
+            out[name] = "Speed-up over the baseline at each scoring of the team's entries."
     return out
 
 

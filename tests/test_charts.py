@@ -225,7 +225,11 @@ def test_chart_is_safe_accessible_and_themeable(name: str) -> None:
     svg = GOLDEN_CHARTS[name]()
     root = assert_safe_svg(svg)
     assert root.find(f".//{SVG}style") is not None  # the theme colours live there
-    assert root.get("role") == "img" and root.get("aria-label")
+    # A chart with links is a group (links may not sit inside an image role), else an image.
+    has_links = root.find(f".//{SVG}a") is not None
+    assert root.get("role") == ("group" if has_links else "img") and root.get("aria-label")
+    # It scales with its column: a viewBox, no fixed width or height.
+    assert root.get("viewBox") and root.get("width") is None and root.get("height") is None
     assert root.find(SVG + "title").text and root.find(SVG + "desc").text
     assert "\n\n" not in svg and not re.search(r"^\s", svg, re.M), "raw-HTML-block safe"
     # Colours follow the page: currentColor and mkdocs-material properties, never a fixed
@@ -329,3 +333,41 @@ def test_chart_size_is_validated() -> None:
         pareto_chart([], title="t", x_label="x", y_label="y", width=10)
     with pytest.raises(ValueError):
         progression_chart([], title="t", y_label="y", better="sideways")
+
+
+def _y_tick_values(svg: str) -> list[float]:
+    root = ET.fromstring(svg)
+    ticks = [g for g in root.iter(SVG + "g") if g.get("text-anchor") == "end"][0]
+    return [float(t.text.replace(",", "")) for t in ticks.iter(SVG + "text")]
+
+
+def test_a_small_gain_is_not_drawn_as_a_cliff() -> None:
+    # Two records 1.6% apart (1.600x then 1.626x). Before, the axis ran from 1.595 to 1.63,
+    # so the step filled the chart; now the range spans at least 20% of its top value.
+    svg = progression_chart([Series("Speed record", [("2026-11-01", 1.6), ("2026-11-09", 1.626)])],
+                            title="t", y_label="Speed-up", better="higher")
+    ticks = _y_tick_values(svg)
+    assert ticks[-1] - ticks[0] >= 0.2 * 1.626
+    assert ticks[0] >= 0  # never below zero for positive data
+
+
+def test_the_reference_line_is_drawn_and_in_range() -> None:
+    svg = progression_chart([Series("Speed record", [("2026-11-01", 3.0), ("2026-11-09", 4.0)])],
+                            title="t", y_label="Speed-up", better="higher", reference=1.0)
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}line[@class='tmlp-ref']") is not None
+    assert _y_tick_values(svg)[0] <= 1.0
+    assert "baseline" in [t.text for t in root.iter(SVG + "text")]
+
+
+def test_legends_list_only_what_is_drawn() -> None:
+    # A series without a plottable point is not in the legend.
+    svg = progression_chart([Series("drawn", [("2026-11-01", 1.0)]), Series("empty", [("", 2.0)])],
+                            title="t", y_label="y")
+    legend = ET.fromstring(svg).find(f"{SVG}g[@class='tmlp-legend']")
+    assert [t.text for t in legend.iter(SVG + "text")] == ["drawn"]
+    # Every point on the frontier: no "Other entries" item.
+    front_only = pareto_chart([Point("a", 1.0, 1.0), Point("b", 2.0, 2.0)], title="t",
+                              x_label="x", y_label="y")
+    legend = ET.fromstring(front_only).find(f"{SVG}g[@class='tmlp-legend']")
+    assert [t.text for t in legend.iter(SVG + "text")] == ["Pareto frontier"]
