@@ -1,9 +1,13 @@
 """Score one entry: fresh sandboxed runs, interleaved with the baseline, into a result record.
 
-Each round runs the entry and then the event's baseline (A B A B ...), each in a fresh child
-process, so both see the same machine conditions and their ratio stays meaningful across
-runners. When the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds,
-up to ``EXTRA_ROUNDS`` more are run; if it is still too noisy the record is flagged.
+Each round runs the entry (A) and the event's baseline (B), each in a fresh child process, in
+an order drawn per round from a seeded RNG (the seed and the orders are in the record), so both
+see the same machine conditions and their ratio stays meaningful across runners. The speed-up
+and its 95% interval come from the rounds' paired ratios (``scorer/stats.py``), measured on
+the estimator ``ranked_estimator`` picks (docs/methodology.md says why). When the entry's speed
+spread exceeds ``SPREAD_BOUND`` after the planned rounds, up to ``EXTRA_ROUNDS`` more are run;
+if it is still too noisy the record is flagged. ``benchmarks/resolution.py`` measures how small
+a difference this resolves.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import scorer
-from scorer import datasets, review, rules, submission
+from scorer import datasets, review, rules, stats, submission
 from scorer.errors import SubmissionError
 from scorer.events import EVENTS, module
 from scorer.events.base import Outcome, failed
@@ -31,6 +35,21 @@ SPREAD_BOUND = 0.10
 EXTRA_ROUNDS = 2
 MIB = 2**20
 MAX_REASON = 500  # characters; the result schema allows 2000
+# The CPU counters that are the kernel's own count for the child's cgroup (not /proc sums).
+KERNEL_CPU = ("cgroup-v1-cpuacct.usage", "cgroup-v2-cpu.stat")
+
+
+def ranked_estimator(threads: int, runs: list[Run]) -> str:
+    """Which per-run speed the ranked speed-up and its interval use (docs/methodology.md).
+
+    "cpu" (the calls' wall time replaced by the kernel's CPU count of them) when the child has
+    one thread and every run has a cgroup's count: one thread's CPU time is the time it would
+    have taken had nothing else wanted the core, so a busy neighbour no longer moves it.
+    With more threads the CPU time adds up the threads and is no longer the elapsed time (nor
+    would running in parallel count), so "wall", the parent's clock.
+    """
+    methods = {(getattr(r.report, "cpu", None) or {}).get("method") for r in runs}
+    return "cpu" if threads == 1 and runs and methods <= set(KERNEL_CPU) else "wall"
 
 
 @dataclass
@@ -58,6 +77,31 @@ class Run:
     outcome: Outcome
     memory_mib: float | None
     report: object
+    wall_calls: float = 0.0  # the parent's wall seconds summed over every call of the run
+
+    def cpu_speed(self, direction: str) -> float | None:
+        """The run's speed on the kernel's CPU count (``stats.cpu_equivalent``), if known."""
+        cpu = getattr(self.report, "cpu", None) or {}
+        calls_s, speed = cpu.get("calls_s"), self.outcome.speed
+        if not calls_s or not self.wall_calls or not speed:
+            return None
+        return stats.cpu_equivalent(speed, self.wall_calls, calls_s, direction)
+
+
+class _CallClock:
+    """Passes calls through to the sandbox and sums the parent-measured seconds of each."""
+
+    def __init__(self, sandbox):
+        self._sandbox = sandbox
+        self.seconds = 0.0
+
+    def put(self, name, array):
+        return self._sandbox.put(name, array)
+
+    def call(self, fn, *args, **kwargs):
+        result = self._sandbox.call(fn, *args, **kwargs)
+        self.seconds += float(result.seconds or 0.0)
+        return result
 
 
 def entrypoint(folder: Path, meta: dict | None = None) -> str:
@@ -79,13 +123,14 @@ def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wr
     entry = entry or entrypoint(folder)
     sandbox = Sandbox(folder, entry, limits=job.limits, threads=job.threads,
                       lib=submission.team_lib(folder))
+    clock = None
     try:
         start = sandbox.start()
         if start.status != "ok":
             outcome = failed(start, "import", Outcome())
         else:
-            driven = wrap(sandbox) if wrap else sandbox
-            outcome = module(event_id).run(driven, job.data(event_id), rng, job.limits)
+            clock = _CallClock(wrap(sandbox) if wrap else sandbox)
+            outcome = module(event_id).run(clock, job.data(event_id), rng, job.limits)
             outcome.phases = {"import": start.seconds, **outcome.phases}
     finally:
         report = sandbox.close()
@@ -95,7 +140,7 @@ def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wr
     if violation and outcome.status == "ok":
         outcome = Outcome(status="rule_violation", reason=violation, phases=outcome.phases)
     peak = report.peak_memory_bytes
-    return Run(outcome, None if peak is None else peak / MIB, report)
+    return Run(outcome, None if peak is None else peak / MIB, report, clock.seconds if clock else 0.0)
 
 
 def _nonfinite(run: Run) -> str:
@@ -108,13 +153,35 @@ def _nonfinite(run: Run) -> str:
     return ""
 
 
-def _cpu_block(runs: list[Run]) -> dict | None:
-    """Medians of the kernel-counted CPU seconds of the child over the runs."""
+def _cpu_block(runs: list[Run], direction: str) -> dict | None:
+    """Medians of the kernel-counted CPU seconds of the child over the runs, and per run
+    the CPU seconds of the calls and the speed on that count (``Run.cpu_speed``)."""
     cpus = [r.report.cpu for r in runs if getattr(r.report, "cpu", None)]
     if not cpus:
         return None
     block = {k: float(np.median([c[k] for c in cpus])) for k in ("total_s", "calls_s", "outside_s", "import_s")}
+    block["calls_samples"] = [float(c["calls_s"]) for c in cpus]
+    speeds = [r.cpu_speed(direction) for r in runs]
+    if speeds and all(v is not None and np.isfinite(v) for v in speeds):
+        block["speed_samples"] = [float(v) for v in speeds]
     return {"method": "+".join(sorted({c["method"] for c in cpus})), **block}
+
+
+def paired_speedup(entry: list[Run], base: list[Run], direction: str,
+                   estimator: str) -> tuple[float, stats.Interval | None, str]:
+    """(speed-up, its interval or None, the estimator used) from rounds paired by index.
+
+    Falls back on the wall clock when a run has no CPU count (a runner without one).
+    """
+    if estimator == "cpu":
+        a, b = [r.cpu_speed(direction) for r in entry], [r.cpu_speed(direction) for r in base]
+        if None in a or None in b:
+            estimator = "wall"
+    if estimator == "wall":
+        a, b = [r.outcome.speed for r in entry], [r.outcome.speed for r in base]
+    logs = stats.log_speedups(a, b, direction)
+    interval = stats.paired_t(logs)
+    return float(np.exp(np.mean(logs))), interval, estimator
 
 
 def full_isolation(isolation: dict) -> bool:
@@ -203,6 +270,8 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
     entry_runs: list[Run] = []
     base_runs: list[Run] = []
     status, reason = "ok", ""
+    order_seed = secrets.randbits(64)
+    orders: list[str] = []
     # Answer-table codes (and the older large_literal): the site holds such an entry back
     # until reviews.yml approves this content hash.
     flags = review.record_flags(check.problems)
@@ -216,28 +285,43 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         rounds = job.repeats
         r = 0
         while r < rounds:
-            rng = np.random.default_rng(secrets.randbits(64))
-            job.progress.step(name, f"round {r + 1}/{rounds}", "entry")
-            run = run_once(folder, event_id, job, rng, entry=entry)
-            bad = _nonfinite(run) if run.outcome.status == "ok" else ""
-            if bad:  # the record would not be valid JSON; the event should never produce one
-                run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
-            entry_runs.append(run)
-            job.progress.result(name, run.outcome, run.memory_mib, event)
-            if run.outcome.status != "ok":
-                status, reason = run.outcome.status, run.outcome.reason
+            # Who runs first is drawn per round; the event's own RNGs stay secret (per run, from
+            # the OS), since they hold the test order and the relabelling.
+            first = stats.round_orders(order_seed, r + 1)[r] if with_baseline else "AB"
+            orders.append(first)
+            for side in first:
+                if side == "B" and not with_baseline:
+                    continue
+                if side == "A":
+                    rng = np.random.default_rng(secrets.randbits(64))
+                    job.progress.step(name, f"round {r + 1}/{rounds}", "entry")
+                    run = run_once(folder, event_id, job, rng, entry=entry)
+                    bad = _nonfinite(run) if run.outcome.status == "ok" else ""
+                    if bad:  # the record would not be valid JSON; the event should never produce one
+                        run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
+                    entry_runs.append(run)
+                    job.progress.result(name, run.outcome, run.memory_mib, event)
+                    if run.outcome.status != "ok":
+                        status, reason = run.outcome.status, run.outcome.reason
+                        break
+                else:
+                    job.progress.step(name, f"round {r + 1}/{rounds}", "baseline")
+                    base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)),
+                                    entry=base_entry)
+                    if base.outcome.status == "ok" and _nonfinite(base):
+                        base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
+                    base_runs.append(base)
+                    job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
+            if status != "ok":
                 break
-            if with_baseline:
-                job.progress.step(name, f"round {r + 1}/{rounds}", "baseline")
-                base = run_once(baseline, event_id, job, np.random.default_rng(secrets.randbits(64)),
-                                entry=base_entry)
-                if base.outcome.status == "ok" and _nonfinite(base):
-                    base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
-                base_runs.append(base)
-                job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
             r += 1
             if r == rounds and rounds < job.repeats + EXTRA_ROUNDS and len(entry_runs) > 1:
+                # The spread of the speed the ranking will use: on one thread the CPU count,
+                # which a busy neighbour spreads far less than the wall clock.
                 speeds = [x.outcome.speed for x in entry_runs]
+                if ranked_estimator(job.threads, entry_runs + base_runs) == "cpu":
+                    on_cpu = [x.cpu_speed(event.speed.direction) for x in entry_runs]
+                    speeds = speeds if None in on_cpu else on_cpu
                 if (max(speeds) - min(speeds)) / float(np.median(speeds)) > SPREAD_BOUND:
                     rounds += 1
                     job.progress.note(f"{name}: speed spread above {SPREAD_BOUND:.0%}; one more round")
@@ -262,16 +346,24 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
             flags.append("high_spread")
     baseline_block = None
     base_ok = [x for x in base_runs if x.outcome.status == "ok"]
-    if base_runs and len(base_ok) == len(base_runs) and speed["median"]:
+    if base_runs and len(base_ok) == len(base_runs) and len(base_ok) == len(ok_runs) and speed["median"]:
         b_speed = float(np.median([x.outcome.speed for x in base_ok]))
         mems = [x.memory_mib for x in base_ok if x.memory_mib is not None]
         b_mem = float(np.median(mems)) if mems else None
-        speedup = b_speed / speed["median"] if event.speed.direction == "lower" else speed["median"] / b_speed
+        speedup, interval, estimator = paired_speedup(ok_runs, base_ok, event.speed.direction,
+                                                      ranked_estimator(job.threads, ok_runs + base_ok))
+        b_cpu = [x.cpu_speed(event.speed.direction) for x in base_ok]
         baseline_block = {
             "speedup": speedup,
             "memory_ratio": memory["median"] / b_mem if b_mem and memory["median"] else None,
             "speed_median": b_speed, "memory_median": b_mem,
             "content_hash": submission.content_hash(baseline),
+            "estimator": estimator,
+            "order_seed": f"{order_seed:016x}",
+            "order": " ".join(orders),
+            "speed_samples": [float(x.outcome.speed) for x in base_ok],
+            **({"cpu_speed_samples": [float(v) for v in b_cpu]} if None not in b_cpu else {}),
+            **({"speedup_interval": interval.as_record()} if interval else {}),
         }
     elif base_runs:
         flags.append("baseline_failed")
@@ -279,7 +371,8 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         # The baseline scored against itself: ratios are 1 by definition.
         baseline_block = {"speedup": 1.0, "memory_ratio": 1.0 if memory["median"] else None,
                           "speed_median": speed["median"], "memory_median": memory["median"],
-                          "content_hash": folder_hash}
+                          "content_hash": folder_hash,
+                          "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"}}
     phases = {}
     for run in ok_runs:
         for key, value in run.outcome.phases.items():
@@ -320,7 +413,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         "scorer_version": scorer.__version__,
         "datasets": datasets.hashes(event.dataset),
         "environment": environment(job.threads, isolation),
-        **({"cpu": cpu} if (cpu := _cpu_block(ok_runs)) else {}),
+        **({"cpu": cpu} if (cpu := _cpu_block(ok_runs, event.speed.direction)) else {}),
         "started_at": started,
         "finished_at": _now(),
         "history": [],

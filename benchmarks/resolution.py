@@ -1,0 +1,263 @@
+"""How small a speed difference does the scorer resolve? Score known-slower copies of a baseline.
+
+    TINYMLPERF_DATA=../shared/datasets .venv/bin/python benchmarks/resolution.py \\
+        [--events mlp_sprint] [--runs 10] [--differences 0,3,10,30] [--load] [--json out.json]
+    .venv/bin/python benchmarks/resolution.py --analyze out.json   # the table again, no runs
+
+For each event, the baseline is copied to a temporary folder (B) and so is a variant (A) whose
+entry module wraps the baseline's and repeats the given percentage of its real work in every
+timed call: ``train`` and ``predict`` first run on that fraction of their rows, ``generate``
+first generates that fraction of its tokens, ``logits`` runs one extra full batch for every
+1/fraction batches. A is then scored against B through the real pipeline
+(``scoring.score_entry``, the rounds, the random order, the paired interval) ``--runs`` times
+per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
+measurement, as a busy CI runner would have.
+
+The table gives, per event, difference, estimator (wall clock or CPU count) and number of rounds
+(the first k rounds of each scoring, so fewer rounds cost nothing to compare): how often the
+95% interval put A behind B (correct), called a tie, or put A ahead (reversed), and the spread
+of the measured ratio (baseline speed / A's speed for a time); then the same for the ranking's
+range rule (``scorer/ranking.py`` without an interval: a tie when the min-max ranges of the
+repeats overlap). Identical copies (difference 0) should be called a tie. Figures, not
+assertions: the machine is shared and its noise is the point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scorer import datasets, ranking, scoring, stats  # noqa: E402
+from scorer.events import EVENTS  # noqa: E402
+from scorer.progress import Progress  # noqa: E402
+
+VARIANT_MODULE = "resolution_variant.py"
+# The variant's entry module: the baseline's functions, each doing EXTRA more of its own work.
+VARIANT_SOURCE = '''"""Benchmark variant: the baseline's entry, doing {extra:g} more of its real work per call."""
+import {module} as _real
+
+EXTRA = {extra!r}
+_credit = [0.5]
+
+
+def _rows(x):
+    return max(1, int(round(len(x) * EXTRA)))
+
+
+def load(directory):
+    return _real.load(directory)
+
+
+def train(x_train, y_train):
+    if EXTRA:
+        k = _rows(x_train)
+        _real.train(x_train[:k], y_train[:k])
+    return _real.train(x_train, y_train)
+
+
+def predict(model, x):
+    if EXTRA:
+        _real.predict(model, x[:_rows(x)])
+    return _real.predict(model, x)
+
+
+def generate(model, prompt, n):
+    if EXTRA:
+        _real.generate(model, prompt, max(1, int(round(n * EXTRA))))
+    return _real.generate(model, prompt, n)
+
+
+def logits(model, tokens):
+    # A batch has too few rows to slice a few percent off, so whole extra batches are spread
+    # over the calls: on average EXTRA more of the work.
+    _credit[0] += EXTRA
+    while _credit[0] >= 1.0:
+        _credit[0] -= 1.0
+        _real.logits(model, tokens)
+    return _real.logits(model, tokens)
+'''
+NEIGHBOUR = ("import numpy as np\n"
+             "a = np.random.default_rng(0).random((512, 512))\n"
+             "while True:\n    a = (a @ a) / 512.0\n")
+
+
+def make_pair(tmp: Path, event_id: str, extra_pct: float) -> tuple[Path, Path]:
+    """(A, B): a variant doing ``extra_pct`` % more work, and a plain copy of the baseline."""
+    source = ROOT / "submissions" / "baseline" / event_id
+    base = tmp / "baseline" / event_id
+    if not base.exists():
+        shutil.copytree(source, base)
+    team = f"res-plus-{extra_pct:g}".replace(".", "-")
+    variant = tmp / team / event_id
+    if not variant.exists():
+        shutil.copytree(base, variant)
+        meta = json.loads((base / "submission.json").read_text())
+        module = Path(scoring.entrypoint(base, meta)).stem
+        (variant / VARIANT_MODULE).write_text(VARIANT_SOURCE.format(extra=extra_pct / 100.0, module=module))
+        meta["team"]["id"] = team
+        meta["entrypoint"] = VARIANT_MODULE
+        (variant / "submission.json").write_text(json.dumps(meta, indent=2))
+    return variant, base
+
+
+def summarise(record: dict, event_id: str) -> dict:
+    """What the table needs from one scoring: samples per round, and the ranking's verdicts."""
+    base = record.get("baseline") or {}
+    out = {"status": record["status"], "speedup": base.get("speedup"), "estimator": base.get("estimator"),
+           "interval": base.get("speedup_interval"), "order": base.get("order"),
+           "wall_a": record["speed"]["samples"], "wall_b": base.get("speed_samples"),
+           "cpu_a": (record.get("cpu") or {}).get("speed_samples"), "cpu_b": base.get("cpu_speed_samples")}
+    if record["status"] == "ok" and base:
+        out["range_rule"] = ranking_verdict(record, with_interval=False)
+        out["interval_rule"] = ranking_verdict(record, with_interval=True)
+    return out
+
+
+def ranking_verdict(record: dict, with_interval: bool) -> str:
+    """'correct' (A below B), 'tie' or 'reversed' as scorer/ranking.py ranks A beside B."""
+    rec_a = copy.deepcopy(record)
+    rec_b = copy.deepcopy(record)
+    samples = rec_a["baseline"]["speed_samples"]
+    rec_b["team"] = ranking.BASELINE_TEAM
+    rec_b["speed"].update(samples=samples, median=float(np.median(samples)), min=min(samples), max=max(samples))
+    rec_b["baseline"] = {"speedup": 1.0, "memory_ratio": 1.0, "speed_median": float(np.median(samples)),
+                         "memory_median": record["memory"]["median"], "content_hash": record["baseline"]["content_hash"],
+                         "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"}}
+    if not with_interval:
+        # The scorer before the paired interval: the ratio of the wall-clock medians, and the
+        # repeats' min-max ranges.
+        direction = EVENTS[record["event"]].speed.direction
+        ratio = rec_b["speed"]["median"] / rec_a["speed"]["median"]
+        rec_a["baseline"]["speedup"] = ratio if direction == "lower" else 1.0 / ratio
+        for rec in (rec_a, rec_b):
+            rec["baseline"].pop("speedup_interval", None)
+    entries = [ranking.entry_from_record(r) for r in (rec_a, rec_b)]
+    ranked = ranking.rank(entries, lambda e: ranking._speed_value(e, "speedup"), True)
+    if ranked[1].tied_within_noise:
+        return "tie"
+    return "correct" if ranked[0].entry.team == ranking.BASELINE_TEAM else "reversed"
+
+
+def interval_verdict(a: list, b: list, rounds: int, direction: str) -> tuple[str, float] | None:
+    if not a or not b or len(a) < rounds or len(b) < rounds:
+        return None
+    logs = stats.log_speedups(a[:rounds], b[:rounds], direction)
+    interval = stats.paired_t(logs)
+    verdict = {"slower": "correct", "faster": "reversed", "tie": "tie"}[interval.verdict()]
+    return verdict, interval.point
+
+
+def table(results: dict) -> list[str]:
+    """The printed table: one line per event, difference, estimator and rounds."""
+    lines = [f"{'event':<22} {'diff':>5} {'rule':<22} {'n':>3} {'correct':>8} {'tie':>6} {'reversed':>9}"
+             f"  {'ratio median [min, max]':<28} {'true':>6}"]
+    for key, runs in results["scorings"].items():
+        event_id, pct = key.split(":")
+        direction = EVENTS[event_id].speed.direction
+        ok = [r for r in runs if r["status"] == "ok" and r["wall_b"]]
+        if not ok:
+            lines.append(f"{event_id:<22} {pct:>4}%  no scoring completed")
+            continue
+        # The true ratio: medians of every A and every B run of this difference side by side.
+        true = (np.median([x for r in ok for x in r["wall_b"]]) / np.median([x for r in ok for x in r["wall_a"]]))
+        if direction == "higher":
+            true = 1.0 / true
+        rounds_max = min(len(r["wall_a"]) for r in ok)
+        rules = []
+        for estimator, ka, kb in (("wall", "wall_a", "wall_b"), ("cpu", "cpu_a", "cpu_b")):
+            for n in sorted({min(3, rounds_max), min(5, rounds_max), rounds_max}):
+                if n >= 2:
+                    verdicts = [interval_verdict(r[ka], r[kb], n, direction) for r in ok]
+                    rules.append((f"interval/{estimator}", n, [v for v in verdicts if v]))
+        ranges = [(r["range_rule"], r["speedup"]) for r in ok if "range_rule" in r]
+        rules.append(("ranking range rule", rounds_max, ranges))
+        for name, n, verdicts in rules:
+            if not verdicts:
+                continue
+            counts = {k: sum(v == k for v, _ in verdicts) / len(verdicts) for k in ("correct", "tie", "reversed")}
+            ratios = [p for _, p in verdicts]
+            lines.append(f"{event_id:<22} {pct:>4}% {name:<22} {n:>3} {counts['correct']:>8.0%} {counts['tie']:>6.0%}"
+                         f" {counts['reversed']:>9.0%}  {np.median(ratios):.4f} [{min(ratios):.4f}, {max(ratios):.4f}]"
+                         f"{'':<6} {true:>6.4f}")
+    lines.append(f"({len(results['scorings'])} cells; {results['conditions']}; correct = A measured slower, "
+                 "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer)")
+    return lines
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", default="mlp_sprint", help="comma-separated event ids")
+    parser.add_argument("--runs", type=int, default=10, help="scorings per event and difference")
+    parser.add_argument("--differences", default="0,3,10,30", help="extra work of A, in percent")
+    parser.add_argument("--repeats", type=int, default=scoring.DEFAULT_REPEATS, help="rounds per scoring")
+    parser.add_argument("--threads", type=int, default=scoring.DEFAULT_THREADS, help="BLAS threads per child")
+    parser.add_argument("--load", action="store_true", help="run a CPU-heavy neighbour meanwhile")
+    parser.add_argument("--json", type=Path, help="save every scoring's samples here")
+    parser.add_argument("--analyze", type=Path, help="print the table of a saved --json file; runs nothing")
+    args = parser.parse_args()
+    if args.analyze:
+        print("\n".join(table(json.loads(args.analyze.read_text()))))
+        return
+    events = [e for e in args.events.split(",") if e]
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown or args.runs < 1 or args.repeats < 2:
+        raise SystemExit(f"--events: {', '.join(unknown) or '-'} unknown (use {', '.join(EVENTS)}); "
+                         "--runs must be at least 1 and --repeats at least 2")
+    diffs = [float(d) for d in args.differences.split(",") if d]
+    neighbour = None
+    if args.load:
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env=env)
+    conditions = (f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
+                  f"--repeats {args.repeats}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs")
+    results = {"conditions": conditions, "scorings": {}}
+    started = time.monotonic()
+    try:
+        with tempfile.TemporaryDirectory(prefix="tinymlperf-resolution-") as tmp:
+            job = scoring.Job(repeats=args.repeats, threads=args.threads, data_folder=datasets.data_dir(), repo_root=Path(tmp),
+                              progress=Progress(quiet=True))
+            for event_id in events:
+                for pct in diffs:
+                    variant, base = make_pair(Path(tmp), event_id, pct)
+                    runs = results["scorings"].setdefault(f"{event_id}:{pct:g}", [])
+                    for i in range(args.runs):
+                        t0 = time.monotonic()
+                        record = scoring.score_entry(variant, event_id, job, baseline=base)
+                        runs.append(summarise(record, event_id))
+                        iv = runs[-1]["interval"] or {}
+                        print(f"[{time.monotonic() - started:7.1f}s] {event_id} +{pct:g}% {i + 1}/{args.runs}: "
+                              f"{record['status']}{(': ' + record['reason']) if record['reason'] else ''}, speed-up {runs[-1]['speedup'] or float('nan'):.4f} "
+                              f"[{iv.get('low', float('nan')):.4f}, {iv.get('high', float('nan')):.4f}], "
+                              f"range rule {runs[-1].get('range_rule', '-')}, {time.monotonic() - t0:.1f} s, "
+                              f"load {loadavg()}", file=sys.stderr, flush=True)
+                        if args.json:
+                            args.json.write_text(json.dumps(results, indent=1))
+    finally:
+        if neighbour is not None:
+            neighbour.terminate()
+            neighbour.wait(timeout=10)
+    print("\n".join(table(results)))
+
+
+if __name__ == "__main__":
+    main()
