@@ -15,6 +15,8 @@ import json
 import re
 from xml.sax.saxutils import escape
 
+from scorer import site_format
+from scorer.events.spec import EVENTS
 from scorer.pages import SiteModel, code_url, ranking_text
 from scorer.ranking import Entry
 
@@ -24,10 +26,15 @@ EPOCH = "1970-01-01T00:00:00Z"  # "updated" of an empty feed: the build adds no 
 # Characters XML 1.0 cannot hold at all; a team name could still carry them in JSON.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 CSV_COLUMNS = (
-    "event", "team", "team_name", "title", "status", "reason", "speed_rank", "memory_rank",
-    "efficiency_rank", "tied_within_noise", "quality", "speed", "memory", "speedup",
-    "memory_ratio", "efficiency", "created", "finished_at", "commit", "code_url", "record_url",
+    "event", "team", "team_name", "title", "status", "reason", "qualified", "speed_rank",
+    "memory_rank", "efficiency_rank", "tied_within_noise", "quality", "quality_unit",
+    "threshold", "speed", "speed_unit", "memory", "memory_unit", "speedup", "speedup_low",
+    "speedup_high", "memory_ratio", "efficiency", "baseline_quality", "baseline_speed",
+    "baseline_memory", "provenance", "cpu", "cores", "python", "numpy", "blas",
+    "scorer_version", "measured_at", "created", "finished_at", "commit", "code_url",
+    "entry_url", "record_url",
 )
+ENV_COLUMNS = ("cpu", "cores", "python", "numpy", "blas")
 
 
 def export_files(model: SiteModel) -> dict[str, str]:
@@ -39,6 +46,20 @@ def export_files(model: SiteModel) -> dict[str, str]:
         "data/leaderboard.csv": leaderboard_csv(model, board),
         "feed.xml": atom_feed(model),
     }
+
+
+def _interval(e: Entry) -> dict | None:
+    block = (e.record.get("baseline") or {}).get("speedup_interval")
+    if e.speedup_interval is None or not isinstance(block, dict):
+        return None
+    return {"low": e.speedup_interval[0], "high": e.speedup_interval[1],
+            "level": block.get("level", 0.95), "method": str(block.get("method", ""))}
+
+
+def _provenance(e: Entry) -> str | None:
+    if not EVENTS[e.event].loads_weights:
+        return None
+    return site_format.provenance_code(e.record.get("provenance"))
 
 
 def _entry_row(model: SiteModel, e: Entry, ranks: dict[str, dict]) -> dict:
@@ -60,13 +81,27 @@ def _entry_row(model: SiteModel, e: Entry, ranks: dict[str, dict]) -> dict:
         "speedup": e.speedup,
         "memory_ratio": e.memory_ratio,
         "efficiency": e.efficiency,
-        "badges": list(model.badges.get(e.team, [])),
+        "badges": list(model.event_badges.get((e.team, e.event), [])),
         "created": e.created or None,
         "finished_at": e.finished_at,
         "commit": e.commit,
         "code_url": code_url(model.repo_url, e),
         "record_url": f"{model.site_url}data/results/{e.team}/{e.event}.json",
+        "measured_at": e.measured_at or e.finished_at,
+        "speedup_interval": _interval(e),
+        "provenance": _provenance(e),
+        "environment": dict(e.record.get("environment") or {}),
+        "scorer_version": str(e.record.get("scorer_version", "")),
+        "entry_url": f"{model.site_url}entries/{e.team}/{e.event}/",
     }
+
+
+def _baseline(board) -> dict | None:
+    ref = board.reference
+    if ref is None:
+        return None
+    return {"team": ref.team, "status": ref.status, "quality": ref.quality, "speed": ref.speed,
+            "memory": ref.memory, "finished_at": ref.finished_at}
 
 
 def leaderboard(model: SiteModel) -> dict:
@@ -89,6 +124,10 @@ def leaderboard(model: SiteModel) -> dict:
             "speed_direction": ev.speed.direction,
             "speed_basis": b.speed_basis,
             "memory_basis": b.memory_basis,
+            "quality_unit": ev.quality.unit,
+            "memory_metric": ev.memory.key,
+            "memory_unit": ev.memory.unit,
+            "baseline": _baseline(b),
             "entries": [_entry_row(model, e, ranks) for e in ordered],
         })
     return {
@@ -111,13 +150,15 @@ def leaderboard(model: SiteModel) -> dict:
 
 
 def _updated(model: SiteModel) -> str:
-    stamps = [e.finished_at for b in model.boards.values()
-              for e in [*b.qualified, *b.unranked] if e.finished_at]
-    return max(stamps, default=EPOCH)
+    """The newest record's finished_at (every page's "last updated"), never the build's clock."""
+    return model.updated or EPOCH
 
 
 def _csv_safe(value: object) -> object:
-    """Keep spreadsheet programs from reading a team's text as a formula."""
+    """Keep spreadsheet programs from reading a team's text as a formula; booleans as
+    ``true``/``false`` (as in the JSON), missing values empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
@@ -128,8 +169,17 @@ def leaderboard_csv(model: SiteModel, board: dict | None = None) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for event in (board or leaderboard(model))["events"]:
+        base = event["baseline"] or {}
+        per_event = {"event": event["id"], "quality_unit": event["quality_unit"],
+                     "threshold": event["threshold"], "speed_unit": event["speed_unit"],
+                     "memory_unit": event["memory_unit"], "baseline_quality": base.get("quality"),
+                     "baseline_speed": base.get("speed"), "baseline_memory": base.get("memory")}
         for row in event["entries"]:
-            row = {**row, "event": event["id"]}
+            interval = row["speedup_interval"] or {}
+            env = row["environment"]
+            row = {**row, **per_event, "speedup_low": interval.get("low"),
+                   "speedup_high": interval.get("high"),
+                   **{k: env.get(k) for k in ENV_COLUMNS}}
             writer.writerow([_csv_safe(row[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 

@@ -151,6 +151,28 @@ def test_csv_has_a_row_per_entry_and_defuses_formulas(built):
     assert hostile and all(r["team_name"].startswith("<script>") for r in hostile)
 
 
+def test_exports_carry_baseline_environment_units_and_plain_booleans(built):
+    root, _, _ = built
+    rows = list(csv.DictReader(io.StringIO(
+        (root / "build/docs/data/leaderboard.csv").read_text("utf-8"))))
+    assert {r["qualified"] for r in rows} == {"true", "false"}
+    assert {r["tied_within_noise"] for r in rows} <= {"true", "false"}
+    fast = next(r for r in rows if (r["team"], r["event"]) == ("fast-tensors", "mlp_sprint"))
+    assert (fast["baseline_speed"], fast["speed_unit"], fast["memory_unit"], fast["cpu"]) == (
+        "0.4", "s", "MiB", "AMD EPYC")
+    assert fast["quality_unit"] == "fraction" and fast["threshold"] == "0.95"
+    # Speed Demon was won in mlp_sprint: its row carries it, cnn_marathon's does not.
+    board = json.loads((root / "build/docs/data/leaderboard.json").read_text("utf-8"))
+    events = {e["id"]: e for e in board["events"]}
+    assert events["mlp_sprint"]["baseline"]["speed"] == 0.4
+    row = next(x for x in events["cnn_marathon"]["entries"] if x["team"] == "fast-tensors")
+    assert row["provenance"] == "not_tried" and row["environment"]["blas"].startswith("scipy")
+    assert row["entry_url"].endswith("/entries/fast-tensors/cnn_marathon/")
+    hostile = next(x for x in events["cnn_marathon"]["entries"] if x["team"] == "hostile")
+    assert hostile["badges"] == ["innovation-pioneer"]
+    assert board["updated"] == "2026-11-22T09:00:00Z"  # the newest record, not the build time
+
+
 def test_feed_is_well_formed_and_escaped(built):
     root, _, _ = built
     raw = (root / "build/docs/feed.xml").read_text("utf-8")
