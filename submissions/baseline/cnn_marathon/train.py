@@ -8,6 +8,12 @@ The data folder is laid out like the shared datasets folder: it holds
 cifar-10-batches-bin/data_batch_{1..5}.bin. If --data is not given, the
 TINYMLPERF_DATA environment variable is used.
 
+The scorer retrains the weights with the same recipe (`tinymlperf reproduce`): it
+calls fit(train_split, out_dir, budget) in its sandbox, with the training images
+and labels as train_split {"x_train", "y_train"}, out_dir the only folder it may
+write (weights.npz goes there) and budget {"wall_s", "cpu_s"}. Standalone runs and
+fit() share train(), so both give the same weights.
+
 Only the 50,000 training images are read. The last 5,000 of them are held out
 and used for nothing but printing a held-out accuracy after each epoch (model
 selection); the network never trains on them. No data augmentation is used
@@ -330,7 +336,7 @@ def evaluate(net, x, y, mean, std, batch=500):
     return correct / len(x)
 
 
-def main():
+def parser():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA"))
     ap.add_argument("--epochs", type=int, default=16)
@@ -344,16 +350,22 @@ def main():
     ap.add_argument("--ckpt", default=None, help="checkpoint file written after each epoch")
     ap.add_argument("--max-steps", type=int, default=0, help="stop early (timing runs)")
     ap.add_argument("--gradcheck", action="store_true")
-    args = ap.parse_args()
+    return ap
 
-    if args.gradcheck:
-        sys.exit(0 if gradcheck() else 1)
-    if not args.data:
-        sys.exit("give --data or set TINYMLPERF_DATA")
 
+def fit(train_split, out_dir, budget):
+    """The scorer's entry point: the default recipe on the training split; writes
+    out_dir/weights.npz. Stops after the epoch that would not leave time for another
+    within budget["wall_s"] (and exports what it has then)."""
+    args = parser().parse_args([])
+    args.out = os.path.join(out_dir, "weights.npz")
+    train(args, train_split["x_train"], np.asarray(train_split["y_train"], dtype=np.int64),
+          wall_budget=float(budget["wall_s"]))
+
+
+def train(args, x_all, y_all, wall_budget=None):
     t0 = time.perf_counter()
     c0 = time.process_time()  # CPU time: what the run costs on an unshared core
-    x_all, y_all = load_train(args.data)
     n_train = len(x_all) - args.holdout
     x_tr, y_tr = x_all[:n_train], y_all[:n_train]
     x_ho, y_ho = x_all[n_train:], y_all[n_train:]
@@ -418,10 +430,26 @@ def main():
               flush=True)
         if args.ckpt:
             np.savez(args.ckpt, epoch=epoch + 1, mean=mean, std=std, **net.state())
+        elapsed = time.perf_counter() - t0
+        if wall_budget is not None and epoch + 1 < args.epochs \
+                and elapsed * (epoch + 2) / (epoch + 1) > 0.95 * wall_budget:
+            print(f"stopping after epoch {epoch + 1}: another would pass the {wall_budget:.0f} s "
+                  "budget", flush=True)
+            break
     export(net, mean.astype(np.float64), std.astype(np.float64), args.out)
     print(f"best held-out {best[0]:.4f} at epoch {best[1]}; exported final epoch to {args.out}")
     print(f"total training time {time.perf_counter() - t0:.1f}s wall, "
           f"{time.process_time() - c0:.1f}s CPU", flush=True)
+
+
+def main():
+    args = parser().parse_args()
+    if args.gradcheck:
+        sys.exit(0 if gradcheck() else 1)
+    if not args.data:
+        sys.exit("give --data or set TINYMLPERF_DATA")
+    x_all, y_all = load_train(args.data)
+    train(args, x_all, y_all)
 
 
 if __name__ == "__main__":

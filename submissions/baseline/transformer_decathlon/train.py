@@ -7,6 +7,14 @@ The data folder is laid out like the project's shared datasets folder
 Deterministic: fixed seeds, and with one BLAS thread the same run gives the
 same weights.  Writes weights.npz (and a checkpoint every --ckpt-every steps,
 so an interrupted run still leaves usable weights) next to this file.
+
+The scorer retrains with the same recipe (`tinymlperf reproduce`): it calls
+fit(train_split, out_dir, budget) in its sandbox with the training text only,
+train_split {"tokens": int64 ids of the first 90% of the characters, "vocab": the
+sorted 65 characters}, out_dir the only folder it may write (weights.npz goes
+there) and budget {"wall_s", "cpu_s"}. There is no validation text in fit(), so it
+prints the training loss only; the standalone run also prints validation losses,
+which never feed back into training (both share train()).
 """
 
 import argparse
@@ -53,7 +61,7 @@ def eval_windows(p, val, n_windows=None, T=512, batch=8):
     return tot / cnt
 
 
-def main():
+def parser():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA"))
     ap.add_argument("--steps", type=int, default=2500)
@@ -68,12 +76,25 @@ def main():
     ap.add_argument("--ckpt-every", type=int, default=250)
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--out", default=os.path.join(HERE, "weights.npz"))
-    args = ap.parse_args()
-    if not args.data:
-        sys.exit("give --data or set TINYMLPERF_DATA")
+    return ap
 
-    train, val = load_text(args.data)
-    print(f"train chars {len(train)}  val chars {len(val)}  config {CFG}", flush=True)
+
+def fit(train_split, out_dir, budget):
+    """The scorer's entry point: the default recipe on the training text; writes
+    out_dir/weights.npz. Stops early (keeping the weights so far) when 95% of
+    budget["wall_s"] has passed."""
+    vocab = "".join(str(c) for c in train_split["vocab"])
+    if len(vocab) != CFG["vocab"]:
+        raise ValueError(f"the model has {CFG['vocab']} tokens, the training text {len(vocab)}")
+    args = parser().parse_args([])
+    args.out = os.path.join(out_dir, "weights.npz")
+    train_model(args, np.asarray(train_split["tokens"], dtype=np.int64), None,
+                deadline=time.time() + 0.95 * float(budget["wall_s"]))
+
+
+def train_model(args, train, val, deadline=None):
+    print(f"train chars {len(train)}  val chars {len(val) if val is not None else 0}  "
+          f"config {CFG}", flush=True)
     p = M.init_params(CFG, seed=args.seed)
     n_params = sum(v.size for v in p.values())
     print(f"parameters {n_params}", flush=True)
@@ -125,20 +146,32 @@ def main():
         if (step + 1) % args.eval_every == 0 or step == 0:
             now = time.time()
             tok = (step + 1) * B * T
-            vl = eval_windows(p, val, n_windows=24)
-            print(f"step {step + 1:5d}  train {run_loss:.4f}  val(24x512) {vl:.4f}  lr {lr:.2e}  "
+            shown = "" if val is None else f"  val(24x512) {eval_windows(p, val, n_windows=24):.4f}"
+            print(f"step {step + 1:5d}  train {run_loss:.4f}{shown}  lr {lr:.2e}  "
                   f"|g| {gnorm:.2f}  tok/s {(tok - tok_last) / (now - t_last):.0f}  "
                   f"elapsed {now - t_start:.0f}s", flush=True)
             t_last, tok_last = time.time(), tok
         if (step + 1) % args.ckpt_every == 0:
             save(args.out)
+        if deadline is not None and time.time() > deadline:
+            print(f"stopping after step {step + 1}: the wall budget is spent", flush=True)
+            break
     train_time = time.time() - t_start
     save(args.out)
-    vl = eval_windows(p, val)
-    print(f"final val loss over all {(len(val) - 1) // 512} windows of 512: {vl:.4f} nats  "
-          f"perplexity {math.exp(vl):.3f}", flush=True)
+    if val is not None:
+        vl = eval_windows(p, val)
+        print(f"final val loss over all {(len(val) - 1) // 512} windows of 512: {vl:.4f} nats  "
+              f"perplexity {math.exp(vl):.3f}", flush=True)
     print(f"total training time {train_time:.0f}s ({train_time / 60:.1f} min), "
           f"total incl. final eval {time.time() - t_start:.0f}s", flush=True)
+
+
+def main():
+    args = parser().parse_args()
+    if not args.data:
+        sys.exit("give --data or set TINYMLPERF_DATA")
+    train, val = load_text(args.data)
+    train_model(args, train, val)
 
 
 if __name__ == "__main__":
