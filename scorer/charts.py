@@ -48,6 +48,14 @@ class Series:
     points: list[tuple[str, float]]  # (ISO date "YYYY-MM-DD" or datetime string, value)
 
 
+PALETTES = ("site", "book", "print")  # print: fixed colours for a PDF's image converter
+
+
+def _check_palette(value: str) -> None:
+    if value not in PALETTES:
+        raise ValueError(f"palette must be one of {', '.join(PALETTES)}, not {value!r}")
+
+
 def _check_direction(name: str, value: str) -> None:
     if value not in DIRECTIONS:
         raise ValueError(f"{name} must be 'higher' or 'lower', not {value!r}")
@@ -240,12 +248,19 @@ def _place_labels(marks: list[dict], box: dict[str, float]) -> None:
 
 def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
                  x_better: str = "higher", y_better: str = "lower", log_x: bool = False,
-                 log_y: bool = False, width: int = 640, height: int = 400) -> str:
-    """Scatter of qualified entries with their Pareto frontier as a step line (see module doc)."""
+                 log_y: bool = False, width: int = 640, height: int = 400,
+                 palette: str = "site") -> str:
+    """Scatter of qualified entries with their Pareto frontier as a step line (see module doc).
+
+    ``palette`` "book" draws with inherited colours only (for a Jupyter Book, whose own
+    light/dark toggle then applies); "site" uses mkdocs-material's properties; "print" fixed
+    dark-on-white colours for the static image a PDF build converts.
+    """
     _check_direction("x_better", x_better)
     _check_direction("y_better", y_better)
     uid = content_id("tmlp-chart", points, title, x_label, y_label, x_better, y_better, log_x,
-                     log_y, width, height)
+                     log_y, width, height, *(() if palette == "site" else (palette,)))
+    _check_palette(palette)
     box = _frame(width, height, 52.0)
     shown = [p for p in points if math.isfinite(p.x) and math.isfinite(p.y)
              and not (log_x and p.x <= 0) and not (log_y and p.y <= 0)]
@@ -256,7 +271,7 @@ def pareto_chart(points: list[Point], *, title: str, x_label: str, y_label: str,
         "x_title": fit_text(_axis_title(x_label, x_better), box["right"] - box["left"], FONT)[0],
         "y_title": fit_text(_axis_title(y_label, y_better), box["bottom"] - box["top"], FONT)[0],
         "legend": _pareto_legend(any(p.highlight for p in shown)), "marks": [], "xticks": [],
-        "yticks": [], "path": "", "empty": EMPTY_PARETO,
+        "yticks": [], "path": "", "empty": EMPTY_PARETO, "palette": palette,
     }
     if not shown:
         ctx["desc"] = f"{EMPTY_PARETO}.{_not_plotted(hidden, _UNPLOTTABLE)}"
@@ -383,7 +398,7 @@ def _y_values(values: list[float], reference: float | None) -> list[float]:
 
 def progression_chart(series: list[Series], *, title: str, y_label: str, better: str = "lower",
                       width: int = 640, height: int = 320, reference: float | None = None,
-                      reference_label: str = "baseline") -> str:
+                      reference_label: str = "baseline", palette: str = "site") -> str:
     """Each series as a step line over dated x (a value holds until the next one); the last
     value runs on to the newest date in the chart. Single-point series are just a dot.
 
@@ -392,8 +407,9 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     lists only the series that have a plottable point.
     """
     _check_direction("better", better)
+    _check_palette(palette)
     uid = content_id("tmlp-chart", series, title, y_label, better, width, height, reference,
-                     reference_label)
+                     reference_label, *(() if palette == "site" else (palette,)))
     parsed_all = [_dated(s) for s in series]
     drawn = [s for s, p in zip(series, parsed_all, strict=True) if p]
     legend = _legend(drawn, width)
@@ -405,7 +421,7 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
         "uid": uid, "width": width, "height": height, "box": box, "legend": legend,
         "title": fit_text(title, width - 24.0, TITLE_FONT)[0], "full_title": clean_text(title),
         "y_title": fit_text(_axis_title(y_label, better), box["bottom"] - box["top"], FONT)[0],
-        "lines": [], "xticks": [], "yticks": [], "reference": None,
+        "lines": [], "xticks": [], "yticks": [], "reference": None, "palette": palette,
         "empty": EMPTY_PROGRESSION, "desc": f"{EMPTY_PROGRESSION}."
                  + _not_plotted(skipped, _UNDATED, "point", "points"),
     }

@@ -195,6 +195,7 @@ class SiteModel:
     submission_schema: dict
     charts: dict[str, str] = field(default_factory=dict)  # name -> trusted inline SVG
     captions: dict[str, str] = field(default_factory=dict)  # name -> plain-text figcaption
+    print_charts: dict[str, str] = field(default_factory=dict)  # MyST: fixed-colour copies
     award_names: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     event_badges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     updated: str = ""  # the newest record's finished_at: "last updated", deterministic
@@ -275,18 +276,42 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
     return pages
 
 
-def render_myst(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
-    """The leaderboard as MyST Markdown for a Jupyter Book: an index and a page per event."""
+BOOK_PART = "TinyMLPerf leaderboard"  # the caption of the part the _toc fragment adds
+
+
+def render_myst(model: SiteModel, env: jinja2.Environment | None = None,
+                folder: str = "leaderboard") -> dict[str, str]:
+    """The leaderboard as MyST Markdown for a Jupyter Book: an index and a page per event.
+
+    Charts are inline SVG for HTML (inherited colours: the book's light/dark toggle applies)
+    and, for PDF builds, a fixed-colour copy under ``charts/`` shown by a LaTeX-only figure
+    (Sphinx's ``sphinx.ext.imgconverter`` turns it into a bitmap; ``_config.yml`` enables it).
+    ``_toc.yml`` builds the folder as a book of its own; ``_toc_part.yml`` is one entry of a
+    ``parts:`` list, with files relative to the book root where this output is the ``folder``
+    subfolder, to append to a course's table of contents as it is.
+    """
     env = env or environment()
     charts = {k: Markup(v) for k, v in model.charts.items()}
-    pages = {"index.md": env.get_template("myst_index.md.j2").render(m=model)}
+    files: dict[str, str] = {}
+    for name, svg in sorted(model.print_charts.items()):
+        if name.startswith("pareto:"):
+            files[f"charts/pareto-{name.split(':', 1)[1]}.svg"] = svg
+    files["index.md"] = env.get_template("myst_index.md.j2").render(m=model)
     for eid, board in model.boards.items():
-        pages[f"{eid}.md"] = env.get_template("myst_event.md.j2").render(
-            m=model, board=board, charts=charts)
+        files[f"{eid}.md"] = env.get_template("myst_event.md.j2").render(
+            m=model, board=board, charts=charts,
+            static=f"charts/pareto-{eid}.svg" if f"charts/pareto-{eid}.svg" in files else "")
     chapters = "".join(f"  - file: {eid}\n" for eid in model.boards)
-    pages["_toc.yml"] = f"format: jb-book\nroot: index\nchapters:\n{chapters}"
-    pages["_config.yml"] = "title: TinyMLPerf leaderboard\nexecute:\n  execute_notebooks: 'off'\n"
-    return pages
+    files["_toc.yml"] = f"format: jb-book\nroot: index\nchapters:\n{chapters}"
+    sections = "".join(f"      - file: {folder}/{eid}\n" for eid in model.boards)
+    files["_toc_part.yml"] = (
+        "# Append this item to the parts: list of your book's _toc.yml, with this folder\n"
+        f"# copied to <book root>/{folder}/ (tinymlperf build --format myst --out <book>/{folder}).\n"
+        f"- caption: {BOOK_PART}\n  chapters:\n    - file: {folder}/index\n"
+        f"      sections:\n{sections}")
+    files["_config.yml"] = ("title: TinyMLPerf leaderboard\nexecute:\n  execute_notebooks: 'off'\n"
+                            "sphinx:\n  extra_extensions:\n    - sphinx.ext.imgconverter\n")
+    return files
 
 
 def _type_text(prop: dict) -> str:

@@ -79,7 +79,8 @@ def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> B
     model = compute_model(inputs, team_pages=fmt == "mkdocs")
     report.records, report.teams = len(inputs.records), len(model.teams)
     # 3. Render: {path: text} of the pages (and, for MkDocs, badge SVGs, exports and the feed).
-    files = render_mkdocs(model, inputs.docs_dir) if fmt == "mkdocs" else pages.render_myst(model)
+    files = (render_mkdocs(model, inputs.docs_dir) if fmt == "mkdocs"
+             else pages.render_myst(model, folder=out.name))
     # 4. Write what changed; MkDocs also gets the hand-written docs/ and the records copied in.
     mkdocs = fmt == "mkdocs"
     write_tree(out, files, copy_from=inputs.docs_dir if mkdocs else None,
@@ -177,7 +178,11 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
         award_names=dict(badge_svg.AWARDS),
         updated=max((r.get("finished_at") or "" for r in inputs.records), default=""),
     )
-    model.charts = make_charts(model, team_pages)
+    if team_pages:
+        model.charts = make_charts(model, team_pages)
+    else:  # MyST: colours from the book's theme, plus fixed-colour copies for PDF builds
+        model.charts = make_charts(model, False, palette="book", teams=False)
+        model.print_charts = make_charts(model, False, palette="print", teams=False)
     model.captions = chart_captions(model)
     return model
 
@@ -203,7 +208,8 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.
     return dict(sorted(teams.items()))
 
 
-def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, str]:
+def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = "site",
+                teams: bool = True) -> dict[str, str]:
     """Pareto and progression per event, a speed-up history per team; all inline SVG."""
     out: dict[str, str] = {}
     for eid, b in model.boards.items():
@@ -229,7 +235,7 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
             shown, title=f"{ev.name}: speed against memory",
             x_label="Speed-up over baseline (×)" if ratio else f"{ev.speed.label} ({ev.speed.unit})",
             y_label="Memory ratio to baseline (×)" if ratio else "Peak memory (MiB)",
-            x_better=x_better, y_better="lower")
+            x_better=x_better, y_better="lower", palette=palette)
         speed_falls = [f for f in model.falls if f.event == eid and f.kind == "speed"]
         if speed_falls:
             ref = 1.0 if b.speed_basis == "speedup" else (
@@ -239,9 +245,9 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True) -> dict[str, st
                 title=f"{ev.name}: speed record over time",
                 y_label="Speed-up (×)" if b.speed_basis == "speedup" else ev.speed.unit,
                 better="higher" if b.speed_basis == "speedup" else ev.speed.direction,
-                reference=ref, reference_label="baseline")
+                reference=ref, reference_label="baseline", palette=palette)
     team_series = []
-    for tid, info in model.teams.items():
+    for tid, info in (model.teams.items() if teams else ()):
         series = []
         for e in info.entries:
             pts = [(h.get("finished_at", ""), h["speedup"]) for h in e.history

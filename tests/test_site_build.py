@@ -10,6 +10,7 @@ import csv
 import html as htmllib
 import io
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -272,6 +273,65 @@ def test_myst_format(tmp_path):
     custom = tmp_path / "elsewhere"
     assert build_site(root, fmt="myst", out=custom).out == custom
     assert (custom / "index.md").is_file()
+
+
+COURSE_TOC = """\
+format: jb-book
+root: intro
+parts:
+  - caption: Foundations
+    chapters:
+      - file: modules/01_tensor/tensor
+      - file: modules/02_activations/activations
+  - caption: Optimisation
+    chapters:
+      - file: modules/15_profiling/profiling
+        sections:
+          - file: modules/15_profiling/exercises
+"""
+
+
+def test_myst_drops_into_a_course_book_with_parts(tmp_path):
+    # The course book keeps its own _toc.yml (parts:); the fragment is appended as one part.
+    root = sitefixture.make_root(tmp_path)
+    book = tmp_path / "book"
+    out = book / "leaderboard"
+    build_site(root, fmt="myst", out=out)
+    toc = yaml.safe_load(COURSE_TOC)
+    part = yaml.safe_load((out / "_toc_part.yml").read_text("utf-8"))
+    assert isinstance(part, list) and len(part) == 1
+    toc["parts"] += part
+    merged = yaml.safe_load(yaml.safe_dump(toc))
+    assert [p["caption"] for p in merged["parts"]] == [
+        "Foundations", "Optimisation", "TinyMLPerf leaderboard"]
+    ours = merged["parts"][-1]["chapters"]
+    files = [ours[0]["file"]] + [s["file"] for s in ours[0]["sections"]]
+    assert files == ["leaderboard/index"] + [f"leaderboard/{e}" for e in EVENTS]
+    for f in files:  # every file the fragment names exists, relative to the book root
+        assert (book / f"{f}.md").is_file(), f
+    for p in merged["parts"]:  # the shape jupyter-book's jb-book parts take
+        assert set(p) == {"caption", "chapters"}
+        for c in p["chapters"]:
+            assert set(c) <= {"file", "sections"}
+
+
+def test_myst_charts_follow_the_book_theme_and_keep_a_print_copy(tmp_path):
+    root = sitefixture.make_root(tmp_path)
+    out = tmp_path / "leaderboard"
+    build_site(root, fmt="myst", out=out)
+    page = (out / "mlp_sprint.md").read_text("utf-8")
+    svg = page.split("```{raw} html", 1)[1].split("```", 1)[0]
+    # No colour of its own: inherited text colour and the book theme's variables only.
+    assert "<svg" in svg and not re.search(r"#[0-9a-fA-F]{3,6}\b(?![;0-9])", svg.replace(
+        "&#35;", "")) and "prefers-color-scheme" not in svg
+    assert "var(--pst-color-primary, currentColor)" in svg
+    # The PDF build gets a LaTeX-only figure of a static copy with fixed colours.
+    assert "````{only} latex\n```{figure} charts/pareto-mlp_sprint.svg" in page
+    static = (out / "charts" / "pareto-mlp_sprint.svg").read_text("utf-8")
+    assert "#4051b5" in static and "var(" not in static
+    assert "sphinx.ext.imgconverter" in (out / "_config.yml").read_text("utf-8")
+    # It carries the baseline and links back to the full leaderboard.
+    assert "**Baseline**" in page and "https://tinymlperf.github.io/leaderboard/events/mlp_sprint/" in page
 
 
 def test_bad_awards_file_names_the_file(tmp_path):
