@@ -8,6 +8,7 @@
     tinymlperf profile --event E [--submission DIR]
     tinymlperf score [--all | --changed-since REF] [--jobs N]
     tinymlperf plan [--json]                  which records are missing or stale
+    tinymlperf plan --reproduce [--team T --event E] [--json]   which entries to retrain
     tinymlperf build [--format mkdocs|myst]   generate the leaderboard site
     tinymlperf ci pr --base REF [--head REF]  the pull-request check
     tinymlperf submit --event E --team T      validate, check and commit an entry on a branch
@@ -93,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plan", help="list the submissions whose record is missing or stale")
     p.add_argument("--json", action="store_true", help="print a JSON list (for the publish workflow's matrix)")
+    p.add_argument("--reproduce", action="store_true",
+                   help="list the entries to retrain instead (reproduce.yml): the weights-loading "
+                        "events' record holders not yet retrained, or the one --team/--event names")
+    p.add_argument("--team", help="with --reproduce: this team's entry ...")
+    p.add_argument("--event", choices=EVENT_IDS, help="... in this event")
     p.add_argument("--repo", default=".")
 
     p = sub.add_parser("build", help="generate the leaderboard site from submissions/, results/ and awards.yml")

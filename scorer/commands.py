@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from scorer import datasets, results, scoring, smoke, submission
-from scorer.errors import ScorerError, UsageError
+from scorer.errors import ScorerError, SubmissionError, UsageError
 from scorer.events import EVENT_IDS, EVENTS
 
 BASELINE_TEAM = "baseline"
@@ -269,13 +269,21 @@ def cmd_score(args) -> int:
 
 def cmd_plan(args) -> int:
     repo = _repo(args)
-    todo = [{"team": f.parent.name, "event": e, "path": submission.display(f, repo)} for f, e in stale_entries(repo)]
+    if args.reproduce or args.team or args.event:
+        from scorer import reproduce
+
+        if not args.reproduce:
+            raise UsageError("--team and --event name an entry to retrain: add --reproduce")
+        todo = reproduce.plan(repo, args.team, args.event)
+    else:
+        todo = [{"team": f.parent.name, "event": e, "path": submission.display(f, repo)} for f, e in stale_entries(repo)]
     if args.json:
         print(json.dumps(todo))
     else:
         for item in todo:
             print(item["path"])
-        print(f"{len(todo)} record(s) missing or stale", file=sys.stderr)
+        what = "to retrain" if args.reproduce else "missing or stale"
+        print(f"{len(todo)} record(s) {what}", file=sys.stderr)
     return 0
 
 
@@ -314,8 +322,18 @@ def cmd_reproduce(args) -> int:
     if args.record:
         # Before hours of training: the record must exist and be of these very files.
         results.check_provenance_target(repo / "results", folder, submission.content_hash(folder))
-    outcome = reproduce.reproduce(folder, job, budget)
+    try:
+        outcome = reproduce.reproduce(folder, job, budget)
+    except SubmissionError as err:
+        if args.record:  # an entry that breaks the training contract is not reproduced
+            block = reproduce.refused(folder, budget, str(err))
+            path = results.write_provenance(repo / "results", folder.parent.name, folder.name, block)
+            print(f"wrote the provenance into {path}", file=sys.stderr)
+        raise
     block = outcome["provenance"]
+    if args.record:
+        # Official provenance, like official records, only from the full sandbox.
+        results.refuse_weak(outcome["shipped"])
     event = EVENTS[folder.name]
     key = event.quality.key
 

@@ -205,6 +205,20 @@ def compare(event: Event, shipped: float, reproduced: float) -> tuple[str, str]:
     return "reproduced", f"within tolerance: {both}"
 
 
+def _block(folder: Path, event: Event, budget: Budget) -> dict:
+    return {"status": NOT_REPRODUCED, "metric": event.quality.key,
+            "tolerance": {"kind": event.tolerance.kind, "value": event.tolerance.value},
+            "budget": budget.as_dict(), "content_hash": submission.content_hash(folder),
+            "scorer_version": scorer.__version__, "started_at": scoring._now()}
+
+
+def refused(folder: Path, budget: Budget, reason: str) -> dict:
+    """The provenance of an entry that was not retrained because it breaks the contract."""
+    block = _block(folder, event_of(folder), budget)
+    block.update(reason=_short(reason), train_wall_s=0.0, finished_at=scoring._now())
+    return block
+
+
 def _score(folder: Path, event: Event, job: scoring.Job) -> dict:
     one = replace(job, repeats=1, _data=job._data)
     return scoring.score_entry(folder, event.id, one, baseline=None)
@@ -220,11 +234,7 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
     if not check.ok:
         raise SubmissionError(f"{check.errors[0]} (run `tinymlperf validate {rules.display(folder)}` for every problem)")
     name = f"{folder.parent.name}/{folder.name}"
-    content_hash = submission.content_hash(folder)
-    block = {"status": NOT_REPRODUCED, "metric": event.quality.key,
-             "tolerance": {"kind": event.tolerance.kind, "value": event.tolerance.value},
-             "budget": budget.as_dict(), "content_hash": content_hash,
-             "scorer_version": scorer.__version__, "started_at": scoring._now()}
+    block = _block(folder, event, budget)
     reproduced_record = None
     with tempfile.TemporaryDirectory(prefix="tinymlperf-reproduce-") as tmp:
         job.progress.note(f"{name} · scoring the shipped weights")
@@ -265,3 +275,37 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
 def _short(text: str) -> str:
     text = rules.one_line(text)
     return text if len(text) <= scoring.MAX_REASON else text[:scoring.MAX_REASON - 1] + "…"
+
+
+def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> list[dict]:
+    """The entries to retrain: ``team``/``event_id`` when given (a maintainer's request), else
+    every weights-loading event's record holders (first in its speed or memory ranking) whose
+    provenance was not tried for their current files. Rows: {"team", "event", "path"}."""
+    from scorer import ranking, results
+
+    if team is not None or event_id is not None:
+        if team is None or event_id is None:
+            raise UsageError("name both --team and --event, or neither (the new record holders)")
+        if not submission.TEAM_ID.match(team):
+            raise UsageError(f"--team {rules.one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')")
+        folder = repo / "submissions" / team / event_id
+        event_of(folder)
+        if not folder.is_dir():
+            raise UsageError(f"{submission.display(folder, repo)}: no such entry")
+        return [{"team": team, "event": event_id, "path": submission.display(folder, repo)}]
+    records = results.load_records(repo / "results")
+    todo = []
+    for event in EVENTS.values():
+        if not event.loads_weights:
+            continue
+        mine = [r for r in records if r["event"] == event.id]
+        board = ranking.build_board(event, [ranking.entry_from_record(r) for r in mine])
+        holders = sorted({row.entry.team for row in (*board.speed, *board.memory) if row.rank == 1})
+        for holder in holders:
+            record = next(r for r in mine if r["team"] == holder)
+            if (record.get("provenance") or {}).get("status", "not_tried") != "not_tried":
+                continue
+            folder = repo / "submissions" / holder / event.id
+            if folder.is_dir():
+                todo.append({"team": holder, "event": event.id, "path": submission.display(folder, repo)})
+    return todo

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scorer.events import EVENTS
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
@@ -44,8 +46,8 @@ def tool(name: str) -> str | None:
     return str(found) if found.exists() else shutil.which(name)
 
 
-def test_the_four_workflows_exist():
-    assert {p.name for p in FILES} >= {"pr.yml", "pr-comment.yml", "publish.yml", "tests.yml"}
+def test_the_five_workflows_exist():
+    assert {p.name for p in FILES} >= {"pr.yml", "pr-comment.yml", "publish.yml", "tests.yml", "reproduce.yml"}
 
 
 def test_zizmor_finds_nothing_offline():
@@ -129,9 +131,11 @@ def test_the_comment_workflow_treats_the_artifact_as_data():
     assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
     runs = "\n".join(step.get("run", "") for _, step in steps(data))
     assert "tinymlperf ci comment" in runs and "--input" in runs and "<!-- tinymlperf-pr-check -->" in runs
-    # The only suppressed zizmor finding is the trigger this design needs.
-    ignores = [line for p in FILES for line in p.read_text().splitlines() if "zizmor: ignore" in line]
-    assert ignores == ["  workflow_run: # zizmor: ignore[dangerous-triggers]"]
+    # The only suppressed zizmor findings are the triggers these designs need (this one and
+    # reproduce.yml's, started by the publish workflow).
+    ignores = {p.name: [line for line in p.read_text().splitlines() if "zizmor: ignore" in line] for p in FILES}
+    assert {k: v for k, v in ignores.items() if v} == {
+        name: ["  workflow_run: # zizmor: ignore[dangerous-triggers]"] for name in ("pr-comment.yml", "reproduce.yml")}
 
 
 def test_publish_plans_scores_collects_and_deploys():
@@ -148,6 +152,30 @@ def test_publish_plans_scores_collects_and_deploys():
     assert used[-2:] == ["actions/upload-pages-artifact", "actions/deploy-pages"]
     for job_id in ("plan", "score"):
         assert jobs[job_id]["permissions"] == {"contents": "read"}
+
+
+def test_reproduce_retrains_after_a_publish_or_on_request_and_commits_like_publish():
+    data = load(WORKFLOWS / "reproduce.yml")
+    assert set(data["on"]) == {"workflow_dispatch", "workflow_run"}
+    assert data["on"]["workflow_run"]["workflows"] == [load(WORKFLOWS / "publish.yml")["name"]]
+    assert set(data["on"]["workflow_dispatch"]["inputs"]) == {"team", "event"}
+    assert data["on"]["workflow_dispatch"]["inputs"]["event"]["options"] == [
+        e for e, ev in EVENTS.items() if ev.loads_weights]
+    assert data["concurrency"] == {"group": "reproduce", "cancel-in-progress": False}
+    jobs = data["jobs"]
+    assert list(jobs) == ["plan", "reproduce", "collect"]
+    assert jobs["plan"]["permissions"] == jobs["reproduce"]["permissions"] == {"contents": "read"}
+    assert jobs["collect"]["permissions"] == {"contents": "write"}
+    runs = {job_id: "\n".join(s.get("run", "") for s in job["steps"]) for job_id, job in jobs.items()}
+    assert "tinymlperf plan --reproduce --json" in runs["plan"]
+    assert "tinymlperf reproduce --submission" in runs["reproduce"] and "--record" in runs["reproduce"]
+    # The commit step is publish's, word for word but for its messages.
+    publish = load(WORKFLOWS / "publish.yml")["jobs"]["collect"]["steps"]
+    ours = next(s for s in jobs["collect"]["steps"] if s.get("name") == "Commit the records to results/")
+    theirs = next(s for s in publish if s.get("name") == "Commit the records to results/")
+    assert ours["env"] == {k: v for k, v in theirs["env"].items()}
+    strip = re.compile(r'(echo|-m) "[^"]*"|#.*')
+    assert [strip.sub("", x) for x in ours["run"].splitlines()] == [strip.sub("", x) for x in theirs["run"].splitlines()]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
