@@ -14,6 +14,7 @@ invisible format characters (bidi overrides, zero-width spaces) are shown as ``â
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -43,8 +44,12 @@ KIND_TITLES = {"speed": "Speed Champions", "memory": "Memory Masters",
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _visible(ch: str) -> str:
-    """Invisible or control characters become a visible code point marker."""
+    """Invisible or control characters become a visible code point marker (cached per
+    character: a 3,000-entry site asks for a few hundred distinct ones millions of times)."""
+    if ch in "\n\t":
+        return ch
     if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"):
         return f"\u2039U+{ord(ch):04X}\u203a"
     return ch
@@ -54,16 +59,20 @@ def visible(text: str) -> str:
     """``text`` with invisible and control characters (but newlines and tabs) made visible."""
     if text.isascii() and text.isprintable():
         return text
-    return "".join(c if c in "\n\t" else _visible(c) for c in text)
+    return "".join(map(_visible, text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _md_text(text: str, limit: int | None) -> Markup:
+    text = text.translate(_SPACES)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return Markup(visible(text).translate(_TABLE))
 
 
 def md_text(value: object, limit: int | None = None) -> Markup:
     """Plain text made inert for Markdown + HTML, optionally cut to ``limit`` characters."""
-    text = str(value).translate(_SPACES)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    text = visible(text)
-    return Markup(text.translate(_TABLE))
+    return _md_text(str(value), limit)
 
 
 def fmt_num(value: float | None, digits: int = 4) -> str:

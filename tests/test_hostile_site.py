@@ -260,3 +260,36 @@ def test_pr_report_text_is_inert(payload):
         assert ch not in out, (ch, out[:200])
     assert "@m" not in out  # no @-mention
     assert len(out) < 2000 * 8
+
+
+def test_entry_and_compare_pages_show_the_payloads_as_text(site):
+    _, _, site_dir, _ = site
+    for event in ("mlp_sprint", "cnn_marathon"):
+        page = site_dir / "entries" / "evil-md" / event / "index.html"
+        assert page in evil_pages(site_dir), "the entry page is built and scanned above"
+        parsed = parse(page)
+        text = " ".join(parsed.text)
+        assert "{{ 7*7 }}" in text and " 49 " not in text
+        # The description's <iframe>/<svg onload> stay text (the theme's own search <form> and
+        # icons are the only such elements, without handlers).
+        assert not any(tag in ("iframe", "object", "embed") for tag, _ in parsed.tags)
+        assert "<iframe src=https://e.vil></iframe><svg onload=alert(4)>" in text
+        assert any(tag == "footer" for tag, _ in parsed.tags)  # no comment swallowed the page
+    # The compare page's JSON carries the name as data; decoded, it is the exact text.
+    compare = parse(site_dir / "compare" / "index.html")
+    block = next(b for b in compare.data if b.startswith('{"entries"'))
+    names = {e["team_name"] for e in json.loads(block)["entries"] if e["team"] == "evil-md"}
+    assert names == {NAME}
+    # Its <option>s hold the name as text, and nothing became an element.
+    assert any("Evil" in t for t in compare.text)
+    assert not any(tag in ("iframe", "object", "embed", "base") for tag, _ in compare.tags)
+
+
+def test_ranking_table_attributes_cannot_be_broken_out_of(site):
+    _, _, site_dir, _ = site
+    parsed = parse(site_dir / "events" / "cnn_marathon" / "index.html")
+    rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and attrs.get("data-team")]
+    evil = [r for r in rows if r["data-team"] == "evil-md"]
+    assert evil and set(evil[0]) == {"data-team", "data-status", "data-techniques", "data-event"}
+    assert all(set(r["data-techniques"]) <= set("abcdefghijklmnopqrstuvwxyz0123456789- ")
+               for r in rows)
