@@ -38,7 +38,7 @@ def stage_times(root: Path) -> dict[str, float]:
     model = site.compute_model(inputs)
     times["compute (rankings, badges, charts)"] = time.perf_counter() - t
     t = time.perf_counter()
-    files = site.render_mkdocs(model)
+    files = site.render_mkdocs(model, inputs.docs_dir)
     times["render (pages, badge SVGs, exports)"] = time.perf_counter() - t
     t = time.perf_counter()
     site.write_tree(report.out, files, copy_from=inputs.docs_dir,
@@ -87,8 +87,8 @@ def main() -> None:
         print(f"  {size / 1024:9.1f} KiB  {rel}")
     for eid in ("mlp_sprint", "cnn_marathon", "transformer_decathlon"):
         page = out / "events" / f"{eid}.md"
-        rows = sum(1 for line in page.read_text("utf-8").splitlines()
-                   if line.startswith("| ") and "](../data/results/" in line)
+        board = page.read_text("utf-8").split('data-table="board"', 1)[-1].split("</table>")[0]
+        rows = board.count("<tr data-team=")
         print(f"  events/{eid}.md: {page.stat().st_size / 1024:.1f} KiB, {rows} table rows")
     if tmp:
         tmp.cleanup()

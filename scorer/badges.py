@@ -65,12 +65,17 @@ PALETTE = {
 
 # id -> (display name, one-line meaning, colour)
 AWARDS: dict[str, tuple[str, str, str]] = {
-    "speed-demon": ("Speed Demon", "Top 10% of the qualified entries in a speed ranking", "#e05d44"),
+# The rules behind them are scorer.ranking's (top 10% of a field of ten or more, else first
+# place, and beating the baseline); the meanings here are the badges' tooltips.
+    "speed-demon": ("Speed Demon", "A top place in an event's speed ranking, faster than the "
+                    "baseline", "#e05d44"),
     "memory-wizard": (
-        "Memory Wizard", "Top 10% of the qualified entries in a memory ranking", "#8250df"),
+        "Memory Wizard", "A top place in an event's memory ranking, smaller than the baseline",
+        "#8250df"),
     "innovation-pioneer": (
         "Innovation Pioneer", "Innovation Track award, judged by the maintainers", "#0f7b8a"),
-    "triple-crown": ("Triple Crown", "Top 10% of a ranking in three different events", "#dbb42c"),
+    "triple-crown": ("Triple Crown", "A top place beating the baseline in three different "
+                     "events", "#dbb42c"),
 }
 AWARD_LABEL = "TinyMLPerf"
 

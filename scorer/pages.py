@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from scorer import site_format as fmt
 from scorer.events.spec import EVENTS
-from scorer.ranking import Board, Entry, OverallRow, RecordFall
+from scorer.ranking import MIN_FIELD, Board, Entry, OverallRow, RecordFall
 
 TEMPLATE_DIR = Path(str(resources.files("scorer") / "templates" / "pages"))  # package data
 TOP_ROWS = 100  # rows per event table; the exports hold every entry
@@ -231,7 +231,8 @@ def environment() -> jinja2.Environment:
                        entry_date=entry_date, KIND_TITLES=KIND_TITLES,
                        embed_lines=embed_lines, team_link=team_link,
                        award_images=award_images, threshold_text=threshold_text,
-                       T=site_tables, F=fmt, updated_line=updated_line)
+                       T=site_tables, F=fmt, updated_line=updated_line,
+                       MIN_FIELD=MIN_FIELD)
     return env
 
 
