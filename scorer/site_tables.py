@@ -9,8 +9,9 @@ row is in the HTML: ``docs/javascripts/tables.js`` pages, filters and sorts them
 JavaScript all of them show.
 
 Raw HTML inside Markdown is not Markdown-processed, so links here are final URLs relative to
-the page (``url_root``), not ``.md`` paths. All text passes ``pages.md_text`` (HTML-escaped,
-Markdown characters as references, invisible characters shown); attribute values too.
+the page (``url_root``), not ``.md`` paths. All cell text passes ``pages.md_text``
+(HTML-escaped, Markdown characters as references, invisible characters shown); attribute
+values and URLs are HTML-escaped (``attr``, ``href``), as raw HTML is not Markdown-processed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from scorer import site_format as fmt
-from scorer.pages import SiteModel, code_url, md_text
+from scorer.pages import SiteModel, code_url, md_text, visible
 from scorer.ranking import Board, Entry, Ranked, beats_baseline
 
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
@@ -48,6 +49,11 @@ def url_root(path: str) -> str:
 def href(url: str) -> str:
     """A URL for an attribute: percent-quoted, then HTML-escaped (raw HTML is not Markdown)."""
     return html.escape(quote(url, safe="/:#.-_~"), quote=True)
+
+
+def attr(value: object) -> str:
+    """An attribute value: HTML-escaped, invisible characters shown (``pages.visible``)."""
+    return html.escape(visible(str(value)), quote=True)
 
 
 def a(text: object, url: str | None, limit: int | None = None, cls: str = "") -> Markup:
@@ -83,7 +89,7 @@ def table(kind: str, event: str, cols: Sequence[Col], rows: Iterable[tuple[dict,
           caption: str = "") -> Markup:
     """The contract's wrapper, heading and rows; ``rows`` are (data attributes, cells)."""
     out = [f'<div class="tmlp-scroll"><table class="tmlp-table" data-table="{kind}" '
-           f'data-event="{md_text(event)}">']
+           f'data-event="{attr(event)}">']
     if caption:
         out.append(f"<caption>{md_text(caption)}</caption>")
     out.append("<thead><tr>" + "".join(
@@ -91,7 +97,7 @@ def table(kind: str, event: str, cols: Sequence[Col], rows: Iterable[tuple[dict,
         for c in cols) + "</tr></thead>")
     out.append("<tbody>")
     for attrs, cells in rows:
-        data = "".join(f' data-{k}="{md_text(v)}"' for k, v in attrs.items())
+        data = "".join(f' data-{k}="{attr(v)}"' for k, v in attrs.items())
         out.append(f"<tr{data}>" + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return Markup("\n".join(out))
