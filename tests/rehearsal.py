@@ -469,9 +469,10 @@ class World:
         Runner(self, workflow, run, "pull_request", payload, sha=pr["head"]["sha"], ref=f"refs/pull/{pr['number']}/merge").run()
         return run
 
-    def workflow_run(self, done: Run) -> Run | None:
-        """pr-comment.yml from the default branch, started by a finished run's name."""
-        workflow = self.workflow_at(self.main_sha(), "pr-comment.yml")
+    def workflow_run(self, done: Run, name: str = "pr-comment.yml") -> Run | None:
+        """``name`` (pr-comment.yml, reproduce.yml) from the default branch, started by a
+        finished run's name; None when that workflow does not listen for it."""
+        workflow = self.workflow_at(self.main_sha(), name)
         on = workflow["on"]["workflow_run"]
         if done.workflow not in on["workflows"]:
             return None
@@ -494,10 +495,25 @@ class World:
         return run
 
     def dispatch_publish(self) -> Run:
+        return self.dispatch("publish.yml")
+
+    def dispatch(self, name: str, inputs: dict | None = None) -> Run:
+        """A maintainer's workflow_dispatch of ``name`` on main, with ``inputs`` checked
+        against the workflow's declared inputs (required ones present, choices respected)."""
         sha = self.main_sha()
-        workflow = self.workflow_at(sha, "publish.yml")
+        workflow = self.workflow_at(sha, name)
         assert "workflow_dispatch" in workflow["on"]
-        payload = {"ref": "refs/heads/main", "inputs": {}, "repository": {"full_name": self.REPO, "default_branch": "main"}}
+        declared = (workflow["on"]["workflow_dispatch"] or {}).get("inputs") or {}
+        inputs = dict(inputs or {})
+        for key, spec in declared.items():
+            if spec.get("required") and key not in inputs:
+                raise StepError(f"{name}: the required input {key!r} is missing")
+            if spec.get("type") == "choice" and key in inputs and inputs[key] not in spec["options"]:
+                raise StepError(f"{name}: {inputs[key]!r} is not one of the choices of {key!r}")
+        unknown = set(inputs) - set(declared)
+        if unknown:
+            raise StepError(f"{name}: unexpected inputs {sorted(unknown)}")
+        payload = {"ref": "refs/heads/main", "inputs": inputs, "repository": {"full_name": self.REPO, "default_branch": "main"}}
         run = self.new_run(workflow, "workflow_dispatch", sha, "main", self.REPO)
         Runner(self, workflow, run, "workflow_dispatch", payload, sha=sha, ref="refs/heads/main").run()
         return run

@@ -11,6 +11,7 @@ read-only token and no secrets.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -189,3 +190,119 @@ def test_every_script_parses_as_bash(path, tmp_path):
             script.write_text(step["run"])
             out = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True, check=False)
             assert out.returncode == 0, f"{path.name}: {job_id} {step.get('name')!r}: {out.stderr}"
+
+
+# --- reproduce.yml, rehearsed (tests/rehearsal.py runs it as GitHub would) -------------------
+
+TINY = ROOT / "tests" / "exploits" / "weights" / "prototypes"
+ENTRY = "submissions/exploit/cnn_marathon"
+RECORD = "results/exploit/cnn_marathon.json"
+
+
+def _tiny_entry_files(data: Path, tmp: Path) -> dict[str, bytes]:
+    """The tiny prototypes entry with the weights its fit() makes, and a qualified record of
+    those very files (made from the baseline's, faster than it: the event's record holder), so
+    the plan after a publish picks it. Its accuracy is far below the threshold; only the plan
+    reads the record's status."""
+    import numpy as np
+
+    from scorer import datasets, results, submission
+
+    folder = tmp / "exploit" / "cnn_marathon"
+    shutil.copytree(TINY, folder)
+    cifar = datasets.load_cifar10(data)
+    x = cifar["x_train"][:2000].astype(np.float32).reshape(2000, 8, 4, 8, 4, 3).mean(axis=(2, 4))
+    np.savez(folder / "weights.npz", prototypes=x.reshape(2000, -1).astype(np.float16),
+             labels=cifar["y_train"][:2000])
+    record = results.load_record(ROOT / "results" / "baseline" / "cnn_marathon.json")
+    record = json.loads(json.dumps(dict(record, team="exploit")))
+    record.pop("provenance", None)
+    record["submission"].update(path=ENTRY, content_hash=submission.content_hash(folder), commit=None)
+    record["speed"]["median"] = record["speed"]["median"] / 2
+    files = {f"{ENTRY}/{p.name}": p.read_bytes() for p in folder.iterdir()}
+    files[RECORD] = results.dumps(record).encode()
+    return files
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    import os
+    import site
+
+    from conftest import real_data_dir
+    from rehearsal import World
+
+    data = real_data_dir()
+    if data is None:
+        pytest.skip("the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets")
+    venv_bin = str(Path(sys.executable).parent)
+    path = ":".join(p for p in os.environ.get("PATH", "/usr/bin:/bin").split(":")
+                    if p and Path(p).resolve() != Path(venv_bin).resolve())
+    env = {"PATH": path, "LANG": "C.UTF-8", "TINYMLPERF_DATA": str(Path(data).resolve())}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("TINYMLPERF_SANDBOX")})
+    root = tmp_path_factory.mktemp("reproduce-rehearsal")
+    w = World(root, ROOT, site.getsitepackages()[0], env)
+    w.init_origin(_tiny_entry_files(Path(data), tmp_path_factory.mktemp("entry")))
+    yield w
+    (w.root / "runs.log").write_text("\n\n".join(f"### run {r.id} {r.workflow} ({r.event}): {r.conclusion}\n{r.log()}" for r in w.runs))
+
+
+def _publish_done(world, conclusion: str):
+    from rehearsal import Run
+
+    return Run(id=900 + len(world.runs), workflow=load(WORKFLOWS / "publish.yml")["name"], event="push",
+               head_sha=world.main_sha(), head_branch="main", head_repo=world.REPO, conclusion=conclusion)
+
+
+def _provenance(world) -> dict:
+    from rehearsal import git
+
+    return json.loads(git(world.origin, "show", f"main:{RECORD}"))["provenance"]
+
+
+@pytest.mark.slow
+def test_rehearsal_a_failed_publish_starts_no_retraining(world):
+    before = world.main_sha()
+    run = world.workflow_run(_publish_done(world, "failure"), "reproduce.yml")
+    assert run.conclusion == "success" and set(run.jobs.values()) == {"skipped"}, run.log()
+    assert world.main_sha() == before
+
+
+@pytest.mark.slow
+def test_rehearsal_after_a_publish_the_new_record_holder_is_retrained_and_recorded(world):
+    from rehearsal import git
+
+    before = world.main_sha()
+    run = world.workflow_run(_publish_done(world, "success"), "reproduce.yml")
+    assert run.conclusion == "success", run.log()
+    assert run.jobs["plan"] == "success" and run.jobs["collect"] == "success", run.log()
+    assert f"Retrain {ENTRY}" in run.log()
+    head = world.main_sha()
+    assert git(world.origin, "rev-parse", f"{head}^").strip() == before
+    assert git(world.origin, "show", "--name-only", "--format=%an %s", head).split() == [
+        "tinymlperf-bot", "Record", "weights", "provenance", "(1", "record(s))", RECORD]
+    block = _provenance(world)
+    assert block["status"] == "reproduced" and block["files"] == ["weights.npz"], block
+    # Recorded: the next publish's plan has no record holder left to retrain.
+    again = world.workflow_run(_publish_done(world, "success"), "reproduce.yml")
+    assert again.jobs["plan"] == "success" and again.jobs["reproduce"] == "skipped", again.log()
+    assert world.main_sha() == head
+
+
+@pytest.mark.slow
+def test_rehearsal_a_maintainer_asks_again_and_the_old_block_moves_into_history(world):
+    first = _provenance(world)
+    run = world.dispatch("reproduce.yml", {"team": "exploit", "event": "cnn_marathon"})
+    assert run.conclusion == "success", run.log()
+    block = _provenance(world)
+    assert block["status"] == "reproduced" and block["finished_at"] >= first["finished_at"]
+    assert [h["status"] for h in block["history"]] == ["reproduced"]
+
+
+@pytest.mark.slow
+def test_rehearsal_a_dispatch_naming_no_real_team_fails_in_the_plan(world):
+    before = world.main_sha()
+    run = world.dispatch("reproduce.yml", {"team": "../../etc", "event": "cnn_marathon"})
+    assert run.conclusion == "failure" and run.jobs["plan"] == "failure", run.log()
+    assert "not a team id" in run.log() and run.jobs["reproduce"] == "skipped"
+    assert world.main_sha() == before
