@@ -277,3 +277,18 @@ def test_entry_from_record_reads_the_example():
     assert e.created == "2026-11-29" and e.title == "One-epoch float32 MLP"
     assert e.measured_at == "2026-11-29T17:01:12Z" and e.speedup_interval is None
     assert math.isclose(e.efficiency, 0.9712 / 0.95)
+
+
+def test_a_rescore_of_the_holders_own_content_is_not_a_new_record():
+    # tiny-mem's content scored 1.900x on 11-11 and, unchanged, 1.905x on 11-15: one record.
+    # Then fast changes its content and scores 2.0x: a record.
+    rec = {"submission": {"content_hash": "sha256:same"}}
+    a = Entry(**{**E("a", speedup=1.905, finished="2026-11-15T00:00:00Z").__dict__,
+                 "record": rec, "history": ({"status": "ok", "finished_at": "2026-11-11T00:00:00Z",
+                                              "speedup": 1.9, "memory_ratio": 1.0,
+                                              "content_hash": "sha256:same"},)})
+    b = E("b", speedup=2.0, finished="2026-11-20T00:00:00Z")
+    board = build_board(EVENTS["mlp_sprint"], [a, b])
+    speed = [(f.team, f.value, f.previous_value) for f in record_history(board, [a, b])
+             if f.kind == "speed"]
+    assert speed == [("a", 1.9, None), ("b", 2.0, 1.905)]
