@@ -78,6 +78,9 @@ def cmd_new(args) -> int:
     starter.write(target, args.event, args.team)
     print(f"wrote a starter {EVENTS[args.event].name} submission to {target}")
     print(f"next: edit {target / 'submission.py'}, then `tinymlperf run --event {args.event} --submission {target}`")
+    if EVENTS[args.event].loads_weights:
+        print(f"your weights must come from {target / 'train.py'}'s fit(): the scorer retrains them "
+              f"with it (`tinymlperf reproduce --submission {target}`)")
     return 0
 
 

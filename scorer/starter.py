@@ -1,7 +1,8 @@
 """``tinymlperf new``: write a starter submission folder that passes ``tinymlperf validate``.
 
 Each event's starter (in ``scorer/starters/<event>/``) is the simplest honest implementation of
-the event's API; the events that load weights also get a ``train.py`` that makes them.
+the event's API; the events that load weights also get a ``train.py`` whose
+``fit(train_split, out_dir, budget)`` makes them, as ``tinymlperf reproduce`` retrains them.
 """
 
 from __future__ import annotations

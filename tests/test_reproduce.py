@@ -267,3 +267,24 @@ def test_reproduce_command_end_to_end_with_record_and_json(tmp_path, capsys, mon
     assert written["provenance"]["budget"] == {"wall_s": 120.0, "cpu_s": 240.0}
     kept = results.load_record(repo / "results" / "exploit" / "cnn_marathon.json")
     assert kept["provenance"] == written["provenance"]
+
+
+@pytest.mark.parametrize("event", ["cnn_marathon", "transformer_decathlon"])
+def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, event):
+    target = tmp_path / "submissions" / "my-team" / event
+    assert main(["new", "--event", event, "--team", "my-team", "--dir", str(target)]) == 0
+    assert submission.check(target, train_contract=True).ok
+    rng = np.random.default_rng(0)
+    if event == "cnn_marathon":  # a small split shaped like the real one
+        split = {"x_train": rng.integers(0, 256, (50, 32, 32, 3), dtype=np.uint8),
+                 "y_train": np.arange(50, dtype=np.uint8) % 10}
+    else:
+        split = {"tokens": rng.integers(0, 65, 500), "vocab": np.array(list("abcdefghij" * 6 + "ABCDE"))}
+    with Sandbox(target, "train.py", train=True, limits=Limits(phase_wall_s=60)) as sb:
+        assert sb.start().status == "ok"
+        for key, value in split.items():
+            sb.put(key, value)
+        result = sb.call("fit", {k: k for k in split}, "out_dir", {"wall_s": 60.0, "cpu_s": 120.0},
+                         want_value=False)
+        assert result.status == "ok", result.message
+        assert sb.collect(tmp_path / "out") == ["weights.npz"]
