@@ -21,7 +21,7 @@ from markupsafe import Markup
 from scorer import review as review_gate
 from scorer import site_format as fmt
 from scorer.pages import SiteModel, code_url, ranking_text
-from scorer.ranking import KINDS, Board, Entry, beats_baseline
+from scorer.ranking import KINDS, Board, Entry, beats_baseline, speedup_interval
 
 KIND_WORDS = {"speed": "speed", "memory": "memory", "efficiency": "efficiency"}
 
@@ -92,9 +92,9 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
             "memory_ratio": fmt.memory_ratio_text(base.get("memory_ratio")),
             "interval": fmt.interval_text((interval["low"], interval["high"]), True)
             if isinstance(interval, dict) else
-            fmt.interval_text(_range_interval(e), False) or "not measured (one round)",
+            fmt.interval_text(speedup_interval(e), False) or "not measured (one round)",
             "method": interval.get("method", "") if isinstance(interval, dict) else
-            "slowest to fastest repeat (no 95% interval in this record)",
+            "from the slowest and fastest repeats; this record has no 95% interval",
         }
     phases = [(name, fmt.seconds_text(v)) for name, v in sorted((rec.get("phases") or {}).items())]
     env = rec.get("environment") or {}
@@ -145,12 +145,6 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
         "history": history, "commands": commands,
         "badges": model.event_badges.get((e.team, e.event), []),
     }
-
-
-def _range_interval(e: Entry):
-    from scorer.ranking import _speed_value
-
-    return _speed_value(e, "speedup")[1] if e.speedup is not None else None
 
 
 def all_entries(model: SiteModel) -> list[tuple[Board, Entry]]:

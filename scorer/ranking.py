@@ -242,6 +242,12 @@ def _speed_value(e: Entry, basis: str):
     return e.speedup, (e.speedup * lo / e.speed, e.speedup * hi / e.speed)
 
 
+def speedup_interval(e: Entry) -> tuple[float, float] | None:
+    """The interval ties use for an entry's speed-up: its 95% interval, else the repeats'
+    range as a ratio (see the docstring); None without a speed-up."""
+    return _speed_value(e, "speedup")[1] if e.speedup is not None else None
+
+
 def _memory_value(e: Entry, basis: str):
     if basis == "absolute":
         return e.memory, e.memory_range

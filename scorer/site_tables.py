@@ -26,8 +26,8 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from scorer import site_format as fmt
-from scorer.pages import SiteModel, code_url, md_text, visible
-from scorer.ranking import Board, Entry, Ranked, beats_baseline
+from scorer.pages import SiteModel, code_url, md_text, ranking_text, visible
+from scorer.ranking import Board, Entry, beats_baseline, speedup_interval
 
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
 
@@ -136,13 +136,11 @@ def team_cell(model: SiteModel, team: str, root: str) -> str:
     return td(a(team_name(model, team), f"{root}teams/{team}/", 60))
 
 
-def speedup_cell(board: Board, r: Ranked | None, e: Entry) -> str:
-    """The speed-up with its 95% interval (or the repeats' range), or a dash."""
-    from scorer.ranking import _speed_value  # the ranking's own interval for this entry
-
+def speedup_cell(e: Entry) -> str:
+    """The speed-up with the interval ties use (95% CI, or the repeats' range), or a dash."""
     if not fmt.measured(e.status) or e.speedup is None:
         return td(fmt.DASH, "")
-    _, interval = _speed_value(e, "speedup")
+    interval = speedup_interval(e)
     note = fmt.interval_text(interval, e.speedup_interval is not None)
     text = md_text(fmt.speedup_text(e.speedup))
     if note and interval[0] != interval[1]:
@@ -199,7 +197,7 @@ def board_table(model: SiteModel, board: Board, root: str, limit: int | None = N
             rank += Markup(' <span class="tmlp-below-base" title="does not beat the '
                            'baseline">(below baseline)</span>')
         figures = figure_cells(board, e)
-        figures["speedup"] = speedup_cell(board, r, e)
+        figures["speedup"] = speedup_cell(e)
         ranked = figures[{"speed": "speedup" if board.speed_basis == "speedup" else "speed",
                           "memory": "ratio" if board.memory_basis == "memory_ratio" else "memory",
                           "efficiency": "efficiency"}[kind]]
@@ -268,8 +266,6 @@ def teams_table(model: SiteModel, root: str) -> Markup:
 
 
 def records_table(model: SiteModel, board: Board, root: str, falls: list) -> Markup:
-    from scorer.pages import ranking_text
-
     cols = [Col("Date", 1, "number"), Col("Record", 2), Col("Team", 1),
             Col("New value", 1, "number"), Col("Previous value", 3, "number"),
             Col("Previous holder", 3)]
