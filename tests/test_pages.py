@@ -208,3 +208,22 @@ def test_speed_has_one_precision_per_unit(value, unit, text):
     from scorer import site_format
 
     assert site_format.speed_text(value, unit) == text
+
+
+def test_speedup_shows_the_95_interval_when_the_record_has_one():
+    from scorer import site_tables
+    from scorer.ranking import Entry
+
+    def entry(interval):
+        return Entry(team="a", event="mlp_sprint", team_name="A", title="t", status="ok",
+                     reason="", quality=0.96, speed=0.2, memory=100.0, speedup=1.8,
+                     memory_ratio=0.5, speed_range=(0.19, 0.21), memory_range=(99.0, 101.0),
+                     created="", finished_at="2026-11-20T00:00:00Z", commit=None,
+                     speedup_interval=interval)
+
+    assert "1.80× faster" in site_tables.speedup_cell(entry((1.71, 1.93)))
+    assert "95% CI 1.71–1.93×" in site_tables.speedup_cell(entry((1.71, 1.93)))
+    # Without it, the repeats' range as a ratio: 1.8 * 0.2 / [0.21, 0.19] = 1.71-1.89.
+    assert "range 1.71–1.89×" in site_tables.speedup_cell(entry(None))
+    errored = Entry(**{**entry(None).__dict__, "status": "error"})
+    assert site_tables.speedup_cell(errored) == '<td data-value="">\u2014</td>'
