@@ -35,6 +35,7 @@ STATUS_WORDS = {
     "memory_limit": "over the memory limit",
     "rule_violation": "rule violation",
     review_gate.AWAITING: review_gate.AWAITING,
+    "not reproduced": "weights not reproduced",  # Entry.shown_status of a held weights entry
 }
 PROVENANCE_WORDS = {
     "reproduced": "weights reproduced",

@@ -118,7 +118,9 @@ def techniques(model: SiteModel, e: Entry) -> str:
 
 
 def row_attrs(model: SiteModel, e: Entry) -> dict:
-    code = "awaiting_review" if e.review else e.status
+    # The code the filters use: the record status, or why a status-ok entry is held back.
+    code = "awaiting_review" if e.review else (
+        "not_reproduced" if e.shown_status != e.status else e.status)
     return {"team": e.team, "status": code, "techniques": techniques(model, e), "event": e.event}
 
 

@@ -227,3 +227,26 @@ def test_speedup_shows_the_95_interval_when_the_record_has_one():
     assert "range 1.71–1.89×" in site_tables.speedup_cell(entry(None))
     errored = Entry(**{**entry(None).__dict__, "status": "error"})
     assert site_tables.speedup_cell(errored) == '<td data-value="">\u2014</td>'
+
+
+def test_provenance_is_shown_and_a_not_reproduced_entry_is_listed_apart(tmp_path):
+    import json
+
+    root = sitefixture.make_root(tmp_path)
+    for team, status in (("tiny-mem", "not_reproduced"), ("fast-tensors", "reproduced")):
+        path = root / "results" / team / "cnn_marathon.json"
+        rec = json.loads(path.read_text("utf-8"))
+        rec["provenance"] = {"status": status, "reason": f"retrained: {status}",
+                             "content_hash": rec["submission"]["content_hash"]}
+        path.write_text(json.dumps(rec), "utf-8")
+    model = site.compute_model(site.read_inputs(root, BuildReport("mkdocs", root)))
+    model.charts = {}
+    out = pages.render_pages(model)
+    event = out["events/cnn_marathon.md"]
+    board = event.split('data-table="board"')[1].split("</table>")[0]
+    unranked = event.split('data-table="unranked"')[1].split("</table>")[0]
+    assert 'data-team="tiny-mem"' in unranked and 'data-team="tiny-mem"' not in board
+    assert 'data-status="not_reproduced"' in unranked and "weights not reproduced" in unranked
+    assert "weights reproduced" in board  # the Weights column of a weights-loading event
+    entry = out["entries/tiny-mem/cnn_marathon.md"]
+    assert "weights not reproduced" in entry and "retrained&#58; not&#95;reproduced" in entry
