@@ -401,3 +401,33 @@ def test_parallel_build_gives_the_same_bytes(tmp_path, monkeypatch):
     (parallel / "results/tiny-mem/mlp_sprint.json").write_text("[]")
     with pytest.raises(RecordError, match="tiny-mem/mlp_sprint.json"):
         build_site(parallel)
+
+
+def test_every_page_announces_the_feed_and_says_when_its_data_was_updated(built):
+    _, _, site = built
+    pages = [p for p in sorted(site.rglob("*.html")) if p.name != "404.html"]
+    assert any("entries" in p.parts for p in pages) and (site / "compare/index.html") in pages
+    for page in pages:
+        tags = parse(page)
+        feeds = [a for t, a in tags.tags if t == "link" and a.get("rel") == "alternate"]
+        assert [a.get("type") for a in feeds] == ["application/atom+xml"], page
+        depth = len(page.relative_to(site).parts) - 1
+        assert feeds[0]["href"] == "../" * depth + "feed.xml", page
+        if page.parent.name not in ("search", "schemas"):  # hand-written pages too
+            assert "Leaderboard data last updated 22 Nov 2026, 09:00 UTC" in " ".join(
+                " ".join(tags.text).split()), page
+
+
+def test_404_works_under_any_path_and_offers_search_and_links(built):
+    _, _, site = built
+    tags = parse(site / "404.html")
+    hrefs = [a["href"] for t, a in tags.tags if t == "a" and a.get("href")]
+    # site_url's path, so the page works whatever missing address it is served for.
+    ours = [h for h in hrefs if h.startswith("/leaderboard/")]
+    assert "/leaderboard/events/mlp_sprint/" in ours and "/leaderboard/teams/" in ours
+    assert not [h for h in hrefs if h.startswith(("../", "./"))]
+    forms = [a for t, a in tags.tags if t == "form" and a.get("role") == "search"]
+    assert forms and forms[-1]["action"].startswith("/leaderboard/")
+    assert any(t == "input" and a.get("name") == "q" for t, a in tags.tags)
+    feed = [a for t, a in tags.tags if t == "link" and a.get("rel") == "alternate"]
+    assert feed and feed[0]["href"] == "/leaderboard/feed.xml"
