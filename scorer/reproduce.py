@@ -117,8 +117,8 @@ def train(folder: Path, event: Event, job: scoring.Job, budget: Budget, dest: Pa
         if start.status != "ok":
             return Training(start.status, f"importing {TRAIN_ENTRY}: {start.message}",
                             traceback_tail=start.traceback_tail)
-        for key, array in split.items():
-            sandbox.put(key, array)
+        for input_name, array in split.items():
+            sandbox.put(input_name, array)
         job.progress.note(f"{name} · training: {FIT}() on the training split "
                           f"({', '.join(f'{k} {v.shape}' for k, v in split.items())}), budget "
                           f"{budget.wall_s:g} s wall, {budget.cpu_s:g} s CPU")
