@@ -288,3 +288,12 @@ def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, eve
                          want_value=False)
         assert result.status == "ok", result.message
         assert sb.collect(tmp_path / "out") == ["weights.npz"]
+
+
+def test_run_reports_a_broken_training_contract_before_scoring(tmp_path, capsys):
+    from scorer import commands
+
+    folder = _entry(tmp_path, None)
+    commands._print_problems(folder, tmp_path)
+    err = capsys.readouterr().err
+    assert "1 problem(s)" in err and "train.py: missing: a CNN Marathon entry ships weights" in err
