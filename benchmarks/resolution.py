@@ -13,9 +13,10 @@ first generates that fraction of its tokens, ``logits`` runs one extra full batc
 per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
 measurement, as a busy CI runner would have.
 
-The table gives, per event, difference, estimator (wall clock or CPU count) and number of rounds
-(the first k rounds of each scoring, so fewer rounds cost nothing to compare): how often the
-95% interval put A behind B (correct), called a tie, or put A ahead (reversed), and the spread
+The table gives, per event, difference, interval (t, which scoring uses, or a bootstrap),
+estimator (wall clock or CPU count) and number of rounds (the first k rounds of each scoring,
+so fewer rounds cost nothing to compare): how often the 95% interval put A behind B
+(correct), called a tie, or put A ahead (reversed), and the spread
 of the measured ratio (baseline speed / A's speed for a time); then the same for the ranking's
 range rule (``scorer/ranking.py`` without an interval: a tie when the min-max ranges of the
 repeats overlap). Identical copies (difference 0) should be called a tie. Figures, not
@@ -151,13 +152,20 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     return "correct" if ranked[0].entry.team == ranking.BASELINE_TEAM else "reversed"
 
 
-def interval_verdict(a: list, b: list, rounds: int, direction: str) -> tuple[str, float] | None:
+def interval_verdict(a: list, b: list, rounds: int, direction: str, method: str = "t") -> tuple[str, float] | None:
+    """The verdict of a paired interval on the first ``rounds`` rounds (t, or a seeded bootstrap)."""
     if not a or not b or len(a) < rounds or len(b) < rounds:
         return None
     logs = stats.log_speedups(a[:rounds], b[:rounds], direction)
-    interval = stats.paired_t(logs)
+    interval = stats.paired_t(logs) if method == "t" else stats.paired_bootstrap(logs, seed=rounds)
     verdict = {"slower": "correct", "faster": "reversed", "tie": "tie"}[interval.verdict()]
     return verdict, interval.point
+
+
+def record_verdict(interval: dict) -> str:
+    if interval["high"] < 1.0:
+        return "correct"
+    return "reversed" if interval["low"] > 1.0 else "tie"
 
 
 def table(results: dict) -> list[str]:
@@ -171,29 +179,39 @@ def table(results: dict) -> list[str]:
         if not ok:
             lines.append(f"{event_id:<22} {pct:>4}%  no scoring completed")
             continue
-        # The true ratio: medians of every A and every B run of this difference side by side.
-        true = (np.median([x for r in ok for x in r["wall_b"]]) / np.median([x for r in ok for x in r["wall_a"]]))
-        if direction == "higher":
-            true = 1.0 / true
         rounds_max = min(len(r["wall_a"]) for r in ok)
         rules = []
         for estimator, ka, kb in (("wall", "wall_a", "wall_b"), ("cpu", "cpu_a", "cpu_b")):
             for n in sorted({min(3, rounds_max), min(5, rounds_max), rounds_max}):
                 if n >= 2:
-                    verdicts = [interval_verdict(r[ka], r[kb], n, direction) for r in ok]
-                    rules.append((f"interval/{estimator}", n, [v for v in verdicts if v]))
-        ranges = [(r["range_rule"], r["speedup"]) for r in ok if "range_rule" in r]
-        rules.append(("ranking range rule", rounds_max, ranges))
-        for name, n, verdicts in rules:
+                    for method in ("t", "bootstrap"):
+                        verdicts = [interval_verdict(r[ka], r[kb], n, direction, method) for r in ok]
+                        rules.append((f"{method}/{estimator}", n, [v for v in verdicts if v], ka, kb))
+        # What the scorer itself wrote: the record's interval over all of its rounds.
+        recorded = [(record_verdict(r["interval"]), r["speedup"]) for r in ok if r.get("interval")]
+        est = {r.get("estimator") for r in ok} - {None}
+        rounds = "-".join(str(k) for k in sorted({min(len(r["wall_a"]) for r in ok), max(len(r["wall_a"]) for r in ok)}))
+        rules.append((f"record ({'+'.join(sorted(est))})", rounds, recorded,
+                      "cpu_a" if est == {"cpu"} else "wall_a", "cpu_b" if est == {"cpu"} else "wall_b"))
+        # The range rule ranks by the ratio of the wall-clock medians (ranking_verdict).
+        ranges = [(r["range_rule"], float(np.median(r["wall_b"]) / np.median(r["wall_a"])) ** (1 if direction == "lower" else -1))
+                  for r in ok if "range_rule" in r]
+        rules.append(("ranking range rule", rounds, ranges, "wall_a", "wall_b"))
+        for name, n, verdicts, ka, kb in rules:
             if not verdicts:
                 continue
+            # The true ratio: the medians of every A and every B run of this cell, side by side.
+            a = [x for r in ok for x in (r[ka] or [])]
+            b = [x for r in ok for x in (r[kb] or [])]
+            true = float(np.median(b) / np.median(a)) ** (1 if direction == "lower" else -1) if a and b else float("nan")
             counts = {k: sum(v == k for v, _ in verdicts) / len(verdicts) for k in ("correct", "tie", "reversed")}
             ratios = [p for _, p in verdicts]
             lines.append(f"{event_id:<22} {pct:>4}% {name:<22} {n:>3} {counts['correct']:>8.0%} {counts['tie']:>6.0%}"
                          f" {counts['reversed']:>9.0%}  {np.median(ratios):.4f} [{min(ratios):.4f}, {max(ratios):.4f}]"
                          f"{'':<6} {true:>6.4f}")
     lines.append(f"({len(results['scorings'])} cells; {results['conditions']}; correct = A measured slower, "
-                 "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer)")
+                 "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer; ratio = the scorings' "
+                 "speed-ups of A; true = median of all B runs / median of all A runs of the cell, on that clock)")
     return lines
 
 
