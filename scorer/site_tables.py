@@ -153,7 +153,10 @@ def speedup_cell(e: Entry) -> str:
 def figure_cells(board: Board, e: Entry) -> dict[str, str]:
     ev = board.event
     ok = fmt.measured(e.status)
-    def val(v): return num_value(v) if ok else ""
+
+    def val(v: object) -> str:
+        return num_value(v) if ok else ""
+
     return {
         "quality": td(fmt.quality_text(e.quality, ev.quality.unit) if ok else fmt.DASH,
                       val(e.quality)),
@@ -166,24 +169,31 @@ def figure_cells(board: Board, e: Entry) -> dict[str, str]:
     }
 
 
+FIGURES = ("speedup", "quality", "speed", "memory", "ratio", "efficiency")
+
+
+def ranked_figure(board: Board, kind: str) -> str:
+    """Which figure a ranking is ranked by: a ratio, or the absolute value it falls back to."""
+    if kind == "speed":
+        return "speedup" if board.speed_basis == "speedup" else "speed"
+    if kind == "memory":
+        return "ratio" if board.memory_basis == "memory_ratio" else "memory"
+    return "efficiency"
+
+
 def board_table(model: SiteModel, board: Board, root: str, limit: int | None = None,
                 kind: str = "speed") -> Markup:
-    """An event's ranking (every row unless ``limit``), ranked by ``kind``."""
+    """An event's ranking (every row unless ``limit``), ranked by ``kind``: its figure is the
+    fourth column, at priority 1; the other figures follow."""
     ev = board.event
-    ranked_col = {"speed": "Speed-up" if board.speed_basis == "speedup" else ev.speed.label,
-                  "memory": "Memory ratio" if board.memory_basis == "memory_ratio"
-                  else "Peak memory", "efficiency": "Efficiency"}[kind]
-    cols = [Col("Rank", 1, "number"), Col("Team", 1), Col("Entry", 3), Col(ranked_col, 1, "number")]
-    others = [k for k in ("speedup", "quality", "speed", "memory", "ratio", "efficiency")
-              if not (kind == "speed" and k == ("speedup" if board.speed_basis == "speedup"
-                                                else "speed"))
-              and not (kind == "memory" and k == ("ratio" if board.memory_basis == "memory_ratio"
-                                                  else "memory"))
-              and not (kind == "efficiency" and k == "efficiency")]
     titles = {"speedup": ("Speed-up", 2), "quality": (ev.quality.label, 2),
               "speed": (f"{ev.speed.label} ({ev.speed.unit})", 2),
               "memory": ("Peak memory (MiB)", 2), "ratio": ("Memory ratio", 3),
               "efficiency": ("Efficiency", 3)}
+    key = ranked_figure(board, kind)
+    others = [k for k in FIGURES if k != key]
+    cols = [Col("Rank", 1, "number"), Col("Team", 1), Col("Entry", 3),
+            Col(titles[key][0], 1, "number")]
     cols += [Col(titles[k][0], titles[k][1], "number") for k in others]
     if ev.loads_weights:
         cols.append(Col("Weights", 3))
@@ -200,11 +210,8 @@ def board_table(model: SiteModel, board: Board, root: str, limit: int | None = N
                            'baseline">(below baseline)</span>')
         figures = figure_cells(board, e)
         figures["speedup"] = speedup_cell(e)
-        ranked = figures[{"speed": "speedup" if board.speed_basis == "speedup" else "speed",
-                          "memory": "ratio" if board.memory_basis == "memory_ratio" else "memory",
-                          "efficiency": "efficiency"}[kind]]
         cells = [td(rank, str(r.rank)), team_cell(model, e.team, root),
-                 td(a(e.title or "(untitled)", entry_url(root, e), 120)), ranked]
+                 td(a(e.title or "(untitled)", entry_url(root, e), 120)), figures[key]]
         cells += [figures[k] for k in others]
         if ev.loads_weights:
             cells.append(td(fmt.provenance_text(e.record.get("provenance"))))
