@@ -345,6 +345,9 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         if speed["spread"] is not None and speed["spread"] > SPREAD_BOUND:
             flags.append("high_spread")
     baseline_block = None
+    # Rounds pair by index; the baseline run of a round the entry failed in (it may have run
+    # first) pairs with nothing and is no sign of a failing baseline.
+    base_runs = base_runs[:len(ok_runs)]
     base_ok = [x for x in base_runs if x.outcome.status == "ok"]
     if base_runs and len(base_ok) == len(base_runs) and len(base_ok) == len(ok_runs) and speed["median"]:
         b_speed = float(np.median([x.outcome.speed for x in base_ok]))
@@ -360,7 +363,7 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
             "content_hash": submission.content_hash(baseline),
             "estimator": estimator,
             "order_seed": f"{order_seed:016x}",
-            "order": " ".join(orders),
+            "order": " ".join(orders[:len(ok_runs)]),
             "speed_samples": [float(x.outcome.speed) for x in base_ok],
             **({"cpu_speed_samples": [float(v) for v in b_cpu]} if None not in b_cpu else {}),
             **({"speedup_interval": interval.as_record()} if interval else {}),

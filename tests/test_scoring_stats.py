@@ -227,3 +227,29 @@ def test_a_baseline_scored_against_itself_has_the_unit_interval(pair, monkeypatc
     record = scoring.score_entry(entry, "mlp_sprint", job, baseline=entry)
     assert record["baseline"]["speedup_interval"] == {"low": 1.0, "high": 1.0, "level": 0.95, "method": "self"}
     assert not schema.validate(record, "result")
+
+
+@pytest.mark.parametrize("failing, flagged", [("A", False), ("B", True)])
+def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, flagged):
+    """The entry failing in round 2 ends the scoring without a baseline_failed flag, even when the
+    baseline ran first in that round; a failing baseline run is flagged."""
+    entry, base = pair
+    calls = []
+
+    def run_once(folder, event_id, job, rng, wrap=None, entry=None):
+        side = "A" if folder == pair[0] else "B"
+        calls.append(side)
+        run = fake_run(1.0, 1.0, 1.0)
+        if side == failing and calls.count(side) == 2:
+            run.outcome = Outcome(status="error", reason="boom")
+        return run
+
+    monkeypatch.setattr(scoring, "run_once", run_once)
+    job = scoring.Job(repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True))
+    record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
+    assert ("baseline_failed" in record["flags"]) is flagged
+    assert record["status"] == ("ok" if failing == "B" else "error")
+    if failing == "A":
+        assert record["baseline"]["order"] in ("AB", "BA")  # the one complete round
+        assert len(record["baseline"]["speed_samples"]) == 1
+    assert not schema.validate(record, "result")
