@@ -253,36 +253,74 @@ def svg_block(svg: str, caption: str = "") -> Markup:
     return Markup(f'<figure class="tmlp-chart">\n{body}{cap}\n</figure>')
 
 
+_SHARED: dict = {}  # what forked page workers read: set just before the pool starts
+
+
+def _render_page(job: tuple[str, str, dict]) -> str:
+    """One page from (path, template, context); module-level so a process pool can run it."""
+    from scorer import site_tables
+
+    path, template, ctx = job
+    env, common = _SHARED["env"], _SHARED["common"]
+    root = "../" * path.count("/")  # Markdown links: relative to the .md file
+    uroot = site_tables.url_root(path)  # raw HTML links: relative to the page's URL
+    return env.get_template(template).render(root=root, uroot=uroot, **common, **ctx)
+
+
+def _render_team(team: str) -> str:
+    model = _SHARED["common"]["m"]
+    return _render_page((f"teams/{team}.md", "team.md.j2", {"team": model.teams[team]}))
+
+
+def _render_entry(index: int) -> str:
+    from scorer import entry_pages
+
+    model = _SHARED["common"]["m"]
+    board, e = _SHARED["entries"][index]
+    return _render_page((f"entries/{e.team}/{e.event}.md", "entry.md.j2", {
+        "e": e, "board": board, "view": entry_pages.entry_view(model, board, e)}))
+
+
 def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
-    """Every generated Markdown page of the MkDocs site, by path under the docs dir."""
+    """Every generated Markdown page of the MkDocs site, by path under the docs dir.
+
+    The thousands of team and entry pages are rendered on every core (``parallel_map``: a
+    forked pool reading the model from ``_SHARED``, results in input order), so the output
+    is the same as one process would give.
+    """
+    from scorer import entry_pages
+    from scorer.site_files import parallel_map
+
     env = env or environment()
     common = {"m": model, "charts": {k: svg_block(v, model.captions.get(k, ""))
                                      for k, v in model.charts.items()}}
+    entries = entry_pages.all_entries(model)
+    _SHARED.update(env=env, common=common, entries=entries)
     pages: dict[str, str] = {}
 
-    from scorer import entry_pages, site_tables
-
     def put(path: str, template: str, **ctx) -> None:
-        root = "../" * path.count("/")  # Markdown links: relative to the .md file
-        uroot = site_tables.url_root(path)  # raw HTML links: relative to the page's URL
-        pages[path] = env.get_template(template).render(root=root, uroot=uroot, **common, **ctx)
+        pages[path] = _render_page((path, template, ctx))
 
-    put("index.md", "home.md.j2")
-    for eid, board in model.boards.items():
-        put(f"events/{eid}.md", "event.md.j2", board=board)
-    for kind in ("speed", "memory", "efficiency"):
-        put(f"categories/{kind}.md", "category.md.j2", kind=kind)
-    put("categories/innovation.md", "innovation.md.j2")
-    put("teams/index.md", "teams.md.j2")
-    for team in sorted(model.teams):
-        put(f"teams/{team}.md", "team.md.j2", team=model.teams[team])
-    put("records.md", "records.md.j2")
-    for board, e in entry_pages.all_entries(model):
-        put(f"entries/{e.team}/{e.event}.md", "entry.md.j2", e=e, board=board,
-            view=entry_pages.entry_view(model, board, e))
-    put("compare.md", "compare.md.j2", data=entry_pages.compare_json(model))
-    put("submission-format.md", "submission_format.md.j2",
-        objects=schema_tables(model.submission_schema))
+    try:
+        put("index.md", "home.md.j2")
+        for eid, board in model.boards.items():
+            put(f"events/{eid}.md", "event.md.j2", board=board)
+        for kind in ("speed", "memory", "efficiency"):
+            put(f"categories/{kind}.md", "category.md.j2", kind=kind)
+        put("categories/innovation.md", "innovation.md.j2")
+        put("teams/index.md", "teams.md.j2")
+        teams = sorted(model.teams)
+        pages.update(zip((f"teams/{t}.md" for t in teams), parallel_map(_render_team, teams),
+                         strict=True))
+        put("records.md", "records.md.j2")
+        paths = [f"entries/{e.team}/{e.event}.md" for _, e in entries]
+        pages.update(zip(paths, parallel_map(_render_entry, list(range(len(entries)))),
+                         strict=True))
+        put("compare.md", "compare.md.j2", data=entry_pages.compare_json(model))
+        put("submission-format.md", "submission_format.md.j2",
+            objects=schema_tables(model.submission_schema))
+    finally:
+        _SHARED.clear()
     return pages
 
 
