@@ -93,11 +93,15 @@
     ["a", "b"].forEach(function (name, i) {
       var wanted = params.get(name);
       if (wanted && byKey[wanted]) { selects[i].value = wanted; }
-      if (!byKey[selects[i].value]) {
-        // No valid choice yet: the first and second entries, so the page never starts empty.
-        selects[i].value = entryKey(entries[Math.min(i, entries.length - 1)]);
-      }
+      if (!byKey[selects[i].value]) { selects[i].value = entryKey(entries[0]); }
     });
+    if (!params.get("b") && selects[1].value === selects[0].value && selects[1].options.length > 1) {
+      // Both start on the first option: show the next entry beside it, not the same one twice.
+      var next = Array.prototype.find.call(selects[1].options, function (o) {
+        return o.value !== selects[0].value && byKey[o.value];
+      });
+      if (next) { selects[1].value = next.value; }
+    }
 
     function draw(announce) {
       var chosen = selects.map(function (s) { return byKey[s.value]; });
