@@ -296,6 +296,8 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
                                      for k, v in model.charts.items()}}
     entries = entry_pages.all_entries(model)
     _SHARED.update(env=env, common=common, entries=entries)
+    for name in ("team.md.j2", "entry.md.j2"):  # compiled once, before the pool forks
+        env.get_template(name)
     pages: dict[str, str] = {}
 
     def put(path: str, template: str, **ctx) -> None:
