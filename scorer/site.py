@@ -7,9 +7,11 @@ The build reads every input first (records, submission metadata, awards, READMEs
 entries, mkdocs.yml's URLs; the schemas and templates are the package's own data), then computes
 rankings, badges and charts, then writes. It never imports or runs submission code: it only
 reads JSON, YAML and README.md. The MkDocs output is a staging docs dir: a copy of the
-hand-written ``docs/`` plus the generated pages, badges, exports and feed, and the packaged JSON
-Schemas under ``schemas/`` (where their ``$id`` points), which ``mkdocs.yml`` names as its
-``docs_dir``. The same inputs give byte-identical output: iteration is sorted and the only
+hand-written ``docs/`` (each page with the "last updated" line appended) plus the generated
+pages (events, categories, teams, one page per entry under ``entries/``, ``compare``),
+badges, exports and feed, and the packaged JSON Schemas under ``schemas/`` (where their
+``$id`` points), which ``mkdocs.yml`` names as its ``docs_dir``. The MyST output adds
+``_toc_part.yml``, one item for a course book's ``parts:`` list. The same inputs give byte-identical output: iteration is sorted and the only
 dates are the inputs' own.
 
 Rebuilds are incremental (``scorer.site_files``): files validated before with the same bytes
