@@ -5,12 +5,18 @@ PyTorch model, runs both on the same 1,000 CIFAR-10 test images, alternating
 numpy, torch, numpy, torch, ... so that both see the same machine noise,
 checks that they give the same labels, and returns one result row.
 
+It also checks the baseline against ``reference_predict`` below: the same weights through
+plain im2col convolutions (one GEMM per layer over every pixel's 3x3 neighbourhood, then pool,
+bias, ReLU), the arithmetic the baseline used before it switched to Winograd. The labels must
+be identical, not merely close: on the 1,000 timed images in every run, and on all 10,000 test
+images (with both accuracies printed) with ``--full-check``.
+
 Both sides use 2 threads (the scorer's setting) and float32. Both timings
 include the uint8 -> float32 conversion of the input and the final argmax.
 PyTorch runs in inference mode with channels-last weights: its fastest plain
 configuration that we tried (no torch.compile, no quantization).
 
-Run directly:  python benchmarks/torch_cnn.py [DATA_DIR]
+Run directly:  python benchmarks/torch_cnn.py [DATA_DIR] [--full-check]
 """
 
 import os
@@ -25,6 +31,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
+from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 from pairs import interleaved, load_baseline  # noqa: E402
 
 from scorer import datasets  # noqa: E402
@@ -45,6 +52,43 @@ def flops_per_image():
 
 def _test_images(data_dir, n):
     return np.ascontiguousarray(datasets.load_cifar10(data_dir)["x_test"][:n])
+
+
+def reference_predict(weights_path, x, chunk=100):
+    """Labels by plain im2col convolutions in float32: the yardstick the baseline must match."""
+    with np.load(weights_path, allow_pickle=False) as f:
+        w = {k: f[k].astype(np.float32) for k in f.files}
+    labels = np.empty(len(x), np.int64)
+    for start in range(0, len(x), chunk):
+        a = x[start:start + chunk].astype(np.float32)
+        n = len(a)
+        for i in range(4):
+            side, cin, cout = 32 >> i, CHANNELS[i], CHANNELS[i + 1]
+            # layer 0 pads the raw image with the mean pixel ("0 after normalisation")
+            p = np.empty((n, side + 2, side + 2, cin), np.float32)
+            p[:] = w["pad_value"] if i == 0 else 0.0
+            p[:, 1:-1, 1:-1] = a
+            cols = sliding_window_view(p, (3, 3), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)
+            z = cols.reshape(n * side * side, 9 * cin) @ w[f"w{i}"]
+            z = z.reshape(n, side // 2, 2, side // 2, 2, cout).max(axis=(2, 4))
+            a = np.maximum(z + w[f"b{i}"], 0)
+        labels[start:start + chunk] = (a.reshape(n, -1) @ w["fc_w"] + w["fc_b"]).argmax(axis=1)
+    return labels
+
+
+def full_check(data_dir: str) -> dict:
+    """The baseline against reference_predict on all 10,000 test images: identical labels."""
+    baseline, folder = load_baseline("cnn_marathon")
+    cifar = datasets.load_cifar10(data_dir)
+    x, y = np.ascontiguousarray(cifar["x_test"]), cifar["y_test"]
+    got = baseline.predict(baseline.load(str(folder)), x)
+    want = reference_predict(folder / "weights.npz", x)
+    differ = int(np.sum(got != want))
+    report = {"images": len(x), "labels_differ": differ, "baseline_accuracy": float(np.mean(got == y)),
+              "reference_accuracy": float(np.mean(want == y))}
+    if differ:
+        raise AssertionError(f"the baseline's labels differ from the im2col reference on {differ} images: {report}")
+    return report
 
 
 def _torch_model(weights_path):
@@ -106,6 +150,9 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
 
     np_labels = baseline.predict(model, x)  # warm-up both
     torch_labels = run_torch()
+    differ = int(np.sum(np_labels != reference_predict(folder / "weights.npz", x)))
+    if differ:  # Winograd must change rounding only, never a label
+        raise AssertionError(f"the baseline's labels differ from the im2col reference on {differ} of {len(x)} images")
     agree = float(np.mean(np_labels == torch_labels))
     if agree < 0.995:  # float32 rounding may flip a rare near-tie, nothing more
         raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
@@ -121,9 +168,11 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
         "ratio": numpy_s / torch_s,
         "numpy_gflops": flops_per_image() * N_IMAGES / numpy_s / 1e9,
         "labels_agree": agree,
+        "labels_differ_from_reference": differ,
     }]
 
 
 if __name__ == "__main__":
-    data = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TINYMLPERF_DATA", "")
-    print(json.dumps(compare(data), indent=2))
+    args = [a for a in sys.argv[1:] if a != "--full-check"]
+    data = args[0] if args else os.environ.get("TINYMLPERF_DATA", "")
+    print(json.dumps(full_check(data) if "--full-check" in sys.argv else compare(data), indent=2))
