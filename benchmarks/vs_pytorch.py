@@ -7,7 +7,9 @@ For each event the matching module (torch_mlp, torch_cnn, torch_gpt) runs the sa
 the same weights (for the MLP, the same training recipe) in both, interleaved in one process
 (numpy, torch, numpy, torch, ...), and returns each pair's median time. This script prints the
 pairs, the ratio NumPy / PyTorch (goal: at most 1.0) and the baseline's achieved GFLOP/s against
-this machine's measured float32 matrix-multiply peak. PyTorch is a benchmark-only dependency:
+this machine's float32 matrix-multiply peak (benchmarks/matmul_peak.py), measured in the same
+run before and after the comparisons; the higher of the two is the yardstick, so a peak
+measured while the machine was busy cannot flatter the figure. PyTorch is a benchmark-only dependency:
 nothing else in the project imports it.
 """
 
@@ -17,27 +19,14 @@ import argparse
 import importlib
 import os
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark modules
+
+from matmul_peak import matmul_peak  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 MODULES = {"mlp_sprint": "torch_mlp", "cnn_marathon": "torch_cnn", "transformer_decathlon": "torch_gpt"}
-
-
-def matmul_peak(n: int = 2048, repeats: int = 7) -> float:
-    """This machine's float32 matrix-multiply rate in GFLOP/s (median of ``repeats``)."""
-    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    b = a.T.copy()
-    a @ b  # warm-up: thread pool start, page faults
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        rates.append(2 * n**3 / (time.perf_counter() - start) / 1e9)
-    return float(np.median(rates))
 
 
 def blas_kernel() -> str:
@@ -61,14 +50,18 @@ def main() -> None:
         raise SystemExit("PyTorch is not installed: run `make bench` (it installs the CPU build into .venv)") from None
     torch.set_num_threads(2)
     os.environ.setdefault("OMP_NUM_THREADS", "2")
-    peak = matmul_peak()
-    print(f"float32 matmul peak on this machine (numpy, 2048^3): {peak:.1f} GFLOP/s; torch {torch.__version__}")
+    peak_before = matmul_peak()
+    print(f"float32 matmul peak on this machine (numpy, 2048^3): {peak_before:.1f} GFLOP/s; torch {torch.__version__}")
     print(f"numpy's BLAS: {blas_kernel()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
     rows = []
     for event in args.only or MODULES:
         module = importlib.import_module(MODULES[event])
         print(f"\n{event}: running {MODULES[event]}.compare ...", flush=True)
         rows += module.compare(args.data)
+    peak_after = matmul_peak()
+    peak = max(peak_before, peak_after)
+    print(f"\nfloat32 matmul peak again after the comparisons: {peak_after:.1f} GFLOP/s; "
+          f"'of peak' below uses {peak:.1f}")
     print(f"\n{'event':<22} {'what':<34} {'numpy s':>9} {'torch s':>9} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}")
     for row in rows:
         gflops = row.get("numpy_gflops") or 0.0
