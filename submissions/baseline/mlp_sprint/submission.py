@@ -7,21 +7,25 @@ Recipe (the same one benchmarks/torch_mlp.py runs in PyTorch):
     input   28x28 uint8 pixels -> 784 float32 values in [0, 1]
     layer 1 784 -> 128, ReLU            (He-normal init, zero bias)
     layer 2 128 -> 10, softmax + cross-entropy
-    SGD with momentum 0.9, batch 128, one epoch (468 steps, the last 96 images unused),
-    learning rate 0.3: linear warm-up over the first 20 steps, then linear decay to 0.
+    SGD with momentum 0.9, batch 256, one epoch (234 steps, the last 96 images unused),
+    learning rate 0.4: linear warm-up over the first 20 steps, then linear decay to 0.
     Fixed seed, so every run gives the same model.
 
 Where the time goes: the two big matrix products of layer 1 (forward x @ W1 and the weight
 gradient x.T @ dh) are ~24 GFLOP of the ~25 GFLOP per epoch, so the loop is written to keep
-everything else small: no per-step allocations of big arrays, one optimiser update over
-all parameters at once, and the learning rate folded into the gradient.
+everything else small: no per-step allocations, one optimiser update over all parameters at
+once, the learning rate folded into the gradient, and batches of 256 rather than 128: the
+same FLOPs in half as many steps, so half the per-step overhead (~20 small numpy calls that
+run on one core) and products large enough to keep both BLAS threads busy. That lifted
+train() from ~40% to over 50% of the machine's float32 matmul peak (README) for ~1 point of
+accuracy (0.961-0.964 over seeds 0-2 instead of 0.968-0.971; the event's threshold is 0.95).
 """
 
 import numpy as np
 
 HIDDEN = 128        # hidden units: 64 is ~2x faster but lands near 0.963; 128 gives ~0.969
-BATCH = 128         # a multiple of 16 suits the float32 matrix kernels; larger hurts accuracy
-LR = 0.3            # peak learning rate
+BATCH = 256         # a multiple of 16 suits the float32 matrix kernels; see the docstring
+LR = 0.4            # peak learning rate (0.3 and 0.5 were a little worse at batch 256)
 MOMENTUM = 0.9
 WARMUP_STEPS = 20   # a short ramp keeps the first large steps from knocking ReLUs dead
 SEED = 0            # fixed: the scorer's three runs must all see the same model
@@ -69,12 +73,19 @@ def train(x_train, y_train):
     h = np.empty((BATCH, HIDDEN), np.float32)
     logits = np.empty((BATCH, CLASSES), np.float32)
     dh = np.empty((BATCH, HIDDEN), np.float32)
+    active = np.empty((BATCH, HIDDEN), bool)              # ReLU gate
+    ones = np.ones(BATCH, np.float32)                     # column sums as matrix-vector products
     rows = np.arange(BATCH)
     inv255 = np.float32(1.0 / 255.0)
     momentum = np.float32(MOMENTUM)
 
     steps = n // BATCH                                    # drop the last partial batch
     order = rng.permutation(n)                            # one fixed shuffle
+    # The learning-rate schedule, already in the form the loop uses it (see below): one
+    # float32 per step, computed once instead of ~10 Python float operations per step.
+    t = np.arange(steps)
+    lr = LR * np.minimum(1.0, (t + 1) / WARMUP_STEPS) * (1.0 - t / steps)
+    scales = (-lr / BATCH).astype(np.float32)
     for t in range(steps):
         idx = order[t * BATCH:(t + 1) * BATCH]
         # Gather the batch and scale to [0, 1] float32 in one call, straight into xb.
@@ -90,8 +101,7 @@ def train(x_train, y_train):
         # Softmax cross-entropy gradient wrt the logits is (p - onehot) / batch. We also
         # multiply in -lr here, on this tiny (128, 10) array: then every gradient computed
         # from it below is already the SGD step, and the update needs no extra pass.
-        lr = LR * min(1.0, (t + 1) / WARMUP_STEPS) * (1.0 - t / steps)
-        scale = np.float32(-lr / BATCH)
+        scale = scales[t]
         logits -= logits.max(axis=1, keepdims=True)       # stable exp
         np.exp(logits, out=logits)
         logits *= scale / logits.sum(axis=1, keepdims=True)
@@ -100,11 +110,12 @@ def train(x_train, y_train):
 
         # Backward, writing straight into the views of the flat gradient array.
         np.matmul(h.T, d_logits, out=g_w2)
-        np.sum(d_logits, axis=0, out=g_b2)
+        np.matmul(ones, d_logits, out=g_b2)               # = d_logits.sum(axis=0), faster
         np.matmul(d_logits, w2.T, out=dh)
-        dh *= h > 0                                       # ReLU gate (h > 0 where z > 0)
+        np.greater(h, 0, out=active)                      # ReLU gate (h > 0 where z > 0)
+        dh *= active
         np.matmul(xb.T, dh, out=g_w1)
-        np.sum(dh, axis=0, out=g_b1)
+        np.matmul(ones, dh, out=g_b1)
 
         # Momentum SGD on everything at once: v = m v + step; p += v.
         velocity *= momentum
