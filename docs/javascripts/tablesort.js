@@ -108,7 +108,10 @@
   }
 
   function init() {
-    document.querySelectorAll(TABLES).forEach(setup);
+    var tables = document.querySelectorAll(TABLES);
+    tables.forEach(setup);
+    // The live region must exist before the first change, or screen readers may miss it.
+    if (tables.length) { liveRegion(); }
   }
 
   window.tmlpAnnounce = announce;
