@@ -7,7 +7,8 @@ result row with the median train() time of each.
 
 Same recipe, to the number: 784-128-10 MLP with ReLU, float32 everywhere; the initial
 weights and the shuffle order come from the same NumPy generator draws (so both start from
-identical weights and see the batches in the same order); batch 128, one epoch (468 steps);
+identical weights and see the batches in the same order); the baseline's BATCH, LR and
+schedule constants, one epoch;
 softmax cross-entropy; SGD with momentum 0.9 in the form v = m*v - lr*g, p += v;
 learning-rate warm-up then linear decay. The PyTorch side is idiomatic: autograd for the
 backward pass, F.cross_entropy, index_select for the batch gather (several
