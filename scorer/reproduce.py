@@ -41,10 +41,13 @@ from scorer.sandbox import Sandbox
 
 TRAIN_ENTRY = "train.py"
 FIT = "fit"
-# What the reproduction copy keeps of the shipped folder (and of the team's lib/): code,
-# metadata and prose. Every other file (weights, tables, configuration data) must come from fit.
-KEPT_SUFFIXES = (".py", ".md")
-KEPT_NAMES = (submission.METADATA, "LICENSE")
+# What fit() sees of the folder (and of lib/), and what the retrained copy keeps besides what
+# fit() wrote: Python code and submission.json only. The shipped weights, and any prose, licence
+# or data file that could carry them (a README with a base64 block), stay out: otherwise a fit()
+# that copies the shipped file to out_dir, or a load() that reads its weights from the README,
+# would "reproduce" weights that training never made.
+KEPT_SUFFIXES = (".py",)
+KEPT_NAMES = (submission.METADATA,)
 # CPU the child may use beyond the budget before RLIMIT_CPU stops it: loading the train split
 # and importing train.py are not fit's, and a fit that watches its budget needs a margin.
 CPU_MARGIN_S = 120.0
@@ -109,6 +112,26 @@ def train(folder: Path, event: Event, job: scoring.Job, budget: Budget, dest: Pa
     split = job._data[key]
     limits = replace(job.limits, phase_wall_s=budget.wall_s, cpu_s=budget.cpu_s + CPU_MARGIN_S)
     name = f"{folder.parent.name}/{folder.name}"
+    with tempfile.TemporaryDirectory(prefix="tinymlperf-train-code-") as tmp:
+        code = code_copy(folder, Path(tmp))
+        return _train(code, name, split, limits, job, budget, dest)
+
+
+def code_copy(folder: Path, root: Path) -> Path:
+    """``root/<team>/<event>``: what fit() may read of the entry, its code and submission.json
+    (and lib/'s code beside it); never the shipped weights nor a file that could hold them."""
+    copy = root / folder.parent.name / folder.name
+    copy.mkdir(parents=True)
+    _copy_matching(folder, copy, KEPT_SUFFIXES, KEPT_NAMES)
+    lib = submission.team_lib(folder)
+    if lib is not None:
+        (copy.parent / submission.LIB).mkdir()
+        _copy_matching(lib, copy.parent / submission.LIB, KEPT_SUFFIXES, ())
+    return copy
+
+
+def _train(folder: Path, name: str, split: dict, limits, job: scoring.Job, budget: Budget,
+           dest: Path) -> Training:
     sandbox = Sandbox(folder, TRAIN_ENTRY, limits=limits, threads=job.threads,
                       lib=submission.team_lib(folder), train=True)
     training = Training("ok")
@@ -161,10 +184,10 @@ def _kept(rel: Path) -> bool:
     return rel.suffix in KEPT_SUFFIXES or rel.name in KEPT_NAMES
 
 
-def _copy_kept(src: Path, dst: Path) -> None:
+def _copy_matching(src: Path, dst: Path, suffixes: tuple[str, ...], names: tuple[str, ...]) -> None:
     for path in submission.list_files(src)[0]:
         rel = path.relative_to(src)
-        if _kept(rel):
+        if rel.suffix in suffixes or rel.name in names:
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dst / rel, follow_symlinks=False)
 
@@ -172,13 +195,7 @@ def _copy_kept(src: Path, dst: Path) -> None:
 def assemble(folder: Path, trained: Path, root: Path) -> Path:
     """``root/<team>/<event>``: the entry's code and metadata plus the trained files (and the
     team's lib/, code only, beside it). No shipped weights file survives into it."""
-    copy = root / folder.parent.name / folder.name
-    copy.mkdir(parents=True)
-    _copy_kept(folder, copy)
-    lib = submission.team_lib(folder)
-    if lib is not None:
-        (copy.parent / submission.LIB).mkdir()
-        _copy_kept(lib, copy.parent / submission.LIB)
+    copy = code_copy(folder, root)
     shutil.copytree(trained, copy, dirs_exist_ok=True, symlinks=True)
     return copy
 
