@@ -23,6 +23,10 @@ from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024   # uncompressed, all weight files together
 LARGE_LITERAL_ELEMENTS = 2_000  # elements of one list/dict/set literal: a table (the test sets have 10,000 items)
 LARGE_LITERAL_BYTES = 64 * 1024
+# Literal text summed over one file. The course's own TinyTorch package stays far below it (its
+# largest module, kv_cache.py, has about 15 KB of long strings, docstrings included), while the
+# CNN baseline's float16 weights would take over 1 MB as base64.
+LARGE_LITERAL_FILE_BYTES = 128 * 1024
 LARGE_DATA_FILE_BYTES = 1024 * 1024
 TEST_SET_SIZE = 10_000
 REVIEW_PREFIX = "answer-table/"
@@ -174,6 +178,21 @@ class _Checker(ast.NodeVisitor):
         # run time is only worth a reviewer's look there.
         self.severity = "error" if runtime else "warning"
         self.problems: list[Problem] = []
+        # Literal data summed over the file: weights or answers split into many literals, each
+        # under the per-literal bounds, still add up (flagged once, by ``finish``).
+        self.literal_bytes = 0
+        self.literal_elements = 0
+        self._first_literal: ast.AST | None = None
+
+    def finish(self) -> None:
+        if any(p.code == "answer-table/literal" for p in self.problems) or self._first_literal is None:
+            return
+        if self.literal_bytes > LARGE_LITERAL_FILE_BYTES or self.literal_elements >= LARGE_LITERAL_ELEMENTS:
+            self._add(self._first_literal,
+                      f"embeds literal data adding up to {self.literal_bytes:,} characters and "
+                      f"{self.literal_elements:,} table elements over the file; flagged for review "
+                      "(answer tables and weights belong in files, not code)", "warning",
+                      "answer-table/literal")
 
     def _add(self, node: ast.AST, message: str, severity: str = "error", code: str = "") -> None:
         self.problems.append(Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity, code))
@@ -220,6 +239,9 @@ class _Checker(ast.NodeVisitor):
             self._add(node, f"uses {node.id}, which reaches into the interpreter's internals; this is not allowed", self.severity)
 
     def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, (str, bytes)) and len(node.value) > 256:
+            self.literal_bytes += len(node.value)
+            self._first_literal = self._first_literal or node
         if isinstance(node.value, (str, bytes)) and len(node.value) > LARGE_LITERAL_BYTES:
             self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
 
@@ -233,6 +255,9 @@ class _Checker(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         size = _literal_size(node)
+        if size >= 16:
+            self.literal_elements += size
+            self._first_literal = self._first_literal or node
         if size >= LARGE_LITERAL_ELEMENTS:
             self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
             return  # its elements need no second look
@@ -280,6 +305,7 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None,
         stdlib = DEFAULT_STDLIB_ALLOWLIST if path in runtime else SCRIPT_ALLOWLIST
         checker = _Checker(display(path), own, stdlib, optional_imports(tree), path in runtime)
         checker.visit(tree)
+        checker.finish()
         problems += checker.problems
     return problems
 

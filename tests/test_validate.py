@@ -226,3 +226,22 @@ def test_every_review_flag_has_a_code_and_every_error_none(tmp_path):
     assert report.ok and report.problems
     assert all(p.needs_review and p.severity == "warning" for p in report.problems), report.problems
     assert review.record_flags(report.problems) == ["answer-table/high-entropy", "large_literal"]
+
+
+@pytest.mark.parametrize(("pieces", "flagged"), [
+    (40, False),  # 40 x 3,000 characters = 120,000: under the file's 128 KiB
+    (50, True),   # 150,000 characters in literals each far under the 64 KiB of one literal
+])
+def test_literal_data_split_into_small_pieces_adds_up(tmp_path, pieces, flagged):
+    """Weights hidden in code as many small base64 strings are flagged like one big literal."""
+    folder = tmp_path / "submissions" / "some-team" / "mlp_sprint"
+    shutil.copytree(REPO / "submissions" / "baseline" / "mlp_sprint", folder)
+    meta = (folder / "submission.json").read_text().replace('"baseline"', '"some-team"', 1)
+    (folder / "submission.json").write_text(meta)
+    lines = [f"W{i} = {'QUJD' * 750!r}" for i in range(pieces)]
+    (folder / "tables.py").write_text("\n".join(lines) + "\n")
+    codes = [p.code for p in submission.check(folder).problems]
+    assert (codes == ["answer-table/literal"]) is flagged, codes
+    if flagged:
+        where = next(p.where for p in submission.check(folder).problems)
+        assert where.endswith("tables.py:1")
