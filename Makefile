@@ -14,7 +14,7 @@ export TINYMLPERF_DATA
 # mkdocs-material's end-of-life banner is news for us, not for every build log.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test lint data score build bench clean
+.PHONY: site test test-browser-scale lint data score build bench clean
 
 $(STAMP): pyproject.toml
 	@# bubblewrap gives the sandbox its filesystem isolation; best effort: without it the
@@ -42,6 +42,11 @@ site: score build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The browser tests on the full 3,000-record synthetic site (1,000 teams): minutes of mkdocs
+# and axe-core on 1,000-row boards, so not part of `make test` (which uses 600 records).
+test-browser-scale: $(STAMP)
+	TINYMLPERF_BROWSER_RECORDS=3000 $(BIN)/python -m pytest -m browser -s tests/test_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
