@@ -277,7 +277,7 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
         problems += materialise(repo, head, lib, root)  # the team's framework, shared by its events
     folder = root / "submissions" / team / event
     folder.mkdir(parents=True, exist_ok=True)
-    report = submission.check(folder)
+    report = submission.check(folder, train_contract=True)
     problems += [Finding(_unroot(p.where, root), _unroot(p.message, root), p.severity, "validation") for p in report.problems]
     errors = [p for p in problems if p.severity == "error"]
     if errors:

@@ -230,7 +230,7 @@ def check(folder: Path, train_contract: bool = False) -> Report:
 
     ``train_contract``: also hold a weights-loading entry to the training contract (a train.py
     with a top-level ``fit``, itself within the sandbox's import allowlist), as ``tinymlperf
-    validate``, ``run`` and ``reproduce`` do. Off for the scoring engine, which scores the
+    validate``, ``run``, ``reproduce``, ``submit`` and ``ci pr`` do. Off for the scoring engine, which scores the
     shipped weights either way (whether they were reproduced is the record's provenance).
     """
     report = Report(folder)

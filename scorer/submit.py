@@ -150,7 +150,7 @@ def submit(args) -> int:
         scratch = Path(tmp).resolve()
         staged = scratch / "submissions" / team / event_id
         stage(source, staged)
-        report = submission.check(staged)
+        report = submission.check(staged, train_contract=True)
         if not report.ok:
             first = str(report.errors[0]).replace(str(scratch) + "/", "")
             raise ScorerError(f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)")

@@ -73,7 +73,7 @@ def test_valid_fixture_passes(folder, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert out == ""
     assert "1 of 1 submission(s) valid" in err
-    report = submission.check(folder)
+    report = submission.check(folder, train_contract=True)
     assert report.ok and not report.problems, report.problems
 
 
@@ -88,7 +88,7 @@ def test_invalid_fixture_fails_with_expected_lines(case, capsys, monkeypatch):
     for want in expected_lines(case):
         assert any(want in line for line in lines), f"{want!r} not in:\n{out}"
     assert "0 of 1 submission(s) valid" in err
-    report = submission.check(folder)
+    report = submission.check(folder, train_contract=True)
     assert not report.ok
     assert len(lines) == len(report.problems)  # one line per problem, no more
 
@@ -183,7 +183,7 @@ def test_subprocess_invalid(subprocess_runs):
     lines = out.splitlines()
     for case in CASES:
         mine = [ln for ln in lines if ln.startswith(rel(case) + "/")]
-        assert len(mine) == len(submission.check(case_folder(case)).problems), case.name
+        assert len(mine) == len(submission.check(case_folder(case), train_contract=True).problems), case.name
         for want in expected_lines(case):
             assert any(want in line for line in mine), f"{case.name}: {want!r} not in:\n" + "\n".join(mine)
 
