@@ -220,11 +220,14 @@ def test_large_tables_page_100_rows_at_a_time(contexts, synthetic_site):
     try:
         total = page.evaluate("document.querySelector('article table.tmlp-table').tBodies[0]"
                               ".rows.length")
-        assert total > 200, "the synthetic board should hold every entry of the event"
+        # Every qualified entry of the event is in the HTML: over 100 at either scale (about
+        # 170 at make test's 600 records, over 800 at 3,000).
+        assert total > 100, "the synthetic board should hold every entry of the event"
         assert len(visible_rows(page)) == 100
         page.locator(".tmlp-pager button").first.click()
-        assert len(visible_rows(page)) == 200
-        assert "Showing 200 of" in page.locator(".tmlp-count").first.text_content()
+        shown = min(200, total)
+        assert len(visible_rows(page)) == shown
+        assert f"Showing {shown:,} of {total:,}" in page.locator(".tmlp-count").first.text_content()
         assert visit.errors == []
     finally:
         page.close()
