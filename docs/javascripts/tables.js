@@ -287,8 +287,18 @@
     });
     document.querySelectorAll("article .tmlp-chart").forEach(setupChart);
     relayout();
-    // For tests and screenshots: the page's scripts have run (tables.js loads after tablesort.js).
-    document.documentElement.setAttribute("data-tmlp-ready", "1");
+    // Badge images have no width until they load, and a loaded machine can finish loading them
+    // after init: each one that arrives late re-fits its table.
+    document.querySelectorAll("article .tmlp-scroll img").forEach(function (img) {
+      if (!img.complete) { img.addEventListener("load", relayout, { once: true }); }
+    });
+    // For tests and screenshots: the page's scripts have run and its images are laid out
+    // (tables.js loads after tablesort.js).
+    function ready() {
+      relayout();
+      document.documentElement.setAttribute("data-tmlp-ready", "1");
+    }
+    if (document.readyState === "complete") { ready(); } else { window.addEventListener("load", ready, { once: true }); }
   }
 
   var resizeTimer = null;
