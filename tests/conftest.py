@@ -25,3 +25,14 @@ def data_dir() -> Path:
     if folder is None:
         pytest.skip("the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets")
     return folder
+
+
+def save_prototype_weights(target, x, y) -> None:
+    """The weights of tests/exploits/weights/prototypes for images ``x`` and labels ``y``: each
+    image pooled 4x4 to 192 numbers, as the entry's own ``features`` does (written out again
+    here: the tests never import entry code). ``target`` is a path or a binary file object."""
+    import numpy as np
+
+    pooled = np.asarray(x, dtype=np.float32).reshape(len(x), 8, 4, 8, 4, 3).mean(axis=(2, 4))
+    np.savez(target, prototypes=pooled.reshape(len(x), -1).astype(np.float16),
+             labels=np.asarray(y, dtype=np.uint8))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, real_data_dir
+from conftest import ROOT, real_data_dir, save_prototype_weights
 
 from scorer import reproduce, results, schema, submission
 from scorer.cli import main
@@ -135,17 +135,22 @@ def fit(train_split, out_dir, budget):
 '''
 
 
+def _fit_in_sandbox(folder: Path, split: dict, budget: dict, out: Path) -> tuple:
+    """fit() of ``folder``'s train.py in the training sandbox: its result and the files it wrote."""
+    with Sandbox(folder, "train.py", train=True, limits=Limits(phase_wall_s=60)) as sb:
+        assert sb.start().status == "ok"
+        for key, value in split.items():
+            sb.put(key, value)
+        result = sb.call("fit", {k: k for k in split}, "out_dir", budget, want_value=False)
+        files = sb.collect(out) if result.status == "ok" else []
+    return result, files
+
+
 def _train_in_sandbox(tmp_path: Path, split: dict) -> tuple:
     code = tmp_path / "code"
     code.mkdir()
     (code / "train.py").write_text(TINY_FIT)
-    with Sandbox(code, "train.py", train=True, limits=Limits(phase_wall_s=60)) as sb:
-        assert sb.start().status == "ok"
-        for key, value in split.items():
-            sb.put(key, value)
-        result = sb.call("fit", {k: k for k in split}, "out_dir", {"wall_s": 5.0, "cpu_s": 10.0},
-                         want_value=False)
-        files = sb.collect(tmp_path / "out") if result.status == "ok" else []
+    result, files = _fit_in_sandbox(code, split, {"wall_s": 5.0, "cpu_s": 10.0}, tmp_path / "out")
     return result, files, code
 
 
@@ -248,9 +253,7 @@ def test_reproduce_command_end_to_end_with_record_and_json(tmp_path, capsys, mon
     from scorer import datasets
 
     cifar = datasets.load_cifar10(data)
-    x = cifar["x_train"][:2000].astype(np.float32).reshape(2000, 8, 4, 8, 4, 3).mean(axis=(2, 4))
-    np.savez(folder / "weights.npz", prototypes=x.reshape(2000, -1).astype(np.float16),
-             labels=cifar["y_train"][:2000])
+    save_prototype_weights(folder / "weights.npz", cifar["x_train"][:2000], cifar["y_train"][:2000])
     record = results.load_record(ROOT / "results" / "baseline" / "cnn_marathon.json")
     record = json.loads(json.dumps(dict(record, team="exploit")))
     record["submission"]["content_hash"] = submission.content_hash(folder)
@@ -281,14 +284,9 @@ def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, eve
                  "y_train": np.arange(50, dtype=np.uint8) % 10}
     else:
         split = {"tokens": rng.integers(0, 65, 500), "vocab": np.array(list("abcdefghij" * 6 + "ABCDE"))}
-    with Sandbox(target, "train.py", train=True, limits=Limits(phase_wall_s=60)) as sb:
-        assert sb.start().status == "ok"
-        for key, value in split.items():
-            sb.put(key, value)
-        result = sb.call("fit", {k: k for k in split}, "out_dir", {"wall_s": 60.0, "cpu_s": 120.0},
-                         want_value=False)
-        assert result.status == "ok", result.message
-        assert sb.collect(tmp_path / "out") == ["weights.npz"]
+    result, files = _fit_in_sandbox(target, split, {"wall_s": 60.0, "cpu_s": 120.0}, tmp_path / "out")
+    assert result.status == "ok", result.message
+    assert files == ["weights.npz"]
 
 
 def test_run_reports_a_broken_training_contract_before_scoring(tmp_path, capsys):
