@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.synthetic_results import write_repo  # noqa: E402
-from scorer import site  # noqa: E402
+from benchmarks.synthetic_results import write_repo
+from scorer.site import build as site
 
 
 def stage_times(root: Path) -> dict[str, float]:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorer import isolation  # noqa: E402
-from scorer.sandbox import Sandbox  # noqa: E402
+from scorer.sandbox import isolation
+from scorer.sandbox.client import Sandbox
 
 RUNS = 10
 CALLS = 200

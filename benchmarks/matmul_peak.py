@@ -19,7 +19,7 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")  # the scorer's setting, unless the caller chose
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def matmul_peak(n: int = 2048, repeats: int = 7) -> float:

@@ -24,9 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorer import datasets, scoring  # noqa: E402
-from scorer.events import EVENTS  # noqa: E402
-from scorer.progress import Progress  # noqa: E402
+from scorer.contract.events import EVENTS
+from scorer.progress import Progress
+from scorer.scoring import datasets
+from scorer.scoring import engine as scoring
 
 
 def describe(name: str, unit: str, values: list[float]) -> str:

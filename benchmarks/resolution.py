@@ -18,7 +18,7 @@ estimator (wall clock or CPU count) and number of rounds (the first k rounds of 
 so fewer rounds cost nothing to compare): how often the 95% interval put A behind B
 (correct), called a tie, or put A ahead (reversed), and the spread
 of the measured ratio (baseline speed / A's speed for a time); then the same for the ranking's
-range rule (``scorer/ranking.py`` without an interval: a tie when the min-max ranges of the
+range rule (``scorer/leaderboard/ranking.py`` without an interval: a tie when the min-max ranges of the
 repeats overlap). Identical copies (difference 0) should be called a tie. Figures, not
 assertions: the machine is shared and its noise is the point.
 """
@@ -41,9 +41,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorer import datasets, ranking, scoring, stats  # noqa: E402
-from scorer.events import EVENTS  # noqa: E402
-from scorer.progress import Progress  # noqa: E402
+from scorer.contract.events import EVENTS
+from scorer.leaderboard import ranking
+from scorer.progress import Progress
+from scorer.scoring import (
+    datasets,
+    stats,
+)
+from scorer.scoring import engine as scoring
 
 VARIANT_MODULE = "resolution_variant.py"
 # The variant's entry module: the baseline's functions, each doing EXTRA more of its own work.
@@ -128,7 +133,7 @@ def summarise(record: dict, event_id: str) -> dict:
 
 
 def ranking_verdict(record: dict, with_interval: bool) -> str:
-    """'correct' (A below B), 'tie' or 'reversed' as scorer/ranking.py ranks A beside B."""
+    """'correct' (A below B), 'tie' or 'reversed' as scorer/leaderboard/ranking.py ranks A beside B."""
     rec_a = copy.deepcopy(record)
     rec_b = copy.deepcopy(record)
     samples = rec_a["baseline"]["speed_samples"]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
 
-import harness  # noqa: E402
+import harness
 
 READY = "document.documentElement.getAttribute('data-tmlp-ready') === '1'"
 

@@ -3,7 +3,7 @@ for the browser tests.
 
     .venv/bin/python benchmarks/synthetic_results.py OUT_DIR [--records 3000] [--seed 1]
 
-OUT_DIR gets results/<team>/<event>.json (each valid against scorer/schemas/result.schema.json),
+OUT_DIR gets results/<team>/<event>.json (each valid against scorer/contract/schemas/result.schema.json),
 submissions/<team>/<event>/submission.json (valid against submission.schema.json), an
 awards.yml, and a copy of mkdocs.yml and docs/ from this checkout, so ``build_site(OUT_DIR)``
 and ``mkdocs build`` run there as in the real repository. Teams enter the three events in turn
@@ -22,10 +22,10 @@ import random
 import shutil
 from pathlib import Path
 
-from scorer.events.spec import EVENTS
+from scorer.contract.events import EVENTS
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMAS = REPO / "scorer" / "schemas"
+SCHEMAS = REPO / "scorer" / "contract" / "schemas"
 HASH = "sha256:" + "0" * 64
 # Baseline speed and memory per event, the scale the synthetic entries vary around.
 BASE = {"mlp_sprint": (0.4, 200.0), "cnn_marathon": (0.8, 300.0),

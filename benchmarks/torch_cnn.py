@@ -26,15 +26,15 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-import json  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
+import json
+import statistics
+import sys
 
-import numpy as np  # noqa: E402
-from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
-from pairs import interleaved, load_baseline  # noqa: E402
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from pairs import interleaved, load_baseline
 
-from scorer import datasets  # noqa: E402
+from scorer.scoring import datasets
 
 CHANNELS = (3, 32, 64, 128, 256)
 N_IMAGES = 1000

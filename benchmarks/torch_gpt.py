@@ -26,7 +26,7 @@ import statistics
 import numpy as np
 from pairs import interleaved, load_baseline
 
-from scorer import datasets
+from scorer.scoring import datasets
 
 PROMPT_LEN = 64
 N_NEW = 448

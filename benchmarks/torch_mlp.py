@@ -27,15 +27,15 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-import json  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import warnings  # noqa: E402
+import json
+import statistics
+import sys
+import warnings
 
-import numpy as np  # noqa: E402
-from pairs import interleaved, load_baseline  # noqa: E402
+import numpy as np
+from pairs import interleaved, load_baseline
 
-from scorer import datasets  # noqa: E402
+from scorer.scoring import datasets
 
 SETTLE_S = 0.5  # pause before each timed run (see pairs.interleaved)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark modules
 
-from matmul_peak import matmul_peak  # noqa: E402
+from matmul_peak import matmul_peak
 
 HERE = Path(__file__).resolve().parent
 MODULES = {"mlp_sprint": "torch_mlp", "cnn_marathon": "torch_cnn", "transformer_decathlon": "torch_gpt"}

@@ -1,5 +1,5 @@
 """Lets ``python -m scorer`` behave exactly like the ``tinymlperf`` command."""
 
-from scorer.cli import main
+from scorer.cli.main import main
 
 raise SystemExit(main())

@@ -786,7 +786,7 @@ class Runner:
         site = next((venv / "lib").glob("python*/site-packages"))
         (site / "scorer-source.pth").write_text(f"{source.resolve()}\n")
         script = venv / "bin" / "tinymlperf"
-        script.write_text(f"#!{venv}/bin/python\nimport sys\nfrom scorer.cli import main\nsys.exit(main())\n")
+        script.write_text(f"#!{venv}/bin/python\nimport sys\nfrom scorer.cli.main import main\nsys.exit(main())\n")
         script.chmod(0o755)
         self.log(f"-- step {step_name}: run (stand-in: the scorer imported from {source.name}/, see INSTALL)")
         return {}

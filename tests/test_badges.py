@@ -1,4 +1,4 @@
-"""Tests for scorer.badges: text widths, colours, escaping, sizing and golden SVG files.
+"""Tests for scorer.site.badges: text widths, colours, escaping, sizing and golden SVG files.
 
 Golden files live in tests/golden/badges/ and are compared byte for byte. After an intended
 change to the badge markup, regenerate them and review the diff:
@@ -15,8 +15,8 @@ import goldens
 import pytest
 from goldens import SVG, assert_safe_svg
 
-from scorer import badges
-from scorer.badges import (
+from scorer.site import badges
+from scorer.site.badges import (
     AWARDS,
     MAX_TEXT_WIDTH,
     PAD_X,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from scorer.events.bleu import corpus_bleu
+from scorer.scoring.events.bleu import corpus_bleu
 
 
 def test_identical_text_scores_100():

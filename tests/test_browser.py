@@ -210,7 +210,7 @@ def open_board(contexts, synthetic_site):
     if not visit.page.query_selector("article table.tmlp-table[data-table]"):
         visit.page.close()
         pytest.fail("the event page has no table.tmlp-table[data-table] (the markup contract "
-                    "between scorer/pages.py and docs/javascripts/tables.js)")
+                    "between scorer/site/pages.py and docs/javascripts/tables.js)")
     return visit
 
 

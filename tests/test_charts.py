@@ -1,4 +1,4 @@
-"""Tests for scorer.charts: the Pareto frontier, ticks, link filtering and golden SVG charts.
+"""Tests for scorer.site.charts: the Pareto frontier, ticks, link filtering and golden SVG charts.
 
 Golden files live in tests/golden/charts/ and are compared byte for byte. After an intended
 change to the chart markup or layout, regenerate them and review the diff:
@@ -19,7 +19,7 @@ import goldens
 import pytest
 from goldens import SVG, assert_safe_svg
 
-from scorer.charts import (
+from scorer.site.charts import (
     EMPTY_PARETO,
     EMPTY_PROGRESSION,
     Point,

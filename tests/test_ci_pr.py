@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from scorer import ci, cli, schema
+from scorer.cli import main as cli
+from scorer.contract import schema
+from scorer.pr import ci
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pr"
@@ -104,7 +106,7 @@ def _also(path: str, text: str = "x = 1\n"):
 
 @pytest.mark.parametrize(("path", "says"), [
     ("submissions/old-team/mlp_sprint/submission.py", "2 teams"),
-    ("scorer/scoring.py", "the scorer is maintained by the maintainers"),
+    ("scorer/scoring/engine.py", "the scorer is maintained by the maintainers"),
     (".github/workflows/pr.yml", "workflows and repository settings are maintainers-only"),
     ("results/new-team/mlp_sprint.json", "results/ holds official records"),
     ("README.md", "a submission pull request changes only submissions/"),

@@ -11,7 +11,7 @@ import pytest
 from test_events import FIXTURES as EVENT_FIXTURES
 from test_events import job  # noqa: F401 - the synthetic-data job fixture
 
-from scorer import cli
+from scorer.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,7 @@ VALID = ROOT / "tests/fixtures/submissions/valid/fast-tensors/mlp_sprint"
 
 def _fake_scoring(monkeypatch, status="ok"):
     """score_entry without running anything: the record of the example, for the given entry."""
-    from scorer import scoring
+    from scorer.scoring import engine as scoring
 
     calls = []
 
@@ -162,8 +162,8 @@ def test_ci_pr_writes_its_outputs_to_an_ignored_folder_by_default():
 def test_profile_says_its_times_are_inflated_and_what_the_allocations_are(job):  # noqa: F811
     from rich.console import Console
 
-    from scorer import profile
     from scorer.progress import Progress
+    from scorer.scoring import profile
 
     console = Console(record=True, width=300)
     job.progress = Progress(console=console)

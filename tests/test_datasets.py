@@ -8,8 +8,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from scorer import datasets
-from scorer.errors import DatasetError
+from scorer.contract.errors import DatasetError
+from scorer.scoring import datasets
 
 
 def test_checksums_match_the_shared_sums_file(data_dir):
@@ -110,7 +110,7 @@ def test_a_verified_folder_is_remembered_for_runs_without_the_variable(user_cach
 
 def test_tinymlperf_data_remembers_the_folder_it_verified(user_cache, data_dir, monkeypatch, capsys):
     """`make site` verifies $TINYMLPERF_DATA; a later `tinymlperf run` without it finds the same data."""
-    from scorer import cli
+    from scorer.cli import main as cli
 
     monkeypatch.setenv(datasets.ENV_VAR, str(data_dir))
     assert cli.main(["data"]) == 0
@@ -120,7 +120,7 @@ def test_tinymlperf_data_remembers_the_folder_it_verified(user_cache, data_dir, 
 
 
 def test_a_bad_folder_is_not_remembered(user_cache, tmp_path, capsys):
-    from scorer import cli
+    from scorer.cli import main as cli
 
     assert cli.main(["data", "--data", str(tmp_path)]) == 1
     assert datasets.data_dir() is None

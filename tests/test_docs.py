@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scorer import scoring
-from scorer.events import cnn_marathon, transformer_decathlon
-from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST, Limits
+from scorer.sandbox.client import DEFAULT_STDLIB_ALLOWLIST, Limits
+from scorer.scoring import engine as scoring
+from scorer.scoring.events import cnn_marathon, transformer_decathlon
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scorer import schema, scoring
-from scorer.events import transformer_decathlon as td
+from scorer.contract import schema
 from scorer.progress import Progress
-from scorer.sandbox import Limits
+from scorer.sandbox.client import Limits
+from scorer.scoring import engine as scoring
+from scorer.scoring.events import transformer_decathlon as td
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 
@@ -176,7 +177,7 @@ def test_nll_matches_hand_computed_values():
 def test_profile_reports_phases_hot_functions_and_allocations(job):
     from rich.console import Console
 
-    from scorer import profile
+    from scorer.scoring import profile
 
     console = Console(record=True, width=200)
     job.progress = Progress(console=console)

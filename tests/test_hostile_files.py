@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scorer import rules, submission
-from scorer.cli import main
-from scorer.errors import SubmissionError
-from scorer.events import EVENT_IDS
-from scorer.scoring import Job, score_entry
+from scorer.cli.main import main
+from scorer.contract.errors import SubmissionError
+from scorer.contract.events import EVENT_IDS
+from scorer.scoring.engine import Job, score_entry
+from scorer.validate import rules, submission
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions"
 MLP = FIXTURES / "valid" / "fast-tensors" / "mlp_sprint"
@@ -151,7 +151,7 @@ def test_metadata_that_is_not_an_object(tmp_path, capsys):
     ("1" * 5000, "a 5,000-digit number"),
 ])
 def test_numbers_json_cannot_hold_are_refused(tmp_path, capsys, number, want):
-    """Fixed in scorer/submission.py: NaN/Infinity were accepted (and reached the record's
+    """Fixed in scorer/validate/submission.py: NaN/Infinity were accepted (and reached the record's
     ``claimed`` block as non-standard JSON) and a 5,000-digit number crashed validate."""
     folder = entry(tmp_path)
     text = (folder / "submission.json").read_text()
@@ -298,7 +298,7 @@ def test_event_folder_that_is_a_symlink(tmp_path, capsys):
 
 
 def test_team_folder_that_links_to_another_team(tmp_path, capsys):
-    """Fixed in scorer/submission.py: check() resolved the path, so submissions/evil -> victim
+    """Fixed in scorer/validate/submission.py: check() resolved the path, so submissions/evil -> victim
     validated as the victim's entry and score_entry recorded it under the name 'evil'."""
     entry(tmp_path, "victim")
     link = tmp_path / "submissions" / "evil"
@@ -330,7 +330,7 @@ def test_file_names_with_control_or_odd_characters(tmp_path, capsys, name):
 
 
 def test_team_and_event_folders_with_control_characters(tmp_path, capsys):
-    """Fixed in scorer/rules.py: a control character in a folder name reached the output raw,
+    """Fixed in scorer/validate/rules.py: a control character in a folder name reached the output raw,
     so one problem printed as several lines (or moved the terminal's cursor)."""
     src = entry(tmp_path)
     team = tmp_path / "submissions" / "bad\nteam\x1b[31m\u202e"
@@ -342,7 +342,7 @@ def test_team_and_event_folders_with_control_characters(tmp_path, capsys):
 
 
 def test_scoring_a_folder_that_is_not_an_event_is_one_line(tmp_path, capsys):
-    """Fixed in scorer/scoring.py: ``score --submission`` on a folder not named after an event
+    """Fixed in scorer/scoring/engine.py: ``score --submission`` on a folder not named after an event
     raised KeyError (a scorer traceback) from score_entry."""
     src = entry(tmp_path)
     folder = tmp_path / "submissions" / "fast-tensors" / "mlp\rsprint"
@@ -433,7 +433,7 @@ def patch_zip(path: Path, flags: int | None = None, method: int | None = None, s
     (zipfile.ZIP_LZMA, {"scramble": True}),
 ])
 def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
-    """Fixed in scorer/rules.py: an encrypted member, an unknown compression method and a
+    """Fixed in scorer/validate/rules.py: an encrypted member, an unknown compression method and a
     corrupt deflate stream escaped check_weights as RuntimeError, NotImplementedError and
     zlib.error: validate crashed with a traceback."""
     folder = entry(tmp_path, "pkg-team", CNN)
@@ -447,7 +447,7 @@ def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
 
 
 def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
-    """Fixed in scorer/rules.py: the recursive AST visitor raised RecursionError on a chain of
+    """Fixed in scorer/validate/rules.py: the recursive AST visitor raised RecursionError on a chain of
     900 ``+`` (validate crashed), and ast.parse itself on 100,000."""
     folder = entry(tmp_path)
     (folder / "helper.py").write_text("x = 1" + " + 1" * 1500 + "\nimport torch\ny = eval('1')\n")
@@ -458,7 +458,7 @@ def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
 
 
 def test_hashing_a_huge_file_streams(tmp_path, capsys):
-    """Fixed in scorer/submission.py: content_hash read every file whole, and score_entry hashes
+    """Fixed in scorer/validate/submission.py: content_hash read every file whole, and score_entry hashes
     invalid folders too, so a multi-gigabyte (sparse) file cost the scorer that much memory."""
     import hashlib
     import tracemalloc

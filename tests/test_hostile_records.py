@@ -4,7 +4,7 @@ A scorer killed mid-run leaves the old record as it was; a half-written or other
 record is named (file and fix) by every command that reads it, with a non-zero exit and no
 traceback; two scorers writing at once both land and the history keeps every earlier number;
 a re-score moves a corrupt record aside (kept) and writes a fresh one. The unit tests of
-scorer/results.py (tests/test_results.py) cover the write/load functions one call at a time;
+scorer/contract/results.py (tests/test_results.py) cover the write/load functions one call at a time;
 these go through ``tinymlperf score``/``build``/``plan`` and real processes.
 """
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from scorer import results
-from scorer.cli import main
-from scorer.errors import RecordError
+from scorer.cli.main import main
+from scorer.contract import results
+from scorer.contract.errors import RecordError
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -36,8 +36,8 @@ VALID_ENTRY = HERE / "fixtures" / "submissions" / "valid" / "fast-tensors" / "ml
 DRIVER = textwrap.dedent("""
     import sys
     import numpy as np
-    from scorer import scoring
-    from scorer.cli import main
+    from scorer.scoring import engine as scoring
+    from scorer.cli.main import main
 
     rng = np.random.default_rng(0)
     centres = rng.integers(0, 256, size=(10, 28, 28))
@@ -141,7 +141,7 @@ def test_scorer_killed_between_writing_and_renaming(tmp_path):
         import json, os, signal, sys
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from scorer import results
+        from scorer.contract import results
         os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
         rec = json.loads(Path({str(HERE / 'fixtures/records/example_mlp_sprint.json')!r}).read_text())
         rec["team"] = "fast-tensors"
@@ -193,7 +193,7 @@ def test_load_records_names_the_corrupt_file_and_the_fix(tmp_path, kind):
 
 @pytest.mark.parametrize("kind", ["directory", "dangling-symlink"])
 def test_a_record_path_that_is_not_a_readable_file(tmp_path, kind):
-    """Fixed in scorer/results.py: an OSError (a folder named like a record, a dangling link)
+    """Fixed in scorer/contract/results.py: an OSError (a folder named like a record, a dangling link)
     and a 5,000-digit number escaped load_record as tracebacks instead of RecordError."""
     results_dir = tmp_path / "results"
     path = results_dir / "fast-tensors" / "mlp_sprint.json"
@@ -243,7 +243,7 @@ WRITER = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, sys.argv[1])
     from pathlib import Path
-    from scorer import results
+    from scorer.contract import results
     rec = json.loads(Path(sys.argv[2]).read_text())
     rec["team"] = "fast-tensors"
     for i in range(int(sys.argv[5])):
@@ -310,7 +310,7 @@ def test_rescore_moves_a_corrupt_record_aside_and_history_grows(tmp_path):
 
 
 def test_two_corrupt_records_in_one_second_are_both_kept(tmp_path):
-    """Fixed in scorer/results.py: the aside name had a one-second stamp, so a second corrupt
+    """Fixed in scorer/contract/results.py: the aside name had a one-second stamp, so a second corrupt
     record moved aside within the same second replaced the first."""
     results_dir = tmp_path / "results"
     path = results_dir / "fast-tensors" / "mlp_sprint.json"

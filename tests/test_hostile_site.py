@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scorer import results, submission
-from scorer.site import build_site
+from scorer.contract import results
+from scorer.site.build import build_site
+from scorer.validate import submission
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "fixtures" / "site"))
@@ -252,8 +253,8 @@ def test_svgs_hold_no_active_content(site):
 
 @pytest.mark.parametrize("payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"])
 def test_pr_report_text_is_inert(payload):
-    """The pull-request comment (scorer/ci.py) quotes submitted text through md()."""
-    from scorer import ci
+    """The pull-request comment (scorer/pr/ci.py) quotes submitted text through md()."""
+    from scorer.pr import ci
 
     out = ci.md(payload)
     for ch in "<>[]()|`\n\r\u0000\u202e\u200b":

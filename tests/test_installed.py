@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 from conftest import real_data_dir
 
-from scorer import schema
+from scorer.contract import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_FIXTURE = ROOT / "tests" / "fixtures" / "site" / "repo"
 CENTROID = ROOT / "tests" / "fixtures" / "events" / "centroid" / "mlp_sprint"
-MOVED = {"docs/schemas": "scorer/schemas", "site_templates": "scorer/templates"}
+MOVED = {"docs/schemas": "scorer/contract/schemas", "site_templates": "scorer/site/templates"}
 
 
 def test_the_package_data_has_no_second_copy_in_the_repository():
@@ -39,7 +39,7 @@ def test_the_package_data_has_no_second_copy_in_the_repository():
         assert not (ROOT / old).exists() or not any((ROOT / old).rglob("*.*")), (
             f"{old}/ moved to {new}/ (package data, so `pip install .` ships it); "
             f"put the files there instead")
-    names = sorted(p.name for p in (ROOT / "scorer" / "schemas").glob("*.schema.json"))
+    names = sorted(p.name for p in (ROOT / "scorer" / "contract" / "schemas").glob("*.schema.json"))
     assert names == sorted(f"{n}.schema.json" for n in schema.SCHEMA_NAMES)
 
 
@@ -84,11 +84,11 @@ def test_the_wheel_ships_every_resource_the_scorer_reads(installed):
     _, wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     for n in schema.SCHEMA_NAMES:
-        assert f"scorer/schemas/{n}.schema.json" in names
-    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "templates").rglob("*")
+        assert f"scorer/contract/schemas/{n}.schema.json" in names
+    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "site" / "templates").rglob("*")
                  if p.is_file() and "__pycache__" not in p.parts]
     assert templates and set(templates) <= names, sorted(set(templates) - names)
-    starters = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "starters").rglob("*.py")]
+    starters = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "validate" / "starters").rglob("*.py")]
     assert set(starters) <= names
 
 
@@ -139,7 +139,7 @@ def test_the_installed_scorer_validates_runs_and_builds_outside_the_tree(install
     assert list((docs / "badges").rglob("*.svg"))
     for n in schema.SCHEMA_NAMES:
         assert (docs / "schemas" / f"{n}.schema.json").read_bytes() == \
-            (ROOT / "scorer" / "schemas" / f"{n}.schema.json").read_bytes()
+            (ROOT / "scorer" / "contract" / "schemas" / f"{n}.schema.json").read_bytes()
     myst = work / "build" / "myst"
     _run([tinymlperf, "build", "--format", "myst"], cwd=work, env=env)
     assert list(myst.rglob("*.md"))

@@ -16,8 +16,9 @@ import markdown
 import pytest
 from markdown_it import MarkdownIt
 
-from scorer import pages, site
-from scorer.site import BuildReport
+from scorer.site import build as site
+from scorer.site import pages
+from scorer.site.build import BuildReport
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "site"))
 import sitefixture  # noqa: E402
@@ -102,7 +103,7 @@ def test_schema_tables_cover_every_object():
 def rendered(tmp_path_factory):
     root = sitefixture.make_root(tmp_path_factory.mktemp("pages"))
     model = site.compute_model(site.read_inputs(root, BuildReport("mkdocs", root)))
-    model.charts = {}  # the charts are scorer.charts' to test; goldens cover the templates
+    model.charts = {}  # the charts are scorer.site.charts' to test; goldens cover the templates
     return pages.render_pages(model)
 
 
@@ -189,7 +190,7 @@ def test_compare_page_embeds_every_entry_as_inert_json(rendered):
     ("provenance_text", {"status": "not_reproduced"}, "weights not reproduced"),
 ])
 def test_site_format(func, value, text):
-    from scorer import site_format
+    from scorer.site import fmt as site_format
 
     assert getattr(site_format, func)(value) == text
 
@@ -197,7 +198,7 @@ def test_site_format(func, value, text):
 @pytest.mark.parametrize("value, unit, text", [
     (0.9712, "fraction", "97.12%"), (5.5, "perplexity", "5.50"), (None, "fraction", "\u2014")])
 def test_quality_has_one_precision_per_unit(value, unit, text):
-    from scorer import site_format
+    from scorer.site import fmt as site_format
 
     assert site_format.quality_text(value, unit) == text
 
@@ -205,14 +206,14 @@ def test_quality_has_one_precision_per_unit(value, unit, text):
 @pytest.mark.parametrize("value, unit, text", [
     (0.1, "s", "0.100 s"), (12.3456, "s", "12.346 s"), (2500.4, "tokens/s", "2,500 tokens/s")])
 def test_speed_has_one_precision_per_unit(value, unit, text):
-    from scorer import site_format
+    from scorer.site import fmt as site_format
 
     assert site_format.speed_text(value, unit) == text
 
 
 def test_speedup_shows_the_95_interval_when_the_record_has_one():
-    from scorer import site_tables
-    from scorer.ranking import Entry
+    from scorer.leaderboard.ranking import Entry
+    from scorer.site import tables as site_tables
 
     def entry(interval):
         return Entry(team="a", event="mlp_sprint", team_name="A", title="t", status="ok",

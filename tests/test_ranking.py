@@ -1,4 +1,4 @@
-"""Table-driven tests of the leaderboard rules in scorer/ranking.py, expectations worked by hand.
+"""Table-driven tests of the leaderboard rules in scorer/leaderboard/ranking.py, expectations worked by hand.
 
 Run: .venv/bin/python -m pytest tests/test_ranking.py
 """
@@ -9,8 +9,8 @@ import math
 
 import pytest
 
-from scorer.events.spec import EVENTS
-from scorer.ranking import (
+from scorer.contract.events import EVENTS
+from scorer.leaderboard.ranking import (
     Entry,
     badges,
     beats_baseline,

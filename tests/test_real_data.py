@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scorer import schema, scoring
-from scorer.events import EVENT_IDS, EVENTS
+from scorer.contract import schema
+from scorer.contract.events import EVENT_IDS, EVENTS
 from scorer.progress import Progress
+from scorer.scoring import engine as scoring
 
 ROOT = Path(__file__).resolve().parent.parent
 

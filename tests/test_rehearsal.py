@@ -132,7 +132,7 @@ def test_a_forks_good_entry_is_scored_and_the_comment_says_it_passes(world):
 def test_a_pull_request_that_edits_the_scorer_is_refused(world):
     def change(w: Path) -> None:
         put_entry(w, "sneaky")
-        with (w / "scorer" / "scoring.py").open("a") as f:
+        with (w / "scorer" / "scoring" / "engine.py").open("a") as f:
             f.write("\n# every entry qualifies now\n")
     pr = world.open_pr(2, fork_with(world, "scorer", change))
     check, _, body = check_and_comment(world, pr)
@@ -186,7 +186,7 @@ jobs:
 
 @pytest.mark.slow
 def test_a_fork_that_rewrites_pr_yml_to_forge_a_pass_gets_no_pass(world):
-    from scorer import schema
+    from scorer.contract import schema
 
     forged = json.loads(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
     assert forged["verdict"] == "pass"
@@ -291,7 +291,7 @@ def test_an_action_without_a_stand_in_fails_the_job(tmp_path):
 # --- ci comment --pr-files: the scope judged again from GitHub's file list (fast) -------------
 
 def _comment(tmp_path, summary: dict, files: list[str]) -> str:
-    from scorer import cli
+    from scorer.cli import main as cli
 
     (tmp_path / "s.json").write_text(json.dumps(summary))
     (tmp_path / "files.txt").write_text("".join(json.dumps(f) + "\n" for f in files))
@@ -301,7 +301,7 @@ def _comment(tmp_path, summary: dict, files: list[str]) -> str:
 
 
 def _example() -> dict:
-    from scorer import schema
+    from scorer.contract import schema
 
     return json.loads(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
 
@@ -312,7 +312,7 @@ def test_comment_shows_a_pass_that_githubs_file_list_agrees_with(tmp_path):
     assert "✅" in body and "not evidence" not in body
 
 
-@pytest.mark.parametrize("extra", [".github/workflows/pr.yml", "scorer/scoring.py", "submissions/other-team/mlp_sprint/x.py"])
+@pytest.mark.parametrize("extra", [".github/workflows/pr.yml", "scorer/scoring/engine.py", "submissions/other-team/mlp_sprint/x.py"])
 def test_comment_shows_no_pass_that_githubs_file_list_contradicts(tmp_path, extra):
     data = _example()
     files = [*data["changed_files"], extra]
@@ -332,15 +332,15 @@ def test_comment_shows_no_pass_when_the_summary_hides_a_file(tmp_path):
 def test_comment_shows_an_honest_refusal_as_the_check_wrote_it(tmp_path):
     data = _example()
     data["verdict"] = "fail"
-    data["problems"] = [{"where": "scorer/scoring.py", "message": "outside submissions/", "severity": "error", "kind": "scope"}]
-    files = [*data["changed_files"], "scorer/scoring.py"]
+    data["problems"] = [{"where": "scorer/scoring/engine.py", "message": "outside submissions/", "severity": "error", "kind": "scope"}]
+    files = [*data["changed_files"], "scorer/scoring/engine.py"]
     data["changed_files"], data["changed_files_count"] = files, len(files)
     body = _comment(tmp_path, data, files)
     assert "TinyMLPerf check: failed\n" in body and "not evidence" not in body
 
 
 def test_comment_refuses_a_file_list_that_is_not_json_strings(tmp_path, capsys):
-    from scorer import cli
+    from scorer.cli import main as cli
 
     (tmp_path / "s.json").write_text(json.dumps(_example()))
     (tmp_path / "files.txt").write_text("submissions/a/b/c.py\n")

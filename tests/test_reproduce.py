@@ -17,11 +17,13 @@ import numpy as np
 import pytest
 from conftest import ROOT, real_data_dir, save_prototype_weights
 
-from scorer import reproduce, results, schema, submission
-from scorer.cli import main
-from scorer.errors import RecordError, UsageError
-from scorer.events import EVENTS
-from scorer.sandbox import Limits, Sandbox
+from scorer.cli.main import main
+from scorer.contract import results, schema
+from scorer.contract.errors import RecordError, UsageError
+from scorer.contract.events import EVENTS
+from scorer.sandbox.client import Limits, Sandbox
+from scorer.scoring import reproduce
+from scorer.validate import submission
 
 PROTOTYPES = ROOT / "tests" / "exploits" / "weights" / "prototypes"
 CNN, GPT = EVENTS["cnn_marathon"], EVENTS["transformer_decathlon"]
@@ -250,7 +252,7 @@ def test_reproduce_command_end_to_end_with_record_and_json(tmp_path, capsys, mon
     repo = tmp_path / "repo"
     folder = repo / "submissions" / "exploit" / "cnn_marathon"
     shutil.copytree(PROTOTYPES, folder)
-    from scorer import datasets
+    from scorer.scoring import datasets
 
     cifar = datasets.load_cifar10(data)
     save_prototype_weights(folder / "weights.npz", cifar["x_train"][:2000], cifar["y_train"][:2000])
@@ -290,7 +292,7 @@ def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, eve
 
 
 def test_run_reports_a_broken_training_contract_before_scoring(tmp_path, capsys):
-    from scorer import commands
+    from scorer.cli import commands
 
     folder = _entry(tmp_path, None)
     commands._print_problems(folder, tmp_path)

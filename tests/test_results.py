@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scorer import results
-from scorer.errors import RecordError
+from scorer.contract import results
+from scorer.contract.errors import RecordError
 
 EXAMPLE = json.loads((Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text())
 

@@ -1,4 +1,4 @@
-"""Tests for scorer/sandbox.py: every way a submission can misbehave ends as a status.
+"""Tests for scorer/sandbox/client.py: every way a submission can misbehave ends as a status.
 
 Fixture submissions live in tests/fixtures/sandbox/<case>/; ``misbehave`` has one
 function per misbehaviour. Run: ``.venv/bin/python -m pytest tests/test_sandbox.py``.
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scorer import isolation
-from scorer.sandbox import DEFAULT_STDLIB_ALLOWLIST, Limits, Sandbox
+from scorer.sandbox import isolation
+from scorer.sandbox.client import DEFAULT_STDLIB_ALLOWLIST, Limits, Sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
 BASIC = FIXTURES / "basic"
@@ -395,7 +395,7 @@ def test_without_a_cgroup_rlimits_and_rusage_take_over(monkeypatch):
 def test_leftovers_of_a_killed_scorer_are_removed():
     repo = str(Path(__file__).resolve().parent.parent)
     code = (f"import json, sys, time; sys.path.insert(0, {repo!r})\n"
-            "from scorer.sandbox import Sandbox\n"
+            "from scorer.sandbox.client import Sandbox\n"
             f"sb = Sandbox({str(BASIC)!r}); sb.start()\n"
             "cg = [str(d) for d in sb._cgroup.dirs] if sb._cgroup else []\n"
             "print(json.dumps([sb._tmp, cg]), flush=True)\n"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from scorer import schema
+from scorer.contract import schema
 
 SCHEMAS = sorted(schema.SCHEMA_DIR.glob("*.schema.json"))
 
@@ -74,7 +75,7 @@ def test_problems_have_json_paths_with_the_best_match_first():
 
 
 def test_unknown_properties_are_named():
-    record = json.loads((schema.SCHEMA_DIR.parent.parent / "tests/fixtures/records/example_mlp_sprint.json").read_text())
+    record = json.loads((Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text())
     record["surprise"] = 1
     problems = schema.validate(record, "result")
     assert any("'surprise'" in p.message for p in problems)

@@ -1,4 +1,4 @@
-"""The paired speed-up statistics (scorer/stats.py) and how scoring uses them.
+"""The paired speed-up statistics (scorer/scoring/stats.py) and how scoring uses them.
 
 The expected figures are worked out by hand in the comments beside them; nothing here times
 anything, so the tests hold on a loaded machine. The last tests drive ``score_entry`` with a
@@ -14,9 +14,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from scorer import schema, scoring, stats
-from scorer.events.base import Outcome
+from scorer.contract import schema
 from scorer.progress import Progress
+from scorer.scoring import engine as scoring
+from scorer.scoring import stats
+from scorer.scoring.events.base import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 LN2 = math.log(2.0)

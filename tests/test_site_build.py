@@ -22,10 +22,10 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from scorer import schema
-from scorer.errors import RecordError, UsageError
-from scorer.events.spec import EVENTS
-from scorer.site import build_site
+from scorer.contract import schema
+from scorer.contract.errors import RecordError, UsageError
+from scorer.contract.events import EVENTS
+from scorer.site.build import build_site
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "site"))
 import sitefixture  # noqa: E402
@@ -384,7 +384,7 @@ def test_rebuild_after_changes_validates_and_drops_stale_files(tmp_path):
 
 def test_parallel_build_gives_the_same_bytes(tmp_path, monkeypatch):
     """The process pool (used from 400 items up) changes nothing but the speed."""
-    from scorer import site_files
+    from scorer.site import files as site_files
 
     serial = sitefixture.make_root(tmp_path / "serial")
     build_site(serial)

@@ -15,7 +15,7 @@ import json
 import pytest
 from test_ci_pr import FIXTURES, git, make_repo, put_entry
 
-from scorer import cli
+from scorer.cli import main as cli
 
 BRANCH = "submit/new-team/mlp_sprint"
 
@@ -118,8 +118,8 @@ def test_refuses_an_entry_that_does_not_qualify(repo, data_dir, capsys):
 
 
 def test_checks_the_entrys_own_threshold_before_timing_the_baseline(repo, monkeypatch, capsys):
-    from scorer import scoring
-    from scorer.events.base import Outcome
+    from scorer.scoring import engine as scoring
+    from scorer.scoring.events.base import Outcome
 
     put_entry(repo, "new-team", FIXTURES / "weak_mlp")
     ran = []

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scorer import schema, scoring, submission
+from scorer.contract import schema
 from scorer.progress import Progress
-from scorer.sandbox import Limits
+from scorer.sandbox.client import Limits
+from scorer.scoring import engine as scoring
+from scorer.validate import submission
 
 TEAM = Path(__file__).parent / "fixtures" / "tinytorch" / "student"
 
@@ -63,7 +65,7 @@ def test_a_tinytorch_mlp_entry_scores_ok(team, data_dir):
 
 
 def test_new_copies_a_framework_into_the_team_lib(tmp_path):
-    from scorer.cli import main
+    from scorer.cli.main import main
 
     repo = tmp_path / "repo"
     (repo / "submissions").mkdir(parents=True)
@@ -81,7 +83,7 @@ def test_new_copies_a_framework_into_the_team_lib(tmp_path):
 
 @pytest.mark.parametrize("per_image_s,verdict", [(0.0, None), (0.002, "close to"), (0.004, "over")])
 def test_smoke_run_projects_the_full_training_time(tmp_path, per_image_s, verdict):
-    from scorer import smoke
+    from scorer.scoring import smoke
 
     folder = tmp_path / "submissions" / "loopy" / "mlp_sprint"
     shutil.copytree(TEAM / "mlp_sprint", folder)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from scorer import submission
-from scorer.cli import main
+from scorer.cli.main import main
+from scorer.validate import submission
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions"
@@ -201,7 +201,7 @@ def test_subprocess_usage_errors_exit_2(subprocess_runs):
 
 def test_problem_stays_backward_compatible():
     """Three positional fields as before; a code only adds a bracketed tag to the line."""
-    from scorer.rules import Problem
+    from scorer.validate.rules import Problem
 
     plain = Problem("a.py:1", "something", "warning")
     assert (plain.code, plain.needs_review) == ("", False)
@@ -214,7 +214,7 @@ def test_every_review_flag_has_a_code_and_every_error_none(tmp_path):
     """Flags for review are warnings with answer-table/ codes; errors never need review."""
     import hashlib
 
-    from scorer import review
+    from scorer.contract import review
 
     folder = tmp_path / "submissions" / "some-team" / "mlp_sprint"
     shutil.copytree(REPO / "submissions" / "baseline" / "mlp_sprint", folder)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scorer.events import EVENTS
+from scorer.contract.events import EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -206,7 +206,9 @@ def _tiny_entry_files(data: Path, tmp: Path) -> dict[str, bytes]:
     reads the record's status."""
     from conftest import save_prototype_weights
 
-    from scorer import datasets, results, submission
+    from scorer.contract import results
+    from scorer.scoring import datasets
+    from scorer.validate import submission
 
     folder = tmp / "exploit" / "cnn_marathon"
     shutil.copytree(TINY, folder)

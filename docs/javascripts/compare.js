@@ -1,14 +1,14 @@
 /*
  * The compare page (compare/): puts two entries side by side, from data embedded in the page.
  *
- * scorer/pages.py renders the page with every entry's figures in
+ * scorer/site/pages.py renders the page with every entry's figures in
  * <script type="application/json" id="tmlp-compare-data"> and two <select>s whose option
  * values are entry keys; without JavaScript the page lists links to the entry pages. This
  * script reads the JSON (never evaluates it), fills a table with one row per figure and one
  * column per chosen entry, keeps the choice in the address (#a=<key>&b=<key>) so that a
  * comparison can be linked to, and announces the change in the aria-live region.
  *
- * The JSON (scorer/entry_pages.py, compare_json) is {"entries": [...]} (or a bare list); an
+ * The JSON (scorer/site/entries.py, compare_json) is {"entries": [...]} (or a bare list); an
  * entry has a key ("id", or "team"/"event"), "team_name", "event_name", "title",
  * "status_text", "rank", an optional "url" (relative to the compare page) and its figures as
  * text in "text", an object label -> shown value (or "fields": [label, value] pairs). Every

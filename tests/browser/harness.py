@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 import sitefixture  # noqa: E402
 
 from benchmarks.synthetic_results import write_repo  # noqa: E402
-from scorer.site import build_site  # noqa: E402
+from scorer.site.build import build_site  # noqa: E402
 
 BASE = "/leaderboard/"  # the path of mkdocs.yml's site_url
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,0 +1,1 @@
+"""The leaderboard's rules over result records: rankings, categories, badges earned, records."""

@@ -1,0 +1,385 @@
+"""Transformer Decathlon: a character-level TinyGPT on Tiny Shakespeare; ranked by tokens/s.
+
+The child controls its own process and may try to tell the scorer's checks from its measured
+calls (by shape, order or count) and behave differently in each. So every ``logits()`` call of a
+run has the same shape, ``(WINDOWS_PER_CALL, 512)``, and the checks ride inside those calls at
+random rows. One run:
+
+1. ``load()`` the weights.
+2. Speed: ``generate()`` 448 tokens after a 64-token prompt (the full 512 context), three
+   prompts drawn with a seed the child never sees; tokens/s is the median.
+3. The first half of the ``logits()`` batches, then the ``BLEU_PROMPTS`` greedy 64-token
+   continuations for BLEU (reported only), then the second half. The batches hold, shuffled:
+
+   * the 217 **evaluation windows** of the validation split (window k: the 512 tokens starting
+     at ``513 * k``, scored on predicting the next 512; the stride keeps each window's last
+     target out of every input). The official perplexity is over these windows only;
+   * the three **greedy-check contexts** (prompt + the 448 generated tokens, 512 tokens like a
+     window). Each generated token must be the greedy choice of these logits, within
+     ``GREEDY_TOLERANCE``; and since a flat or tied output is greedy for any continuation, more
+     than ``MAX_TIED`` of these positions with a top-two gap below the tolerance is an error;
+   * ``CAUSALITY_PROBES`` **causality probes**: an evaluation window whose tokens after a random
+     cut are replaced by other natural text; its logits up to the cut must equal the window's;
+   * ``TRAIN_WINDOWS`` windows at random places in the **training text** and
+     ``PERTURBED_WINDOWS`` **perturbed validation windows** (random places; two adjacent lines
+     exchanged and ``PERTURB_SWAPS`` pairs of adjacent words swapped, so the text stays
+     natural, keeps its length and is no longer the validation text);
+   * **repeats**: enough windows already asked in the first half, asked again in the second half
+     at another row, to fill the last batch (at least ``MIN_REPEATS``). Their logits must not
+     move by more than ``REPEAT_TOLERANCE``.
+
+Answers are bounded: every logit must be finite with ``|logit| <= LOGIT_BOUND`` (1e4; softmax
+saturates far below it) and every window's loss finite, else the run is an ``error``.
+
+Generalisation (memorisation) check. A model that carries the validation text reaches any
+perplexity it likes on it, but not on text it has not stored. Honest models score the training
+text at least about as well as the validation text and the perturbed text a little worse.
+Calibrated on the real data (5 draws of the extra windows): the baseline GPT has validation
+4.61, training text 3.18-3.45 (val/train 1.34-1.45) and perturbed 4.81-4.96 (val/perturbed
+0.93-0.96); a bigram model 11.97, 11.6-12.5 (0.96-1.03) and 11.5-12.1 (0.99-1.04). A lookup of
+the next character in the stored validation text scores 1.22 (4.4 at a lower confidence) but
+1386 (38) on training text and 8.4 (6.8) on perturbed text. So the run is a ``rule_violation``
+when validation perplexity is below ``MIN_TRAIN_RATIO`` (0.8) times the training-text
+perplexity or below ``MIN_PERTURBED_RATIO`` (0.7) times the perturbed perplexity. Both figures
+are kept in ``out.extra`` (``train_perplexity``, ``perturbed_perplexity``). Limits: a model that
+also stores the training text and falls back on an honest model where its lookup fails gains
+less but is not excluded by the ratios alone; and a child that remembers its own ``generate()``
+output can recognise the greedy-check rows by their content (only shape and order are hidden).
+
+The extra rows (39 of 256) cost about 16% more logits() time on the baseline (CPU, one thread:
+8.2 s instead of 7.0 s), about 15% of the whole run (generation takes 0.8 s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scorer.scoring import datasets
+from scorer.scoring.events.base import (
+    AnswerError,
+    Outcome,
+    call,
+    check_float_array,
+    load_model,
+    scored,
+)
+from scorer.scoring.events.bleu import corpus_bleu
+
+CONTEXT = 512
+WINDOW_STRIDE = CONTEXT + 1
+WINDOWS_PER_CALL = 8
+VOCAB = 65
+PROMPT = 64
+GENERATE = CONTEXT - PROMPT   # 448
+SPEED_PROMPTS = 3
+BLEU_PROMPTS = 16
+BLEU_LENGTH = 64
+CAUSALITY_PROBES = 2
+CAUSALITY_TOLERANCE = 1e-3
+# A greedy token is accepted when its logit is this close to the maximum: the KV-cache path and
+# the full forward pass differ by float32 rounding.
+GREEDY_TOLERANCE = 1e-3
+MAX_TIED = 0.05               # fraction of greedy positions allowed a top-two gap below tolerance
+REPEAT_TOLERANCE = 1e-3
+MIN_REPEATS = 3
+LOGIT_BOUND = 1e4
+TRAIN_WINDOWS = 16
+PERTURBED_WINDOWS = 12
+PERTURB_SWAPS = 4
+MIN_TRAIN_RATIO = 0.8
+MIN_PERTURBED_RATIO = 0.7
+
+
+def prepare(folder=None) -> dict:
+    text = datasets.load_tinyshakespeare(folder)
+    vocab = text["vocab"]
+    val = datasets.encode(text["val"], vocab)
+    train = datasets.encode(text["train"], vocab)
+    n_windows = (len(val) - 1) // WINDOW_STRIDE
+    starts = np.arange(n_windows) * WINDOW_STRIDE
+    bleu_starts = np.linspace(0, len(val) - PROMPT - BLEU_LENGTH - 1, BLEU_PROMPTS).astype(np.int64)
+    return {"val": val, "train": train, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu_starts}
+
+
+def train_split(folder=None) -> dict[str, np.ndarray]:
+    """What ``fit`` gets (``tinymlperf reproduce``): the training text only, as token ids
+    (int64, the first 90% of the characters) and the vocabulary (``<U1`` array, sorted)."""
+    text = datasets.load_tinyshakespeare(folder)
+    vocab = text["vocab"]
+    return {"tokens": datasets.encode(text["train"], vocab), "vocab": np.array(list(vocab))}
+
+
+def window_tokens(val: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.asarray(starts)[:, None] + np.arange(CONTEXT + 1)[None, :]
+    block = val[idx]
+    return block[:, :-1], block[:, 1:]
+
+
+def nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Negative log-likelihood of each target under softmax(logits), in float64."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=-1))
+    picked = np.take_along_axis(shifted, targets[..., None], axis=-1)[..., 0]
+    return log_z - picked
+
+
+def perturb(segment: np.ndarray, vocab: str, rng: np.random.Generator, swaps: int = PERTURB_SWAPS) -> np.ndarray:
+    """``segment`` with two adjacent whole lines exchanged and ``swaps`` pairs of adjacent words
+    (letters only, one space apart) swapped: natural text of the same length, no longer a copy.
+    Text without spaces or newlines in ``vocab`` comes back unchanged."""
+    seg = np.array(segment, dtype=np.int64, copy=True)
+    newline, space = vocab.find("\n"), vocab.find(" ")
+    if newline >= 0:
+        ends = np.flatnonzero(seg == newline)
+        if len(ends) >= 3:
+            i = int(rng.integers(len(ends) - 2))
+            a, b, c = ends[i] + 1, ends[i + 1] + 1, ends[i + 2] + 1
+            seg[a:c] = np.concatenate([seg[b:c], seg[a:b]])
+    if space < 0:
+        return seg
+    letter = np.array([ch.isalpha() for ch in vocab] + [False] * (VOCAB - len(vocab)))[seg]
+    edges = np.diff(np.concatenate([[0], letter.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # words [start, end)
+    pairs = [j for j in range(len(starts) - 1) if starts[j + 1] == ends[j] + 1 and seg[ends[j]] == space]
+    used: set[int] = set()
+    done = 0
+    for j in rng.permutation(pairs) if pairs else []:
+        if done == swaps:
+            break
+        if j in used or j + 1 in used:
+            continue
+        used.update((j, j + 1))
+        a, m, b = starts[j], ends[j], ends[j + 1]
+        seg[a:b] = np.concatenate([seg[m + 1 : b], [space], seg[a:m]])
+        done += 1
+    return seg
+
+
+def check_bounded(value, shape: tuple[int, ...], phase: str) -> np.ndarray:
+    """Float logits of ``shape``, finite and within ``LOGIT_BOUND`` (an AnswerError otherwise)."""
+    value = check_float_array(value, shape, phase)
+    big = float(np.max(np.abs(value))) if value.size else 0.0
+    if big > LOGIT_BOUND:
+        raise AnswerError(f"{phase} returned a logit of magnitude {big:.3g}; logits must lie within "
+                          f"+-{LOGIT_BOUND:g} (softmax saturates long before that)")
+    return value
+
+
+def _tokens(value, n: int, phase: str) -> np.ndarray:
+    if value is None:
+        raise AnswerError(f"{phase} returned nothing; expected {n} token ids")
+    value = np.asarray(value)
+    if value.dtype.kind not in "iu":
+        raise AnswerError(f"{phase} returned dtype {value.dtype}; token ids must be integers")
+    value = value.reshape(-1) if value.shape == (1, n) else value
+    if value.shape != (n,):
+        raise AnswerError(f"{phase} returned shape {value.shape}; expected ({n},)")
+    if value.size and (value.min() < 0 or value.max() >= VOCAB):
+        raise AnswerError(f"{phase} returned token ids outside 0..{VOCAB - 1}")
+    return value.astype(np.int64)
+
+
+def _segments(text: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random 513-token segments of ``text``."""
+    starts = rng.integers(0, len(text) - CONTEXT, size=n)
+    return text[starts[:, None] + np.arange(CONTEXT + 1)[None, :]]
+
+
+def _probe(window: np.ndarray, source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """``window`` with everything after a random cut replaced by other natural text from
+    ``source``: the candidate that changes the most later tokens, the first one always."""
+    cut = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
+    tail = CONTEXT - cut - 1
+    best, changed = None, -1
+    for start in rng.integers(0, len(source) - tail, size=16):
+        cand = source[start : start + tail]
+        n = int(np.sum(cand != window[cut + 1 :]))
+        if cand[0] != window[cut + 1] and n > changed:
+            best, changed = cand, n
+    if best is None:   # a degenerate source text: fall back on shifted tokens
+        best = (window[cut + 1 :] + rng.integers(1, VOCAB, size=tail)) % VOCAB
+    return np.concatenate([window[: cut + 1], best]), cut
+
+
+def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+    """Every row of the run's ``logits()`` batches, shuffled, and what each row is for.
+
+    Returns ``rows`` (n_batches * WINDOWS_PER_CALL, 512) and one dict per row: ``kind`` (val,
+    train, perturbed, greedy, probe or repeat), ``targets`` for the scored kinds, ``index``
+    (window or context number), ``of`` (the row a probe or repeat is compared with) and ``cut``.
+    """
+    val, vocab = data["val"], data["vocab"]
+    train = data.get("train", val)   # prepare() always gives it; small synthetic test data may not
+    inputs, targets = window_tokens(val, data["window_starts"])
+    items: list[tuple[np.ndarray, dict]] = []
+    items += [(inputs[k], {"kind": "val", "index": k, "targets": targets[k]}) for k in range(len(inputs))]
+    for j, seg in enumerate(_segments(train, TRAIN_WINDOWS, rng)):
+        items.append((seg[:-1], {"kind": "train", "index": j, "targets": seg[1:]}))
+    for j, seg in enumerate(_segments(val, PERTURBED_WINDOWS, rng)):
+        seg = perturb(seg, vocab, rng)
+        items.append((seg[:-1], {"kind": "perturbed", "index": j, "targets": seg[1:]}))
+    items += [(np.asarray(c, dtype=np.int64), {"kind": "greedy", "index": g}) for g, c in enumerate(contexts)]
+    probe_of = rng.choice(len(inputs), size=min(CAUSALITY_PROBES, len(inputs)), replace=False)
+    for k in probe_of:
+        row, cut = _probe(inputs[k], train, rng)
+        items.append((row, {"kind": "probe", "window": int(k), "cut": cut}))
+
+    per = WINDOWS_PER_CALL
+    n_batches = -(-(len(items) + MIN_REPEATS) // per)
+    n_batches += n_batches % 2           # two equal halves, around the BLEU generates
+    total = n_batches * per
+    half = total // 2
+    n_repeats = total - len(items)
+    repeat_slots = set((half + rng.choice(half, size=n_repeats, replace=False)).tolist())
+    free = [s for s in range(total) if s not in repeat_slots]
+    order = rng.permutation(len(items))
+    rows = np.empty((total, CONTEXT), dtype=np.int64)
+    info: list[dict] = [{}] * total
+    slot_of_val = {}
+    for slot, i in zip(free, order, strict=True):
+        rows[slot], info[slot] = items[i][0], dict(items[i][1])
+        if info[slot]["kind"] == "val":
+            slot_of_val[info[slot]["index"]] = slot
+    for slot in range(total):
+        if info[slot].get("kind") == "probe":
+            info[slot]["of"] = slot_of_val[info[slot]["window"]]
+    # Repeat windows already scored in the first half, each at another row of its batch.
+    candidates = [s for s in range(half) if info[s]["kind"] in ("val", "train", "perturbed")]
+    chosen: set[int] = set()
+    for slot in sorted(repeat_slots):
+        options = [s for s in candidates if s not in chosen and s % per != slot % per]
+        if not options:
+            options = [s for s in candidates if s % per != slot % per]
+        src = int(options[int(rng.integers(len(options)))])
+        chosen.add(src)
+        rows[slot], info[slot] = rows[src], {"kind": "repeat", "of": src}
+    return rows, info
+
+
+def _violation(out: Outcome, reason: str) -> Outcome:
+    out.status = "rule_violation"
+    out.reason = reason
+    return out
+
+
+def _error(out: Outcome, reason: str) -> Outcome:
+    out.status = "error"
+    out.reason = reason
+    return out
+
+
+def _ppl(losses: list[float], n: int) -> float:
+    return float(np.exp(np.sum(losses) / (n * CONTEXT)))
+
+
+@scored
+def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> Outcome:
+    load_model(sandbox, out)
+    val = data["val"]
+
+    rates, prompts, generated = [], [], []
+    for s in rng.integers(0, len(val) - CONTEXT, size=SPEED_PROMPTS):
+        prompt = val[s : s + PROMPT]
+        sandbox.put("prompt", prompt)
+        result = call(sandbox, out, "generate", "generate", "model", "prompt", GENERATE)
+        generated.append(_tokens(result.value, GENERATE, "generate"))
+        prompts.append(prompt)
+        rates.append(GENERATE / result.seconds)
+    out.speed = float(np.median(rates))
+    out.phases["generate_448"] = GENERATE / out.speed
+
+    contexts = [np.concatenate([p, g]) for p, g in zip(prompts, generated, strict=True)]
+    rows, info = plan(data, contexts, rng)
+    keep = {s for s, row in enumerate(info) if row["kind"] in ("greedy", "probe", "repeat")}
+    keep |= {row["of"] for row in info if "of" in row}
+    kept: dict[int, np.ndarray] = {}
+    losses: dict[int, float] = {}
+    seconds = 0.0
+    n_batches = len(rows) // WINDOWS_PER_CALL
+
+    def batch(b: int) -> None:
+        nonlocal seconds
+        lo, hi = b * WINDOWS_PER_CALL, (b + 1) * WINDOWS_PER_CALL
+        sandbox.put("windows", rows[lo:hi])
+        result = call(sandbox, out, "logits (perplexity)", "logits", "model", "windows")
+        seconds += result.seconds
+        logits = check_bounded(result.value, (hi - lo, CONTEXT, VOCAB), "logits")
+        for s in range(lo, hi):
+            if "targets" in info[s]:
+                loss = float(nll(logits[s - lo], info[s]["targets"]).sum())
+                if not np.isfinite(loss):
+                    raise AnswerError(f"logits gave a non-finite loss on window {s}")
+                losses[s] = loss
+            if s in keep:
+                kept[s] = logits[s - lo]
+
+    for b in range(n_batches // 2):
+        batch(b)
+
+    vocab = np.array(list(data["vocab"]))
+    hyps, refs = [], []
+    for s in data["bleu_starts"]:
+        sandbox.put("prompt", val[s : s + PROMPT])
+        result = call(sandbox, out, "generate (BLEU)", "generate", "model", "prompt", BLEU_LENGTH)
+        hyps.append("".join(vocab[_tokens(result.value, BLEU_LENGTH, "generate")]))
+        refs.append("".join(vocab[val[s + PROMPT : s + PROMPT + BLEU_LENGTH]]))
+    out.extra["bleu"] = corpus_bleu(hyps, refs)
+
+    for b in range(n_batches // 2, n_batches):
+        batch(b)
+    out.phases["perplexity"] = seconds
+
+    by_kind: dict[str, list[float]] = {"val": [], "train": [], "perturbed": []}
+    for s, loss in losses.items():
+        by_kind[info[s]["kind"]].append(loss)
+    out.quality = _ppl(by_kind["val"], len(by_kind["val"]))
+    train_ppl = _ppl(by_kind["train"], len(by_kind["train"]))
+    perturbed_ppl = _ppl(by_kind["perturbed"], len(by_kind["perturbed"]))
+    out.extra["train_perplexity"] = train_ppl
+    out.extra["perturbed_perplexity"] = perturbed_ppl
+
+    for s, row in enumerate(info):
+        if row["kind"] != "probe":
+            continue
+        cut = row["cut"]
+        drift = float(np.max(np.abs(kept[s][: cut + 1] - kept[row["of"]][: cut + 1])))
+        if drift > CAUSALITY_TOLERANCE:
+            return _violation(out, f"logits at positions up to {cut} changed by {drift:.3g} when only "
+                                   "later tokens changed; each position may only see the tokens before "
+                                   "it (causal attention)")
+    for s, row in enumerate(info):
+        if row["kind"] == "repeat":
+            drift = float(np.max(np.abs(kept[s] - kept[row["of"]])))
+            if drift > REPEAT_TOLERANCE:
+                return _violation(out, f"logits depend on when/where a window is asked: the same window "
+                                       f"asked twice gave logits {drift:.3g} apart")
+
+    gaps = []
+    for s, row in enumerate(info):
+        if row["kind"] != "greedy":
+            continue
+        g = row["index"]
+        scores = kept[s][PROMPT - 1 : PROMPT - 1 + GENERATE]
+        chosen = np.take_along_axis(scores, generated[g][:, None], axis=1)[:, 0]
+        gap = scores.max(axis=1) - chosen
+        if np.any(gap > GREEDY_TOLERANCE):
+            first = int(np.argmax(gap > GREEDY_TOLERANCE))
+            return _error(out, f"generate() token {first} is not the greedy choice of logits() (its "
+                               f"logit is {gap[first]:.3g} below the maximum); generation must be "
+                               "greedy and use the same model")
+        top2 = np.sort(scores, axis=1)[:, -2:]
+        gaps.append(top2[:, 1] - top2[:, 0])
+    tied = float(np.mean(np.concatenate(gaps) < GREEDY_TOLERANCE))
+    if tied > MAX_TIED:
+        return _error(out, f"logits are flat or tied: at {tied:.0%} of the generated positions the top "
+                           f"two logits are within {GREEDY_TOLERANCE:g}, so any continuation would "
+                           "pass as greedy")
+
+    if out.quality < MIN_TRAIN_RATIO * train_ppl:
+        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the training-text "
+                               f"perplexity {train_ppl:.3g}: the validation text appears to be memorised")
+    if out.quality < MIN_PERTURBED_RATIO * perturbed_ppl:
+        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the perplexity "
+                               f"{perturbed_ppl:.3g} on lightly perturbed validation text: the validation "
+                               "text appears to be memorised")
+    return out

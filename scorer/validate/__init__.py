@@ -1,0 +1,1 @@
+"""Static checks of a submission folder, without running it: rules, metadata, starters."""
