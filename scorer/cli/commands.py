@@ -11,12 +11,12 @@ from pathlib import Path
 
 from scorer.contract import results
 from scorer.contract.errors import ScorerError, SubmissionError, UsageError
-from scorer.contract.events import EVENT_IDS, EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS
+from scorer.leaderboard.standing import would_rank
 from scorer.scoring import datasets, smoke
 from scorer.scoring import engine as scoring
+from scorer.scoring.options import job_from_args
 from scorer.validate import submission
-
-BASELINE_TEAM = "baseline"
 
 
 def _repo(args) -> Path:
@@ -24,19 +24,6 @@ def _repo(args) -> Path:
     if not root.is_dir():
         raise UsageError(f"--repo {root}: not a folder")
     return root
-
-
-def _job(args, repo: Path) -> scoring.Job:
-    if getattr(args, "repeats", 1) < 1:
-        raise UsageError("--repeats must be at least 1")
-    if args.threads < 1:
-        raise UsageError("--threads must be at least 1")
-    return scoring.Job(
-        repeats=getattr(args, "repeats", scoring.DEFAULT_REPEATS),
-        threads=args.threads,
-        data_folder=datasets.data_dir(args.data),
-        repo_root=repo,
-    )
 
 
 def _baseline(repo: Path, event_id: str) -> Path | None:
@@ -121,23 +108,6 @@ def _row(record: dict, rank: str = "") -> dict:
     }
 
 
-def would_rank(record: dict, records: list[dict]) -> str:
-    """The speed rank the entry would take today among the qualified records of its event."""
-    if not record["qualified"]:
-        return "not ranked"
-    if record["team"] == BASELINE_TEAM:
-        return "the yardstick (baseline)"
-    from scorer.leaderboard import ranking
-
-    others = [r for r in records if r["event"] == record["event"] and r["team"] != record["team"]]
-    entries = [ranking.entry_from_record(r) for r in [*others, record]]
-    board = ranking.build_board(EVENTS[record["event"]], entries)
-    for ranked in board.speed:
-        if ranked.entry.team == record["team"]:
-            return f"#{ranked.rank} of {len(board.speed)} (speed)"
-    return "not ranked"
-
-
 def _print_problems(folder: Path, repo: Path) -> None:
     """Every validation problem of the entry, one per line, before the summary's one cell; a
     weights-loading entry's training contract too (the shipped weights are scored either way,
@@ -159,7 +129,7 @@ def cmd_run(args) -> int:
     events = EVENT_IDS if args.all_events else (args.event,)
     if args.all_events and args.submission:
         raise UsageError("--submission names one folder; use --team with --all-events")
-    job = _job(args, repo)
+    job = job_from_args(args, repo)
     try:
         existing = results.load_records(repo / "results")
     except ScorerError:
@@ -203,7 +173,7 @@ def cmd_profile(args) -> int:
 
     repo = _repo(args)
     args.repeats = 1
-    job = _job(args, repo)
+    job = job_from_args(args, repo)
     folder = _resolve(repo, args.event, args)
     return profile.profile(folder, args.event, job)
 
@@ -240,7 +210,7 @@ def _changed_since(repo: Path, ref: str) -> set[Path]:
 
 def cmd_score(args) -> int:
     repo = _repo(args)
-    job = _job(args, repo)
+    job = job_from_args(args, repo)
     if args.submission:
         todo = [(Path(p), Path(p).name) for p in args.submission]
     else:
@@ -322,7 +292,7 @@ def cmd_reproduce(args) -> int:
 
     repo = _repo(args)
     args.repeats = 1
-    job = _job(args, repo)
+    job = job_from_args(args, repo)
     budget = reproduce.Budget.from_wall(args.budget)
     folder = Path(args.submission)
     if args.record:

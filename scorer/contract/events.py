@@ -103,6 +103,10 @@ CANARY_AGREEMENT = Metric(
     "originals (checked, not ranked: answers from a table of the test set fail it).",
 )
 
+# The reference entries (submissions/baseline/<event>/): each event's yardstick, shown on its board
+# and scored beside every entry, never ranked.
+BASELINE_TEAM = "baseline"
+
 EVENTS: dict[str, Event] = {
     "mlp_sprint": Event(
         id="mlp_sprint",

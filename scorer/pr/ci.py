@@ -35,11 +35,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import scorer
-from scorer.cli.commands import BASELINE_TEAM, would_rank
 from scorer.contract import results, review, schema
 from scorer.contract.errors import ScorerError, UsageError
-from scorer.contract.events import EVENT_IDS, EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS
 from scorer.leaderboard import ranking
+from scorer.leaderboard.standing import would_rank
 from scorer.scoring import datasets
 from scorer.scoring import engine as scoring
 from scorer.validate import submission

@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 import scorer
-from scorer.cli.commands import BASELINE_TEAM, _job, would_rank
 from scorer.contract import results, schema
 from scorer.contract.errors import ScorerError, UsageError
-from scorer.contract.events import EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENTS
+from scorer.leaderboard.standing import would_rank
 from scorer.scoring import engine as scoring
+from scorer.scoring.options import job_from_args
 from scorer.validate import rules, submission
 from scorer.validate.submission import METADATA, TEAM_ID
 
@@ -156,7 +157,7 @@ def submit(args) -> int:
         if not report.ok:
             first = str(report.errors[0]).replace(str(scratch) + "/", "")
             raise ScorerError(f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)")
-        job = _job(args, repo)
+        job = job_from_args(args, repo)
         job.repo_root = scratch
         baseline = repo / "submissions" / BASELINE_TEAM / event_id
         baseline = baseline if (baseline / METADATA).is_file() else None
