@@ -1,4 +1,5 @@
-"""Table-driven tests of the leaderboard rules in scorer/leaderboard/ranking.py, expectations worked by hand.
+"""Table-driven tests of the leaderboard rules in scorer/leaderboard/ (ranking.py, badges.py,
+records.py), expectations worked by hand.
 
 Run: .venv/bin/python -m pytest tests/test_ranking.py
 """
@@ -10,21 +11,18 @@ import math
 import pytest
 
 from scorer.contract.events import EVENTS
+from scorer.leaderboard.badges import badges, beats_baseline, event_badges, top_count
 from scorer.leaderboard.ranking import (
     Entry,
-    badges,
-    beats_baseline,
     build_board,
     build_boards,
     efficiency,
     entry_from_record,
-    event_badges,
     first_measured,
     overall,
     quality_score,
-    record_history,
-    top_count,
 )
+from scorer.leaderboard.records import record_history
 
 
 def E(team, event="mlp_sprint", *, status="ok", speedup=1.0, ratio=1.0, speed=1.0, memory=100.0,

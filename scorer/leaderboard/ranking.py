@@ -1,8 +1,9 @@
-"""Rankings, categories, badges and record history, computed from result records.
+"""Entries, their order and the categories: the rankings, computed from result records.
 
 Pure functions over plain data: nothing here reads files or renders anything, so every rule of
-the leaderboard is tested table-driven in ``tests/test_ranking.py``. The rules (also shown on
-the site's event and category pages):
+the leaderboard is tested table-driven in ``tests/test_ranking.py``. Badges earned and beating
+the baseline are ``scorer.leaderboard.badges``; record history is ``scorer.leaderboard.records``.
+The rules (also shown on the site's event and category pages):
 
 * Only qualified entries (record status ``ok``) are ranked; the rest are listed apart. An entry
   flagged as a possible answer table is "awaiting review" and not ranked until reviews.yml
@@ -25,18 +26,6 @@ the site's event and category pages):
   interval of a speed-up is the record's 95% ``baseline.speedup_interval`` when it has one,
   else the range from the slowest to the fastest repeat, as a ratio (memory and efficiency
   always use the repeats' range).
-* Beating the baseline: a speed-up above 1 whose 95% interval (when known) lies wholly above 1;
-  a memory ratio below 1; an efficiency above the baseline entry's own (its quality score, as
-  its ratios are 1), or above 1 without a baseline entry. On the absolute fallback scale the
-  entry must beat the baseline entry's median; without a baseline entry nothing beats it.
-* Badges are won in one event and shown only there. Speed Demon / Memory Wizard = a top place
-  in that event's speed / memory ranking that also beats the baseline, where "top" means the
-  best ceil(10%) of the qualified entries when the event has at least ``MIN_FIELD`` (10) of
-  them, else the first entry only. Innovation Pioneer = an award in awards.yml for that event.
-  Triple Crown = such a top place (speed, memory or efficiency) in three events, shown in each.
-* A record is a qualified score better than every earlier one in its event *and* better than
-  the baseline; a fast-but-slower-than-baseline entry sets no record, and a re-score of the
-  holder's own unchanged content (same content hash) that comes out better is not a new one.
 """
 
 from __future__ import annotations
@@ -49,8 +38,6 @@ from scorer.contract import review as review_gate
 from scorer.contract.events import EVENTS, NOT_REPRODUCED, Event
 
 BASELINE_TEAM = "baseline"  # the reference entries: shown on each board, never ranked
-MIN_FIELD = 10  # qualified entries an event needs before "top 10%" means more than the winner
-AWARD_IDS = ("speed-demon", "memory-wizard", "innovation-pioneer", "triple-crown")
 KINDS = ("speed", "memory", "efficiency")
 
 
@@ -185,14 +172,6 @@ def efficiency(event: Event, quality, speedup, memory_ratio) -> float | None:
         return None
     return q * speedup / memory_ratio
 
-
-def top_count(n_qualified: int) -> int:
-    """How many entries are "top 10%": ceil(10%) of a field of at least MIN_FIELD, else one."""
-    if n_qualified < MIN_FIELD:
-        return 1
-    return max(1, math.ceil(n_qualified * 0.1 - 1e-9))
-
-
 @dataclass(frozen=True)
 class Ranked:
     rank: int
@@ -303,13 +282,13 @@ def best_per_team(entries: Iterable[Entry], basis: str) -> list[Entry]:
             best[key] = e
             continue
         ranked = rank([best[key], e], lambda x: _speed_value(x, basis),
-                      _speed_higher(EVENTS[e.event], basis))
+                      speed_higher(EVENTS[e.event], basis))
         if ranked:
             best[key] = ranked[0].entry
     return [best[k] for k in sorted(best)]
 
 
-def _speed_higher(event: Event, basis: str) -> bool:
+def speed_higher(event: Event, basis: str) -> bool:
     return True if basis == "speedup" else event.speed.direction == "higher"
 
 
@@ -334,7 +313,7 @@ def build_board(event: Event, entries: Iterable[Entry]) -> Board:
         speed_basis=speed_basis,
         memory_basis=memory_basis,
         speed=rank(qualified, lambda e: _speed_value(e, speed_basis),
-                   _speed_higher(event, speed_basis)),
+                   speed_higher(event, speed_basis)),
         memory=rank(qualified, lambda e: _memory_value(e, memory_basis), False),
         efficiency=rank(qualified, lambda e: _efficiency_value(e, ""), True),
         unranked=unranked,
@@ -374,127 +353,3 @@ def overall(boards: Mapping[str, Board], kind: str) -> list[OverallRow]:
     lower = kind == "memory"
     rows.sort(key=lambda t: ((t[0] if lower else -t[0]), first[t[1]]))
     return [OverallRow(i + 1, team, value, per) for i, (value, team, per) in enumerate(rows)]
-
-
-def _beats(board: Board, kind: str, value: float | None,
-           interval: tuple[float, float] | None = None) -> bool:
-    """Whether ``value`` (on the board's scale for ``kind``) beats the baseline; see the docstring."""
-    if value is None:
-        return False
-    ref = board.reference
-    if kind == "speed":
-        if board.speed_basis == "speedup":
-            return value > 1.0 and (interval is None or interval[0] > 1.0)
-        if ref is None or ref.speed is None:
-            return False
-        return value < ref.speed if board.event.speed.direction == "lower" else value > ref.speed
-    if kind == "memory":
-        if board.memory_basis == "memory_ratio":
-            return value < 1.0
-        return ref is not None and ref.memory is not None and value < ref.memory
-    own = quality_score(board.event, ref.quality) if ref is not None else None
-    return value > (own if own is not None else 1.0)
-
-
-def beats_baseline(board: Board, kind: str, ranked: Ranked) -> bool:
-    """Whether a ranked place beats the baseline (a speed-up's whole 95% interval above 1)."""
-    interval = ranked.entry.speedup_interval if kind == "speed" else None
-    return _beats(board, kind, ranked.value, interval)
-
-
-def event_badges(boards: Mapping[str, Board],
-                 awarded: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-    """(team, event) -> the badges won in that event, in the fixed order of AWARD_IDS."""
-    got: dict[tuple[str, str], set[str]] = {}
-    crowns: dict[str, set[str]] = {}
-    for eid, board in boards.items():
-        cut = top_count(len(board.qualified))
-        for kind in KINDS:
-            for r in getattr(board, kind)[:cut]:
-                if not beats_baseline(board, kind, r):
-                    continue
-                key = (r.entry.team, eid)
-                if kind == "speed":
-                    got.setdefault(key, set()).add("speed-demon")
-                elif kind == "memory":
-                    got.setdefault(key, set()).add("memory-wizard")
-                crowns.setdefault(r.entry.team, set()).add(eid)
-    for team, eid in awarded:
-        got.setdefault((team, eid), set()).add("innovation-pioneer")
-    for team, events in crowns.items():
-        if len(events) >= 3:
-            for eid in events:
-                got.setdefault((team, eid), set()).add("triple-crown")
-    return {k: [a for a in AWARD_IDS if a in v] for k, v in sorted(got.items())}
-
-
-def badges(boards: Mapping[str, Board],
-           awarded: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    """Team -> every badge it won in any event (for its team page), in AWARD_IDS order."""
-    per_team: dict[str, set[str]] = {}
-    for (team, _eid), got in event_badges(boards, awarded).items():
-        per_team.setdefault(team, set()).update(got)
-    return {t: [a for a in AWARD_IDS if a in v] for t, v in sorted(per_team.items())}
-
-
-@dataclass(frozen=True)
-class RecordFall:
-    """A moment the best value of an event's speed or memory ranking was beaten."""
-
-    event: str
-    kind: str  # "speed" or "memory"
-    team: str
-    value: float
-    at: str
-    previous_team: str | None
-    previous_value: float | None
-
-
-def _scores(entry: Entry):
-    """Every official score of an entry, oldest first: its history, then the current record,
-    as (finished_at, speed, speedup, memory, memory_ratio, content hash)."""
-    for h in entry.history:
-        if h.get("status") == "ok":
-            yield h.get("finished_at") or "", h.get("speed"), h.get("speedup"), \
-                h.get("memory"), h.get("memory_ratio"), h.get("content_hash")
-    if entry.qualified:
-        yield (entry.finished_at, entry.speed, entry.speedup, entry.memory, entry.memory_ratio,
-               (entry.record.get("submission") or {}).get("content_hash"))
-
-
-def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFall]:
-    """Each time a record fell in this event, oldest first, on the board's own scale.
-
-    A score is a record when it beats every earlier one and the baseline (``_beats``). A
-    re-score of the record holder's own content that comes out a little better is noise, not
-    a new record: it raises the bar silently.
-    """
-    points = []
-    for e in all_entries:
-        if e.event != board.event.id or e.team == BASELINE_TEAM:
-            continue
-        for at, speed, speedup, memory, ratio, content in _scores(e):
-            s = speedup if board.speed_basis == "speedup" else speed
-            m = ratio if board.memory_basis == "memory_ratio" else memory
-            # Only the current score has a 95% interval; earlier ones are judged by their value.
-            current = at == e.finished_at and speedup == e.speedup
-            interval = e.speedup_interval if current and board.speed_basis == "speedup" else None
-            points.append((at, e.team, s, m, interval, content))
-    points.sort(key=lambda p: (p[0], p[1]))
-    higher = _speed_higher(board.event, board.speed_basis)
-    falls: list[RecordFall] = []
-    for kind, idx, hi in (("speed", 2, higher), ("memory", 3, False)):
-        best: tuple[str, float, str | None] | None = None  # (team, value, content hash)
-        for p in points:
-            v = p[idx]
-            if v is None or not _beats(board, kind, v, p[4] if kind == "speed" else None):
-                continue
-            if best is None or (v > best[1] if hi else v < best[1]):
-                same = best is not None and (best[0], best[2]) == (p[1], p[5]) and p[5]
-                if not same:
-                    falls.append(RecordFall(board.event.id, kind, p[1], v, p[0],
-                                            best[0] if best else None,
-                                            best[1] if best else None))
-                best = (p[1], v, p[5])
-    falls.sort(key=lambda f: (f.at, f.kind, f.team))
-    return falls

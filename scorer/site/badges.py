@@ -1,48 +1,23 @@
-"""Shields-style flat SVG badges for the leaderboard site, plus the SVG text helpers charts share.
+"""Shields-style flat SVG badges for the leaderboard site.
 
 A badge is two rounded halves, a label on the left and a message on the right, each as wide as
-its text (measured with ``text_width`` from the Verdana table in ``fontmetrics``) plus padding.
-The markup lives in ``scorer/site/templates/badge.svg.j2``; this module only computes sizes, colours and
-safe text.
+its text (measured with ``scorer.site.svg.text_width`` from the Verdana table in ``fontmetrics``)
+plus padding. The markup lives in ``scorer/site/templates/badge.svg.j2``; this module only
+computes sizes and colours. Text safety (what ``clean_text`` and the ``svgtext`` filter do) and
+the content-derived element ids are ``scorer.site.svg``'s, shared with the charts.
 
-Text safety, for badges and charts alike (``clean_text`` then the ``svgtext`` template filter):
-
-* characters XML cannot hold (C0/C1 controls, lone surrogates, U+FFFE/U+FFFF) are dropped or
-  replaced with U+FFFD, and tabs/newlines become spaces (SVG collapses whitespace anyway);
-* bidi embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069) are dropped, so a
-  team name cannot visually reverse the text around it; other invisible characters (zero-width
-  space, joiners, marks) stay, written as ``&#x...;`` so they are visible in the SVG source;
-* every ASCII punctuation character is written as a numeric character reference. XML needs that
-  only for ``& < > " '``, but Python-Markdown rewrites ``[x](javascript:...)``, ``*em*`` and the
-  like inside raw SVG that sits in a paragraph, even inside attribute values; references are
-  inert to it and render identically.
-
-Output is deterministic: the same arguments give the same bytes (element ids are derived from a
-hash of the content, so two different badges inlined in one page never share an id).
+Output is deterministic: the same arguments give the same bytes.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import math
 import re
-import unicodedata
-from importlib import resources
-from pathlib import Path
 
-import jinja2
-from markupsafe import Markup
+from scorer.site.svg import FONT_SIZE, clean_text, content_id, fit_text, render_svg
 
-from scorer.site.fontmetrics import UNITS_PER_EM, char_advance
-
-TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates"))  # package data
-
-FONT_SIZE = 11.0
 HEIGHT = 20
 PAD_X = 6  # px of colour between a half's edge and its text, on each side
-MAX_TEXT_WIDTH = 200.0  # px; a label or message wider than this is cut and ends in "…"
-ELLIPSIS = "\u2026"
 
 # Names accepted for ``color``/``label_color`` besides #rgb and #rrggbb.
 PALETTE = {
@@ -65,7 +40,7 @@ PALETTE = {
 
 # id -> (display name, one-line meaning, colour)
 AWARDS: dict[str, tuple[str, str, str]] = {
-# The rules behind them are scorer.leaderboard.ranking's (top 10% of a field of ten or more, else first
+# The rules behind them are scorer.leaderboard.badges' (top 10% of a field of ten or more, else first
 # place, and beating the baseline); the meanings here are the badges' tooltips.
     "speed-demon": ("Speed Demon", "A top place in an event's speed ranking, faster than the "
                     "baseline", "#e05d44"),
@@ -83,80 +58,6 @@ RANK_COLORS = {1: PALETTE["gold"], 2: PALETTE["silver"], 3: PALETTE["bronze"]}
 OTHER_RANK_COLOR = PALETTE["blue"]
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_VISIBLE_IN_SOURCE = ("Cf", "Zs", "Zl", "Zp", "Co", "Cn")
-_WS_RUN = re.compile(r" {2,}")
-
-
-def text_width(text: str, font_size: float = FONT_SIZE) -> float:
-    """Width in px of ``text`` drawn in Verdana at ``font_size`` px (see ``fontmetrics``)."""
-    units = sum(char_advance(ch) for ch in text)
-    return units * font_size / UNITS_PER_EM
-
-
-def clean_text(text: str) -> str:
-    """The text as it will be drawn: XML-safe, no bidi overrides, whitespace collapsed."""
-    out = []
-    for ch in str(text):
-        cp = ord(ch)
-        if ch in "\t\n\r":
-            out.append(" ")
-        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc":
-            continue
-        elif 0xD800 <= cp <= 0xDFFF or cp in (0xFFFE, 0xFFFF):
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return _WS_RUN.sub(" ", "".join(out)).strip()
-
-
-def svg_text(text: str) -> Markup:
-    """``clean_text`` then escape for XML and neutralise Markdown (see the module docstring)."""
-    parts = []
-    for ch in clean_text(text):
-        if ch.isascii():
-            parts.append(ch if ch.isalnum() or ch == " " else f"&#{ord(ch)};")
-        elif unicodedata.category(ch) in _VISIBLE_IN_SOURCE:
-            parts.append(f"&#x{ord(ch):04X};")
-        else:
-            parts.append(ch)
-    return Markup("".join(parts))  # noqa: S704 - every character was escaped just above
-
-
-def svg_number(value: float, places: int = 2) -> str:
-    """Fixed-point number for an SVG attribute: at most ``places`` decimals, no "-0"."""
-    s = f"{value:.{places}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def content_id(prefix: str, *parts: object) -> str:
-    """A short id derived from ``parts``: stable across builds, distinct for distinct content."""
-    digest = hashlib.sha256("\x1f".join(map(repr, parts)).encode("utf-8", "replace")).hexdigest()
-    return f"{prefix}-{digest[:10]}"
-
-
-@functools.lru_cache(maxsize=1)
-def template_env() -> jinja2.Environment:
-    """The Jinja environment for the SVG templates (autoescaping on, undefined names fatal)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["svgtext"] = svg_text
-    env.filters["num"] = svg_number
-    return env
-
-
-def render_svg(template: str, **context: object) -> str:
-    """Render a template and drop indentation and blank lines: a blank line would end a raw
-    HTML block in Markdown, and an indented one could become a code block."""
-    raw = template_env().get_template(template).render(**context)
-    return "\n".join(line.strip() for line in raw.splitlines() if line.strip()) + "\n"
 
 
 def normalize_color(color: str) -> str:
@@ -191,27 +92,6 @@ def text_colors(background: str) -> tuple[str, str]:
     on_dark = (lum + 0.05) / (_luminance("#333333") + 0.05)
     return ("#ffffff", "#010101") if on_white >= on_dark else ("#333333", "#ffffff")
 
-
-def fit_text(text: str, max_width: float = MAX_TEXT_WIDTH,
-             font_size: float = FONT_SIZE) -> tuple[str, float]:
-    """The cleaned text, cut to ``max_width`` px with a trailing ellipsis; and its width."""
-    text = clean_text(text)
-    width = text_width(text, font_size)
-    if width <= max_width:
-        return text, width
-    budget = max_width * UNITS_PER_EM / font_size - char_advance(ELLIPSIS)
-    used = cut = 0
-    for i, ch in enumerate(text):
-        used += char_advance(ch)
-        if used > budget:
-            break
-        cut = i + 1
-    head = text[:cut]
-    # A trailing joiner or space would glue the ellipsis to a half-cut cluster or float it.
-    while head and (head[-1] == " " or unicodedata.category(head[-1]) == "Cf"):
-        head = head[:-1]
-    head += ELLIPSIS
-    return head, text_width(head, font_size)
 
 
 def _half(text: str, fill: str, x0: int) -> dict[str, object]:

@@ -29,9 +29,10 @@ from markdown_it import MarkdownIt
 from scorer.contract import review, schema
 from scorer.contract.errors import UsageError
 from scorer.contract.events import EVENTS
-from scorer.leaderboard import ranking
+from scorer.leaderboard import badges, ranking
+from scorer.leaderboard.records import record_history
 from scorer.site import badges as badge_svg
-from scorer.site import charts, exports, pages
+from scorer.site import exports, pages, pareto, progression
 from scorer.site.files import ValidationCache, parallel_map, write_tree
 
 DEFAULT_OUT = {"mkdocs": Path("build/docs"), "myst": Path("build/myst")}
@@ -166,14 +167,14 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
     boards = ranking.build_boards(entries)
     awarded = sorted({(a["team"], a["event"]) for a in inputs.awards})
     teams = team_infos(entries, inputs.metadata)
-    falls = [f for b in boards.values() for f in ranking.record_history(b, entries)]
+    falls = [f for b in boards.values() for f in record_history(b, entries)]
     model = pages.SiteModel(
         site_url=inputs.site_url,
         repo_url=inputs.repo_url,
         boards=boards,
         overall={k: ranking.overall(boards, k) for k in ranking.KINDS},
-        badges=ranking.badges(boards, awarded),
-        event_badges=ranking.event_badges(boards, awarded),
+        badges=badges.badges(boards, awarded),
+        event_badges=badges.event_badges(boards, awarded),
         awards=inputs.awards,
         writeups={k: render_writeup(v) for k, v in sorted(inputs.readmes.items())},
         teams=teams,
@@ -225,7 +226,7 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = 
             x = e.speedup if ratio else e.speed
             y = e.memory_ratio if ratio else e.memory
             if x is not None and y is not None:
-                pts.append(charts.Point(model.teams[e.team].name, x, y,
+                pts.append(pareto.Point(model.teams[e.team].name, x, y,
                                         href=f"../../entries/{e.team}/{eid}/" if team_pages
                                         else None,
                                         highlight=r.rank == 1))
@@ -234,8 +235,8 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = 
         x_better = "higher" if ratio else ev.speed.direction
         shown = pts[:pages.TOP_ROWS]
         ids = {id(p) for p in shown}
-        shown += [p for p in charts.pareto_frontier(pts, x_better, "lower") if id(p) not in ids]
-        out[f"pareto:{eid}"] = charts.pareto_chart(
+        shown += [p for p in pareto.pareto_frontier(pts, x_better, "lower") if id(p) not in ids]
+        out[f"pareto:{eid}"] = pareto.pareto_chart(
             shown, title=f"{ev.name}: speed against memory",
             x_label="Speed-up over baseline (×)" if ratio else f"{ev.speed.label} ({ev.speed.unit})",
             y_label="Memory ratio to baseline (×)" if ratio else "Peak memory (MiB)",
@@ -244,8 +245,8 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = 
         if speed_falls:
             ref = 1.0 if b.speed_basis == "speedup" else (
                 b.reference.speed if b.reference and b.reference.speed else None)
-            out[f"progress:{eid}"] = charts.progression_chart(
-                [charts.Series("Speed record", [(f.at, f.value) for f in speed_falls])],
+            out[f"progress:{eid}"] = progression.progression_chart(
+                [progression.Series("Speed record", [(f.at, f.value) for f in speed_falls])],
                 title=f"{ev.name}: speed record over time",
                 y_label="Speed-up (×)" if b.speed_basis == "speedup" else ev.speed.unit,
                 better="higher" if b.speed_basis == "speedup" else ev.speed.direction,
@@ -259,7 +260,7 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = 
             if e.qualified and e.speedup:
                 pts.append((e.finished_at, e.speedup))
             if pts:
-                series.append(charts.Series(EVENTS[e.event].name, pts))
+                series.append(progression.Series(EVENTS[e.event].name, pts))
         # A history needs two scorings at least; one point per event says nothing over time
         # (and skipping those keeps a 10,000-record build fast).
         if sum(len(s.points) for s in series) > len(series):
@@ -294,7 +295,7 @@ def _rank_badge(args: tuple[str, int, str]) -> str:
 
 
 def _team_chart(series: list) -> str:
-    return charts.progression_chart(series, title="Speed-up over the baseline, per scoring",
+    return progression.progression_chart(series, title="Speed-up over the baseline, per scoring",
                                     y_label="Speed-up (×)", better="higher")
 
 
@@ -319,7 +320,7 @@ def render_mkdocs(model: pages.SiteModel, docs_dir: Path | None = None) -> dict[
               for eid, b in model.boards.items() for r in b.speed]
     svgs = parallel_map(_rank_badge, [args for _, args in wanted])
     files.update((path, svg) for (path, _), svg in zip(wanted, svgs, strict=True))
-    award_svgs = {a: badge_svg.render_award_badge(a) for a in ranking.AWARD_IDS}
+    award_svgs = {a: badge_svg.render_award_badge(a) for a in badges.AWARD_IDS}
     for team, got in model.badges.items():
         for award in got:
             files[f"badges/{team}/{award}.svg"] = award_svgs[award]

@@ -19,7 +19,8 @@ import json
 from markupsafe import Markup
 
 from scorer.contract import review as review_gate
-from scorer.leaderboard.ranking import KINDS, Board, Entry, beats_baseline, speedup_interval
+from scorer.leaderboard.badges import beats_baseline
+from scorer.leaderboard.ranking import KINDS, Board, Entry, speedup_interval
 from scorer.site import fmt
 from scorer.site.pages import SiteModel, code_url, ranking_text
 

@@ -28,7 +28,9 @@ import jinja2
 from markupsafe import Markup
 
 from scorer.contract.events import EVENTS
-from scorer.leaderboard.ranking import MIN_FIELD, Board, Entry, OverallRow, RecordFall
+from scorer.leaderboard.badges import MIN_FIELD
+from scorer.leaderboard.ranking import Board, Entry, OverallRow
+from scorer.leaderboard.records import RecordFall
 from scorer.site import fmt
 
 TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates" / "pages"))  # package data

@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from scorer.leaderboard.ranking import Board, Entry, beats_baseline, speedup_interval
+from scorer.leaderboard.badges import beats_baseline
+from scorer.leaderboard.ranking import Board, Entry, speedup_interval
 from scorer.site import fmt
 from scorer.site.pages import SiteModel, code_url, md_text, ranking_text, visible
 
