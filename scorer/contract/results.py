@@ -93,7 +93,7 @@ def carried_provenance(old: dict | None, record: dict) -> dict | None:
     replaces: the same block while the files are the same, else "not_tried" (history kept)."""
     from scorer.contract.events import EVENTS
 
-    event = EVENTS.get(record.get("event"))
+    event = EVENTS.get(record.get("event") or "")
     if event is None or not event.loads_weights:
         return None
     block = (old or {}).get("provenance")

@@ -16,6 +16,7 @@ import numpy as np
 from rich.markup import escape
 from rich.table import Table
 
+from scorer.sandbox.client import CallResult
 from scorer.scoring import engine as scoring
 
 TIMING_NOTE = ("note: these times are inflated: cProfile and tracemalloc slow every Python call and "
@@ -32,7 +33,7 @@ class ProfilingSandbox:
 
     def __init__(self, sandbox):
         self._sandbox = sandbox
-        self.calls: list[tuple[str, object]] = []
+        self.calls: list[tuple[str, CallResult]] = []
 
     def put(self, name, array):
         return self._sandbox.put(name, array)
@@ -71,16 +72,17 @@ def profile(folder: Path, event_id: str, job: scoring.Job) -> int:
         console.print("no profile was recorded (the run ended before any profiled call)")
         return 1
     fn, slowest = max(calls, key=lambda c: c[1].seconds)
+    profiled = slowest.profile or {}  # never empty here: calls holds only the profiled ones
     hot = Table(title=f"20 hottest functions in {fn}() ({slowest.seconds:.3f} s)")
     for col in ("function", "where", "calls", "tottime s", "cumtime s"):
         hot.add_column(col)
-    for row in slowest.profile.get("hot_functions", [])[:20]:
+    for row in profiled.get("hot_functions", [])[:20]:
         hot.add_row(*(escape(str(row.get(k, ""))) for k in ("function", "where", "calls", "tottime", "cumtime")))
     console.print(hot)
     alloc = Table(title=f"20 largest allocation sites still held when {fn}() returned")
     for col in ("where", "size", "count"):
         alloc.add_column(col)
-    for row in slowest.profile.get("allocations", [])[:20]:
+    for row in profiled.get("allocations", [])[:20]:
         alloc.add_row(escape(str(row.get("where", ""))), f"{row.get('size_bytes', 0) / 2**20:.2f} MiB", str(row.get("count", "")))
     console.print(alloc)
     console.print(ALLOCATION_NOTE)

@@ -215,6 +215,7 @@ def _quality(record: dict) -> float | None:
 def compare(event: Event, shipped: float, reproduced: float) -> tuple[str, str]:
     """(status, reason): reproduced when the qualities are within the event's tolerance."""
     tol = event.tolerance
+    assert tol is not None, f"{event.id} loads weights, so it has a tolerance"
     allowed = tol.allowed(shipped)
     # How much better the shipped weights are than the retrained ones (negative: worse).
     lead = shipped - reproduced if event.quality.direction == "higher" else reproduced - shipped
@@ -230,6 +231,7 @@ def compare(event: Event, shipped: float, reproduced: float) -> tuple[str, str]:
 
 
 def _block(folder: Path, event: Event, budget: Budget) -> dict:
+    assert event.tolerance is not None, f"{event.id} loads weights, so it has a tolerance"
     return {"status": NOT_REPRODUCED, "metric": event.quality.key,
             "tolerance": {"kind": event.tolerance.kind, "value": event.tolerance.value},
             "budget": budget.as_dict(), "content_hash": submission.content_hash(folder),
