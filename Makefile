@@ -48,8 +48,13 @@ test: $(STAMP)
 test-browser-scale: $(STAMP)
 	TINYMLPERF_BROWSER_RECORDS=3000 $(BIN)/python -m pytest -m browser -s tests/test_browser.py
 
+# The same checks run inside `make test` (tests/test_code_health.py); here they print their own
+# reports. The layers and their contracts are in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The PyTorch comparison runs twice: in this machine's environment, and with the OpenBLAS
 # kernel overrides some hosts set (they force AVX2 kernels on AVX-512 CPUs) removed, so both

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from scorer.contract import schema
+from scorer.contract.events import EVENT_IDS
 
 SCHEMAS = sorted(schema.SCHEMA_DIR.glob("*.schema.json"))
 
@@ -79,3 +80,32 @@ def test_unknown_properties_are_named():
     record["surprise"] = 1
     problems = schema.validate(record, "result")
     assert any("'surprise'" in p.message for p in problems)
+
+
+def _event_id_sets(node, where="$"):
+    """Every enum (and every properties/patternProperties key set) in a schema that names an
+    event id, with its JSON path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "enum" and isinstance(value, list) and set(value) & set(EVENT_IDS):
+                yield f"{where}.enum", set(value)
+            elif key == "properties" and isinstance(value, dict) and set(value) & set(EVENT_IDS):
+                yield f"{where}.properties", set(value)
+            yield from _event_id_sets(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _event_id_sets(value, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("name", schema.SCHEMA_NAMES)
+def test_every_schema_names_the_contract_s_events_exactly(name):
+    # The contract (scorer/contract/events.py) defines the events once; a schema that lists
+    # event ids must list exactly those, so adding an event fails here until every schema has it.
+    found = list(_event_id_sets(schema.load_schema(name)))
+    for where, ids in found:
+        assert ids == set(EVENT_IDS), f"{name}.schema.json {where}: {sorted(ids)}"
+
+
+def test_the_event_parity_check_sees_the_schemas_event_lists():
+    names = {name for name in schema.SCHEMA_NAMES if list(_event_id_sets(schema.load_schema(name)))}
+    assert names == {"submission", "result", "awards", "reviews"}
