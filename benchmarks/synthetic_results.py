@@ -135,7 +135,7 @@ def write_repo(out: Path, records: int = 3_000, seed: int = 1) -> Path:
     (out / "awards.yml").write_text("awards:\n" + "\n".join(awards) + "\n")
     shutil.copy(REPO / "mkdocs.yml", out / "mkdocs.yml")
     shutil.copytree(REPO / "docs", out / "docs")
-    shutil.copytree(REPO / "scorer" / "templates" / "theme", out / "scorer" / "templates" / "theme")
+    shutil.copytree(REPO / "scorer" / "site" / "templates" / "theme", out / "scorer" / "site" / "templates" / "theme")
     return out
 
 
