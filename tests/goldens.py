@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from scorer.site.charts import safe_href
+from scorer.site.svg import safe_href
 
 REGEN = os.environ.get("TINYMLPERF_REGEN_GOLDEN") == "1"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,4 +1,5 @@
-"""Tests for scorer.site.badges: text widths, colours, escaping, sizing and golden SVG files.
+"""Tests for scorer.site.badges and scorer.site.svg's text helpers: text widths, colours, escaping,
+sizing and golden SVG files.
 
 Golden files live in tests/golden/badges/ and are compared byte for byte. After an intended
 change to the badge markup, regenerate them and review the diff:
@@ -15,17 +16,16 @@ import goldens
 import pytest
 from goldens import SVG, assert_safe_svg
 
-from scorer.site import badges
+from scorer.site import badges, svg
 from scorer.site.badges import (
     AWARDS,
-    MAX_TEXT_WIDTH,
     PAD_X,
     normalize_color,
     render_award_badge,
     render_badge,
     render_rank_badge,
-    text_width,
 )
+from scorer.site.svg import MAX_TEXT_WIDTH, text_width
 
 GOLDEN = Path(__file__).parent / "golden" / "badges"
 HOSTILE_LABEL = "<script>alert(1)</script>"
@@ -175,7 +175,7 @@ def test_long_text_is_truncated_with_ellipsis_but_named_in_full() -> None:
 
 
 def test_truncation_never_leaves_a_dangling_joiner_or_space() -> None:
-    text, width = badges.fit_text("ab " * 40 + "\u200d" * 5)
+    text, width = svg.fit_text("ab " * 40 + "\u200d" * 5)
     assert text.endswith("\u2026") and not text[:-1].endswith((" ", "\u200d"))
     assert width <= MAX_TEXT_WIDTH
 

@@ -1,4 +1,5 @@
-"""Tests for scorer.site.charts: the Pareto frontier, ticks, link filtering and golden SVG charts.
+"""Tests for the site's charts (scorer.site.pareto, .progression, .axes, .svg's safe_href):
+the Pareto frontier, ticks, link filtering and golden SVG charts.
 
 Golden files live in tests/golden/charts/ and are compared byte for byte. After an intended
 change to the chart markup or layout, regenerate them and review the diff:
@@ -19,21 +20,16 @@ import goldens
 import pytest
 from goldens import SVG, assert_safe_svg
 
-from scorer.site.charts import (
-    EMPTY_PARETO,
+from scorer.site.axes import format_tick, log_ticks, nice_ticks
+from scorer.site.pareto import EMPTY_PARETO, Point, pareto_chart, pareto_frontier
+from scorer.site.progression import (
     EMPTY_PROGRESSION,
-    Point,
     Series,
     date_ticks,
-    format_tick,
-    log_ticks,
-    nice_ticks,
-    pareto_chart,
-    pareto_frontier,
     parse_when,
     progression_chart,
-    safe_href,
 )
+from scorer.site.svg import safe_href
 
 GOLDEN = Path(__file__).parent / "golden" / "charts"
 

@@ -17,7 +17,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from scorer.site import build as site
-from scorer.site import pages
+from scorer.site import mdtext, pages
 from scorer.site.build import BuildReport
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "site"))
@@ -44,7 +44,7 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 @pytest.mark.parametrize("render", ["python-markdown", "markdown-it"])
 def test_md_text_is_one_plain_cell(text, render):
-    cell = pages.md_text(text)
+    cell = mdtext.md_text(text)
     doc = f"| h |\n|---|\n| {cell} |\n"
     if render == "python-markdown":
         html = markdown.markdown(doc, extensions=["tables"])
@@ -68,11 +68,11 @@ def test_md_text_is_one_plain_cell(text, render):
     ("مرحبا", "مرحبا"),  # right-to-left letters themselves are text and stay
 ])
 def test_invisible_characters_are_made_visible(text, shown):
-    assert pages.md_text(text) == shown
+    assert mdtext.md_text(text) == shown
 
 
 def test_md_text_truncates_long_text():
-    assert pages.md_text("x" * 500, 10) == "x" * 9 + "\u2026"
+    assert mdtext.md_text("x" * 500, 10) == "x" * 9 + "\u2026"
 
 
 @pytest.mark.parametrize("value, text", [
@@ -80,12 +80,12 @@ def test_md_text_truncates_long_text():
     (3, "3"), (float("nan"), "\u2014"), (1 / 3, "0.3333"), (2.0, "2"),
 ])
 def test_fmt_num(value, text):
-    assert pages.fmt_num(value) == text
+    assert mdtext.fmt_num(value) == text
 
 
 def test_links_quote_their_target_and_escape_their_text():
-    assert pages.link("a]b", "../teams/x y.md") == "[a&#93;b](../teams/x%20y.md)"
-    assert pages.link("code", None) == "code"
+    assert mdtext.link("a]b", "../teams/x y.md") == "[a&#93;b](../teams/x%20y.md)"
+    assert mdtext.link("code", None) == "code"
 
 
 def test_schema_tables_cover_every_object():
@@ -103,7 +103,7 @@ def test_schema_tables_cover_every_object():
 def rendered(tmp_path_factory):
     root = sitefixture.make_root(tmp_path_factory.mktemp("pages"))
     model = site.compute_model(site.read_inputs(root, BuildReport("mkdocs", root)))
-    model.charts = {}  # the charts are scorer.site.charts' to test; goldens cover the templates
+    model.charts = {}  # the charts have their own tests (test_charts.py); goldens cover the templates
     return pages.render_pages(model)
 
 

@@ -34,6 +34,8 @@ from scorer.leaderboard.records import record_history
 from scorer.site import badges as badge_svg
 from scorer.site import exports, pages, pareto, progression
 from scorer.site.files import ValidationCache, parallel_map, write_tree
+from scorer.site.mdtext import visible
+from scorer.site.model import SiteModel, TeamInfo, unit_text, updated_line
 
 DEFAULT_OUT = {"mkdocs": Path("build/docs"), "myst": Path("build/myst")}
 DEFAULT_SITE_URL = "https://tinymlperf.github.io/leaderboard/"
@@ -156,10 +158,10 @@ def render_writeup(text: str) -> str:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False})
     md.disable(["image", "link", "autolink", "html_inline", "html_block", "reference"])
     md.enable("table")
-    return md.render(pages.visible(text))
+    return md.render(visible(text))
 
 
-def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel:
+def compute_model(inputs: Inputs, *, team_pages: bool = True) -> SiteModel:
     """Everything the pages show; ``team_pages`` False drops chart links to team pages."""
     approved = review.approvals(inputs.reviews)
     entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])), approved)
@@ -168,7 +170,7 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
     awarded = sorted({(a["team"], a["event"]) for a in inputs.awards})
     teams = team_infos(entries, inputs.metadata)
     falls = [f for b in boards.values() for f in record_history(b, entries)]
-    model = pages.SiteModel(
+    model = SiteModel(
         site_url=inputs.site_url,
         repo_url=inputs.repo_url,
         boards=boards,
@@ -192,12 +194,12 @@ def compute_model(inputs: Inputs, *, team_pages: bool = True) -> pages.SiteModel
     return model
 
 
-def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.TeamInfo]:
+def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, TeamInfo]:
     """A team's display name and members come from its newest submission.json."""
     order = {eid: i for i, eid in enumerate(EVENTS)}
-    teams: dict[str, pages.TeamInfo] = {}
+    teams: dict[str, TeamInfo] = {}
     for e in sorted(entries, key=lambda e: (e.team, order.get(e.event, 99))):
-        info = teams.setdefault(e.team, pages.TeamInfo(e.team, e.team, [], []))
+        info = teams.setdefault(e.team, TeamInfo(e.team, e.team, [], []))
         info.entries.append(e)
     newest: dict[str, dict] = {}
     for (team, event), meta in sorted(metadata.items()):
@@ -213,7 +215,7 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, pages.
     return dict(sorted(teams.items()))
 
 
-def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = "site",
+def make_charts(model: SiteModel, team_pages: bool = True, palette: str = "site",
                 teams: bool = True) -> dict[str, str]:
     """Pareto and progression per event, a speed-up history per team; all inline SVG."""
     out: dict[str, str] = {}
@@ -271,7 +273,7 @@ def make_charts(model: pages.SiteModel, team_pages: bool = True, palette: str = 
     return out
 
 
-def chart_captions(model: pages.SiteModel) -> dict[str, str]:
+def chart_captions(model: SiteModel) -> dict[str, str]:
     """One sentence under each chart saying what it shows (the SVG's desc has the details)."""
     out = {}
     for name in model.charts:
@@ -299,24 +301,24 @@ def _team_chart(series: list) -> str:
                                     y_label="Speed-up (×)", better="higher")
 
 
-def hand_written(docs_dir: Path | None, model: pages.SiteModel) -> dict[str, str]:
+def hand_written(docs_dir: Path | None, model: SiteModel) -> dict[str, str]:
     """The hand-written pages with the "last updated" line appended (in the staging copy only),
     so every page of the site says how fresh its data is."""
     out: dict[str, str] = {}
     if docs_dir is None or not docs_dir.is_dir():
         return out
-    line = pages.updated_line(model)
+    line = updated_line(model)
     for path in sorted(docs_dir.glob("*.md")):
         if line and path.is_file() and not path.is_symlink():
             out[path.name] = path.read_text("utf-8").rstrip("\n") + f"\n\n{line}\n"
     return out
 
 
-def render_mkdocs(model: pages.SiteModel, docs_dir: Path | None = None) -> dict[str, str | bytes]:
+def render_mkdocs(model: SiteModel, docs_dir: Path | None = None) -> dict[str, str | bytes]:
     """Generated files for the staging docs dir: pages, badges, exports, feed."""
     files: dict[str, str | bytes] = {}
     wanted = [(f"badges/{r.entry.team}/{eid}.svg",
-               (b.event.name, r.rank, pages.unit_text(r.entry.speed, b.event.speed.unit)))
+               (b.event.name, r.rank, unit_text(r.entry.speed, b.event.speed.unit)))
               for eid, b in model.boards.items() for r in b.speed]
     svgs = parallel_map(_rank_badge, [args for _, args in wanted])
     files.update((path, svg) for (path, _), svg in zip(wanted, svgs, strict=True))

@@ -22,7 +22,7 @@ from scorer.contract import review as review_gate
 from scorer.leaderboard.badges import beats_baseline
 from scorer.leaderboard.ranking import KINDS, Board, Entry, speedup_interval
 from scorer.site import fmt
-from scorer.site.pages import SiteModel, code_url, ranking_text
+from scorer.site.model import SiteModel, code_url, ranking_text
 
 KIND_WORDS = {"speed": "speed", "memory": "memory", "efficiency": "efficiency"}
 

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from scorer.contract.events import EVENTS
 from scorer.leaderboard.ranking import Entry
 from scorer.site import fmt as site_format
-from scorer.site.pages import SiteModel, code_url, ranking_text
+from scorer.site.model import SiteModel, code_url, ranking_text
 
 SCHEMA_ID = "https://tinymlperf.github.io/leaderboard/schemas/leaderboard.schema.json"
 FEED_ITEMS = 50

@@ -1,7 +1,8 @@
 """How the site words its numbers, ratios, statuses and dates: one place, so every page agrees.
 
-Used by ``scorer.site.pages``, ``scorer.site.tables`` and ``scorer.site.entries``; pure functions of
-plain values, tested in ``tests/test_pages.py``. The rules:
+Used by ``scorer.site.model``, ``scorer.site.pages``, ``scorer.site.tables`` and
+``scorer.site.entries``; pure functions of plain values, tested in ``tests/test_pages.py``. The
+rules:
 
 * A speed-up says which way is better: ``1.80× faster`` or, below 1, the inverse as
   ``2.10× slower``; a memory ratio is ``0.30× the memory``. Two decimals for every ratio.

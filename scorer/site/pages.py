@@ -1,220 +1,50 @@
 """Renders the leaderboard's Markdown pages from ``scorer/site/templates/pages/*.md.j2``.
 
-``scorer.site.build_site`` computes a ``SiteModel`` (rankings, badges, charts as SVG strings)
-and hands it to ``render_pages``, which returns ``{relative path: Markdown text}``; nothing here
-touches the disk, so the page tests (``tests/test_pages.py``) render straight from a model.
-
-Escaping: every ``{{ value }}`` in a template passes through ``md_text`` unless it is already
-``Markup`` (the trusted SVG of a chart, a link built by ``link``). ``md_text`` HTML-escapes and
-turns every character Markdown reacts to (``| [ ] ( ) * _ ` \\ # ! ~`` ...) into a numeric
-character reference, so a team name such as ``[x](javascript:alert(1)) | <script>`` stays one
-table cell of plain text in both Python-Markdown (MkDocs) and markdown-it (MyST). Controls and
-invisible format characters (bidi overrides, zero-width spaces) are shown as ``‹U+202E›``.
+``scorer.site.build_site`` computes a ``SiteModel`` (``scorer.site.model``: rankings, badges,
+charts as SVG strings) and hands it to ``render_pages``, which returns ``{relative path: Markdown
+text}``; nothing here touches the disk, so the page tests (``tests/test_pages.py``) render
+straight from a model. ``render_myst`` does the same for a Jupyter Book. The template
+environment's escaping is ``scorer.site.mdtext``'s (see its module docstring).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import math
-import re
-import unicodedata
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from scorer.contract.events import EVENTS
 from scorer.leaderboard.badges import MIN_FIELD
-from scorer.leaderboard.ranking import Board, Entry, OverallRow
-from scorer.leaderboard.records import RecordFall
+from scorer.site import entries as entry_pages
 from scorer.site import fmt
+from scorer.site import tables as site_tables
+from scorer.site.files import parallel_map
+from scorer.site.mdtext import _finalize, fmt_num, image, link, md_text, svg_block
+from scorer.site.model import (
+    SiteModel,
+    award_images,
+    code_url,
+    embed_lines,
+    entry_date,
+    ranking_text,
+    ratio_text,
+    team_link,
+    threshold_text,
+    unit_text,
+    updated_line,
+)
 
 TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates" / "pages"))  # package data
 TOP_ROWS = 100  # rows per event table; the exports hold every entry
 CELL_LIMIT = 120  # characters of free text in one table cell before "…"
-
-# Characters Markdown (Python-Markdown, markdown-it, MyST) or HTML give a meaning to.
-_SPECIAL = "&<>\"'\\`*_{}[]()#!|~^=$:"
-_TABLE = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
-_SPACES = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
 KIND_TITLES = {"speed": "Speed Champions", "memory": "Memory Masters",
                "efficiency": "Efficiency Leaders"}
-_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _visible(ch: str) -> str:
-    """Invisible or control characters become a visible code point marker (cached per
-    character: a 3,000-entry site asks for a few hundred distinct ones millions of times)."""
-    if ch in "\n\t":
-        return ch
-    if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"):
-        return f"\u2039U+{ord(ch):04X}\u203a"
-    return ch
-
-
-def visible(text: str) -> str:
-    """``text`` with invisible and control characters (but newlines and tabs) made visible."""
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(map(_visible, text))
-
-
-@functools.lru_cache(maxsize=65536)
-def _md_text(text: str, limit: int | None) -> Markup:
-    text = text.translate(_SPACES)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return Markup(visible(text).translate(_TABLE))
-
-
-def md_text(value: object, limit: int | None = None) -> Markup:
-    """Plain text made inert for Markdown + HTML, optionally cut to ``limit`` characters."""
-    return _md_text(str(value), limit)
-
-
-def fmt_num(value: float | None, digits: int = 4) -> str:
-    """Stable, short number text: 4 significant digits, no exponent below 10,000."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "\u2014"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if abs(value) >= 10_000:
-        return f"{value:.0f}"
-    return f"{value:.{digits}g}"
-
-
-def _finalize(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, Markup):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt_num(value)
-    return md_text(value)
-
-
-def link(text: object, href: str | None, limit: int | None = None) -> Markup:
-    """A Markdown link with escaped text; ``href`` is built by this package, only quoted here.
-
-    Without an ``href`` (an unknown commit, say) the text is shown alone, or a dash.
-    """
-    if not href:
-        return md_text(text, limit) if text else Markup("\u2014")
-    return Markup(f"[{md_text(text, limit)}]({quote(href, safe='/:#.-_~')})")
-
-
-def image(alt: str, src: str) -> Markup:
-    return Markup(f"![{md_text(alt)}]({quote(src, safe='/:#.-_~')})")
-
-
-def code_url(repo_url: str, entry: Entry) -> str | None:
-    """The entry's folder at the commit that was scored, or None when the commit is unknown."""
-    if not entry.commit or not _COMMIT.match(entry.commit):
-        return None
-    return f"{repo_url.rstrip('/')}/tree/{entry.commit}/submissions/{entry.team}/{entry.event}"
-
-
-def unit_text(value: float | None, unit: str) -> str:
-    """A measured value with its unit, at its column's one precision (``site_format``)."""
-    if unit == "MiB":
-        return fmt.memory_text(value)
-    if unit in ("fraction", "perplexity"):
-        return fmt.quality_text(value, unit)
-    return fmt.speed_text(value, unit)
-
-
-def ratio_text(value: float | None) -> str:
-    return fmt.ratio_number(value)
-
-
-def ranking_text(board: Board, kind: str, value: float | None) -> str:
-    """A ranking value as shown: a worded ratio to the baseline, or the median with its unit."""
-    if kind == "speed":
-        if board.speed_basis == "speedup":
-            return fmt.speedup_text(value)
-        return unit_text(value, board.event.speed.unit)
-    if kind == "memory":
-        if board.memory_basis == "memory_ratio":
-            return fmt.memory_ratio_text(value)
-        return unit_text(value, "MiB")
-    return fmt.efficiency_text(value)
-
-
-def entry_date(entry: Entry) -> str:
-    """When the scorer first measured the entry's current content, in words."""
-    return fmt.date_text(entry.measured_at or entry.finished_at)
-
-
-def team_link(model: SiteModel, team: str, root: str, limit: int | None = 60) -> Markup:
-    name = model.teams[team].name if team in model.teams else team
-    return link(name, f"{root}teams/{team}.md", limit)
-
-
-def award_images(model: SiteModel, team: str, root: str, event: str | None = None) -> Markup:
-    """A team's badges (those won in ``event`` only, when given) as Markdown images."""
-    got = model.badges.get(team, []) if event is None else model.event_badges.get((team, event), [])
-    return Markup(" ").join(
-        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg") for a in got)
-
-
-def threshold_text(event) -> str:
-    sign = "\u2265" if event.quality.direction == "higher" else "\u2264"
-    return f"{event.quality.label} {sign} {fmt.quality_text(event.threshold, event.quality.unit)}"
-
-
-def embed_lines(model: SiteModel, team: str) -> list[str]:
-    """Markdown a team pastes into its README: each badge (absolute URL) links to the site."""
-    site = model.site_url
-    lines = []
-    for eid, board in model.boards.items():
-        if board.rank_of("speed", team):
-            lines.append(f"[![{board.event.name} rank]({site}badges/{team}/{eid}.svg)]"
-                         f"({site}events/{eid}/)")
-    for award in model.badges.get(team, []):
-        lines.append(f"[![{model.award_names[award][0]}]({site}badges/{team}/{award}.svg)]"
-                     f"({site}teams/{team}/)")
-    return lines
-
-
-@dataclass
-class TeamInfo:
-    id: str
-    name: str
-    members: list[dict]
-    entries: list[Entry]
-    about: dict[str, dict] = field(default_factory=dict)  # event -> that entry's submission.json
-
-
-@dataclass
-class SiteModel:
-    """Everything the pages show, computed once by ``scorer.site.build``."""
-
-    site_url: str
-    repo_url: str
-    boards: dict[str, Board]
-    overall: dict[str, list[OverallRow]]
-    badges: dict[str, list[str]]
-    awards: list[dict]
-    writeups: dict[tuple[str, str], str]
-    teams: dict[str, TeamInfo]
-    falls: list[RecordFall]
-    submission_schema: dict
-    charts: dict[str, str] = field(default_factory=dict)  # name -> trusted inline SVG
-    captions: dict[str, str] = field(default_factory=dict)  # name -> plain-text figcaption
-    print_charts: dict[str, str] = field(default_factory=dict)  # MyST: fixed-colour copies
-    award_names: dict[str, tuple[str, str, str]] = field(default_factory=dict)
-    event_badges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    updated: str = ""  # the newest record's finished_at: "last updated", deterministic
 
 
 def environment() -> jinja2.Environment:
-    from scorer.site import tables as site_tables  # it builds on this module's escaping and model
-
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
@@ -238,30 +68,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def updated_line(model: SiteModel) -> Markup:
-    """The "last updated" line of every page: the newest record's time, never the build's."""
-    if not model.updated:
-        return Markup("")
-    return Markup('<p class="tmlp-updated">Leaderboard data last updated '
-                  f'<time datetime="{md_text(model.updated)}">'
-                  f'{md_text(fmt.date_text(model.updated, with_time=True))}</time>.</p>')
-
-
-def svg_block(svg: str, caption: str = "") -> Markup:
-    """An inline SVG in the contract's ``<figure class="tmlp-chart">`` with its caption, as one
-    raw HTML block (blank lines would end it early in Markdown)."""
-    body = "\n".join(line for line in svg.strip().splitlines() if line.strip())
-    cap = f"\n<figcaption>{md_text(caption)}</figcaption>" if caption else ""
-    return Markup(f'<figure class="tmlp-chart">\n{body}{cap}\n</figure>')
-
-
 _SHARED: dict = {}  # what forked page workers read: set just before the pool starts
 
 
 def _render_page(job: tuple[str, str, dict]) -> str:
     """One page from (path, template, context); module-level so a process pool can run it."""
-    from scorer.site import tables as site_tables
-
     path, template, ctx = job
     env, common = _SHARED["env"], _SHARED["common"]
     root = "../" * path.count("/")  # Markdown links: relative to the .md file
@@ -275,8 +86,6 @@ def _render_team(team: str) -> str:
 
 
 def _render_entry(index: int) -> str:
-    from scorer.site import entries as entry_pages
-
     model = _SHARED["common"]["m"]
     board, e = _SHARED["entries"][index]
     return _render_page((f"entries/{e.team}/{e.event}.md", "entry.md.j2", {
@@ -290,9 +99,6 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
     forked pool reading the model from ``_SHARED``, results in input order), so the output
     is the same as one process would give.
     """
-    from scorer.site import entries as entry_pages
-    from scorer.site.files import parallel_map
-
     env = env or environment()
     common = {"m": model, "charts": {k: svg_block(v, model.captions.get(k, ""))
                                      for k, v in model.charts.items()}}
