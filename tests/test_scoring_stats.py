@@ -17,6 +17,7 @@ import pytest
 from scorer.contract import schema
 from scorer.progress import Progress
 from scorer.scoring import engine as scoring
+from scorer.scoring import runs as scoring_runs
 from scorer.scoring import stats
 from scorer.scoring.events.base import Outcome
 
@@ -149,7 +150,7 @@ def fake_run(speed: float, cpu_s: float | None, wall_calls: float, method="cgrou
                                       "outside_s": 0.0, "import_s": 0.0}
     report = SimpleNamespace(cpu=cpu, peak_memory_bytes=100 * scoring.MIB, memory_method="test",
                              isolation={}, violation=None)
-    return scoring.Run(Outcome(status="ok", quality=0.97, speed=speed), 100.0, report, wall_calls)
+    return scoring_runs.Run(Outcome(status="ok", quality=0.97, speed=speed), 100.0, report, wall_calls)
 
 
 @pytest.mark.parametrize("threads, method, estimator", [
@@ -160,7 +161,7 @@ def fake_run(speed: float, cpu_s: float | None, wall_calls: float, method="cgrou
 ])
 def test_ranked_estimator(threads, method, estimator):
     runs = [fake_run(1.0, 1.0, 1.0, method)]
-    assert scoring.ranked_estimator(threads, runs) == estimator
+    assert scoring_runs.ranked_estimator(threads, runs) == estimator
 
 
 def test_paired_speedup_on_either_estimator():
@@ -168,15 +169,15 @@ def test_paired_speedup_on_either_estimator():
     # CPU: the entry's calls used 0.5 of 1.0 s on the core (round 1), the baseline all of it.
     entry = [fake_run(1.0, 0.5, 1.0), fake_run(1.2, 1.2, 1.2)]
     base = [fake_run(2.0, 2.0, 2.0), fake_run(2.4, 2.4, 2.4)]
-    speedup, interval, used = scoring.paired_speedup(entry, base, "lower", "wall")
+    speedup, interval, used = scoring_runs.paired_speedup(entry, base, "lower", "wall")
     assert used == "wall" and speedup == pytest.approx(2.0) and interval.low == pytest.approx(2.0)
-    speedup, interval, used = scoring.paired_speedup(entry, base, "lower", "cpu")
+    speedup, interval, used = scoring_runs.paired_speedup(entry, base, "lower", "cpu")
     # rounds: 2.0 / 0.5 = 4 and 2.4 / 1.2 = 2; geometric mean sqrt(8)
     assert used == "cpu" and speedup == pytest.approx(math.sqrt(8.0))
     assert interval.low < 2.0 < 4.0 < interval.high
     # A run without a CPU count falls back on the wall clock for the whole pair.
     entry[1] = fake_run(1.2, None, 1.2)
-    assert scoring.paired_speedup(entry, base, "lower", "cpu")[2] == "wall"
+    assert scoring_runs.paired_speedup(entry, base, "lower", "cpu")[2] == "wall"
 
 
 @pytest.fixture

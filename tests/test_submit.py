@@ -120,13 +120,14 @@ def test_refuses_an_entry_that_does_not_qualify(repo, data_dir, capsys):
 def test_checks_the_entrys_own_threshold_before_timing_the_baseline(repo, monkeypatch, capsys):
     from scorer.scoring import engine as scoring
     from scorer.scoring.events.base import Outcome
+    from scorer.scoring.runs import Run
 
     put_entry(repo, "new-team", FIXTURES / "weak_mlp")
     ran = []
 
     def run_once(folder, event_id, job, rng, wrap=None, entry=None):
         ran.append(folder.parent.name)
-        return scoring.Run(Outcome(quality=0.5, speed=1.0), 100.0, None)
+        return Run(Outcome(quality=0.5, speed=1.0), 100.0, None)
 
     def score_entry(*args, **kwargs):
         raise AssertionError("the interleaved timing with the baseline must not start")

@@ -1,0 +1,82 @@
+"""One run's measurements (``Run``) and the ranked speed drawn from a scoring's runs: which
+clock it uses (``ranked_estimator``), the paired speed-up with its interval and the record's
+``cpu`` block.
+
+``scorer.scoring.engine`` makes the runs (``run_once``) and assembles the record from these;
+the estimator's reasons are in docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+
+from scorer.scoring import stats
+from scorer.scoring.events.base import Outcome
+
+# The CPU counters that are the kernel's own count for the child's cgroup (not /proc sums).
+KERNEL_CPU = ("cgroup-v1-cpuacct.usage", "cgroup-v2-cpu.stat")
+
+
+def ranked_estimator(threads: int, runs: list[Run]) -> str:
+    """Which per-run speed the ranked speed-up and its interval use (docs/methodology.md).
+
+    "cpu" (the calls' wall time replaced by the kernel's CPU count of them) when the child has
+    one thread and every run has a cgroup's count: one thread's CPU time is the time it would
+    have taken had nothing else wanted the core, so a busy neighbour no longer moves it.
+    With more threads the CPU time adds up the threads and is no longer the elapsed time (nor
+    would running in parallel count), so "wall", the parent's clock.
+    """
+    methods = {(getattr(r.report, "cpu", None) or {}).get("method") for r in runs}
+    return "cpu" if threads == 1 and runs and methods <= set(KERNEL_CPU) else "wall"
+
+
+@dataclass
+class Run:
+    """One fresh child's run: its outcome, peak memory and the sandbox's report on it."""
+
+    outcome: Outcome
+    memory_mib: float | None
+    report: Any  # the sandbox's SandboxReport (tests pass stand-ins)
+    wall_calls: float = 0.0  # the parent's wall seconds summed over every call of the run
+
+    def cpu_speed(self, direction: str) -> float | None:
+        """The run's speed on the kernel's CPU count (``stats.cpu_equivalent``), if known."""
+        cpu = getattr(self.report, "cpu", None) or {}
+        calls_s, speed = cpu.get("calls_s"), self.outcome.speed
+        if not calls_s or not self.wall_calls or not speed:
+            return None
+        return stats.cpu_equivalent(speed, self.wall_calls, calls_s, direction)
+
+
+def cpu_block(runs: list[Run], direction: str) -> dict | None:
+    """Medians of the kernel-counted CPU seconds of the child over the runs, and per run
+    the CPU seconds of the calls and the speed on that count (``Run.cpu_speed``)."""
+    cpus = [r.report.cpu for r in runs if getattr(r.report, "cpu", None)]
+    if not cpus:
+        return None
+    block: dict[str, Any] = {k: float(np.median([c[k] for c in cpus])) for k in ("total_s", "calls_s", "outside_s", "import_s")}
+    block["calls_samples"] = [float(c["calls_s"]) for c in cpus]
+    speeds = [r.cpu_speed(direction) for r in runs]
+    if speeds and all(v is not None and np.isfinite(v) for v in speeds):
+        block["speed_samples"] = [float(v) for v in cast("list[float]", speeds)]
+    return {"method": "+".join(sorted({c["method"] for c in cpus})), **block}
+
+
+def paired_speedup(entry: list[Run], base: list[Run], direction: str,
+                   estimator: str) -> tuple[float, stats.Interval | None, str]:
+    """(speed-up, its interval or None, the estimator used) from rounds paired by index.
+
+    Falls back on the wall clock when a run has no CPU count (a runner without one).
+    """
+    if estimator == "cpu":
+        a, b = [r.cpu_speed(direction) for r in entry], [r.cpu_speed(direction) for r in base]
+        if None in a or None in b:
+            estimator = "wall"
+    if estimator == "wall":
+        a, b = [r.outcome.speed for r in entry], [r.outcome.speed for r in base]
+    logs = stats.log_speedups(cast("list[float]", a), cast("list[float]", b), direction)
+    interval = stats.paired_t(logs)
+    return float(np.exp(np.mean(logs))), interval, estimator
