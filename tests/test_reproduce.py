@@ -21,7 +21,8 @@ from scorer.cli.main import main
 from scorer.contract import results, schema
 from scorer.contract.errors import RecordError, UsageError
 from scorer.contract.events import EVENTS
-from scorer.sandbox.client import Limits, Sandbox
+from scorer.contract.limits import Limits
+from scorer.sandbox.client import Sandbox
 from scorer.scoring import reproduce
 from scorer.validate import submission
 
@@ -292,9 +293,9 @@ def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, eve
 
 
 def test_run_reports_a_broken_training_contract_before_scoring(tmp_path, capsys):
-    from scorer.cli import commands
+    from scorer.cli import common
 
     folder = _entry(tmp_path, None)
-    commands._print_problems(folder, tmp_path)
+    common.print_problems(folder, tmp_path)
     err = capsys.readouterr().err
     assert "1 problem(s)" in err and "train.py: missing: a CNN Marathon entry ships weights" in err

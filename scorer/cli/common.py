@@ -1,0 +1,85 @@
+"""What the commands share: the options of every scoring command, the repository and entry
+folders they name, and the lines they print about an entry.
+
+Every command module (``scorer/cli/<command>.py``) has ``NAME``, ``HELP``, ``add_arguments(p)``
+and ``run(args) -> int``; ``scorer.cli.main`` registers them in order and calls the one named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scorer.contract.errors import UsageError
+from scorer.contract.events import BASELINE_TEAM, EVENTS
+from scorer.validate import submission
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """--data, --threads and --repo, as every command that runs an entry takes them."""
+    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)")
+    p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads for the child (default 2)")
+    p.add_argument("--repo", default=".", help="repository root (default: the current folder)")
+
+
+def repo_from(args) -> Path:
+    root = Path(getattr(args, "repo", ".")).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--repo {root}: not a folder")
+    return root
+
+
+def baseline_folder(repo: Path, event_id: str) -> Path | None:
+    folder = repo / "submissions" / BASELINE_TEAM / event_id
+    return folder if (folder / submission.METADATA).is_file() else None
+
+
+def resolve_folder(repo: Path, event_id: str, args) -> Path:
+    if args.submission:
+        folder = Path(args.submission)
+    elif args.team:
+        folder = repo / "submissions" / args.team / event_id
+    elif (Path.cwd() / submission.METADATA).is_file():
+        folder = Path.cwd()
+    else:
+        folder = repo / "submissions" / BASELINE_TEAM / event_id
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such submission folder; name one with --submission DIR or --team T")
+    return folder
+
+
+def summary_row(record: dict, rank: str = "") -> dict:
+    event = EVENTS[record["event"]]
+    q, s, m = record["quality"]["median"], record["speed"]["median"], record["memory"]["median"]
+    base = record.get("baseline") or {}
+    ratio = ""
+    if base.get("speedup") is not None:
+        ratio = f"{base['speedup']:.2f}x speed"
+        if base.get("memory_ratio") is not None:
+            ratio += f", {base['memory_ratio']:.2f}x memory"
+    return {
+        "entry": f"{record['team']}/{record['event']}",
+        "status": record["status"] if record["status"] == "ok" else f"{record['status']}: {record['reason']}",
+        "quality": "" if q is None else f"{event.quality.key} {q:.4g} (threshold {event.threshold:g})",
+        "speed": "" if s is None else f"{s:.4g} {event.speed.unit}",
+        "memory": "" if m is None else f"{m:.0f} MiB",
+        "vs baseline": ratio,
+        "rank": rank,
+    }
+
+
+def print_problems(folder: Path, repo: Path) -> None:
+    """Every validation problem of the entry, one per line, before the summary's one cell; a
+    weights-loading entry's training contract too (the shipped weights are scored either way,
+    `tinymlperf reproduce` refuses the entry)."""
+    problems = submission.check(folder, train_contract=True).problems
+    if problems:
+        print(f"{submission.display(folder, repo)}: {len(problems)} problem(s):", file=sys.stderr)
+        # Paths relative to the entry, which the heading names, so each line reads on its own.
+        prefixes = sorted({f"{folder}/", f"{folder.resolve()}/"}, key=len, reverse=True)
+        for problem in problems:
+            text = str(problem)
+            for prefix in prefixes:
+                text = text.replace(prefix, "")
+            print(f"  {text}", file=sys.stderr)
