@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scorer.contract.events import EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENTS
 from scorer.leaderboard import ranking
 from scorer.progress import Progress
 from scorer.scoring import (
@@ -137,7 +137,7 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     rec_a = copy.deepcopy(record)
     rec_b = copy.deepcopy(record)
     samples = rec_a["baseline"]["speed_samples"]
-    rec_b["team"] = ranking.BASELINE_TEAM
+    rec_b["team"] = BASELINE_TEAM
     rec_b["speed"].update(samples=samples, median=float(np.median(samples)), min=min(samples), max=max(samples))
     rec_b["baseline"] = {"speedup": 1.0, "memory_ratio": 1.0, "speed_median": float(np.median(samples)),
                          "memory_median": record["memory"]["median"], "content_hash": record["baseline"]["content_hash"],
@@ -154,7 +154,7 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     ranked = ranking.rank(entries, lambda e: ranking._speed_value(e, "speedup"), True)
     if ranked[1].tied_within_noise:
         return "tie"
-    return "correct" if ranked[0].entry.team == ranking.BASELINE_TEAM else "reversed"
+    return "correct" if ranked[0].entry.team == BASELINE_TEAM else "reversed"
 
 
 def interval_verdict(a: list, b: list, rounds: int, direction: str, method: str = "t") -> tuple[str, float] | None:

@@ -35,9 +35,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from scorer.contract import review as review_gate
-from scorer.contract.events import EVENTS, NOT_REPRODUCED, Event
+from scorer.contract.events import BASELINE_TEAM, EVENTS, NOT_REPRODUCED, Event
 
-BASELINE_TEAM = "baseline"  # the reference entries: shown on each board, never ranked
 KINDS = ("speed", "memory", "efficiency")
 
 

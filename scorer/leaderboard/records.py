@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from scorer.contract.events import BASELINE_TEAM
 from scorer.leaderboard.badges import beats
-from scorer.leaderboard.ranking import BASELINE_TEAM, Board, Entry, speed_higher
+from scorer.leaderboard.ranking import Board, Entry, speed_higher
 
 
 @dataclass(frozen=True)
