@@ -1,10 +1,11 @@
 """The site's view model (``SiteModel``, ``TeamInfo``) and the page helpers that read it.
 
-``scorer.site.build`` computes a ``SiteModel`` (rankings, badges, charts as SVG strings) once;
-``scorer.site.pages`` renders it through the page templates, and ``scorer.site.tables``,
-``scorer.site.entries`` and ``scorer.site.exports`` read it too. The helpers here turn model
-values into the texts and links the pages show (a ranking value in words, an entry's code link,
-a team's badges); all text goes through ``scorer.site.mdtext``'s escaping.
+``scorer.site.build.build_site`` computes a ``SiteModel`` (rankings, badges, charts as SVG
+strings) once; ``scorer.site.pages`` renders it through the page templates, and
+``scorer.site.tables``, ``scorer.site.entries`` and ``scorer.site.exports`` read it too. The
+helpers here turn model values into the texts and links the pages show (a ranking value in
+words, an entry's code link, a team's badges); all text goes through ``scorer.site.mdtext``'s
+escaping.
 """
 
 from __future__ import annotations

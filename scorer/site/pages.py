@@ -1,9 +1,9 @@
 """Renders the leaderboard's Markdown pages from ``scorer/site/templates/pages/*.md.j2``.
 
-``scorer.site.build_site`` computes a ``SiteModel`` (``scorer.site.model``: rankings, badges,
-charts as SVG strings) and hands it to ``render_pages``, which returns ``{relative path: Markdown
-text}``; nothing here touches the disk, so the page tests (``tests/test_pages.py``) render
-straight from a model. ``render_myst`` does the same for a Jupyter Book. The template
+``scorer.site.build.build_site`` computes a ``SiteModel`` (``scorer.site.model``: rankings,
+badges, charts as SVG strings) and hands it to ``render_pages``, which returns ``{relative path:
+Markdown text}``; nothing here touches the disk, so the page tests (``tests/test_pages.py``)
+render straight from a model. ``render_myst`` does the same for a Jupyter Book. The template
 environment's escaping is ``scorer.site.mdtext``'s (see its module docstring).
 """
 
