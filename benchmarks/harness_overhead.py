@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scorer.sandbox import isolation
 from scorer.sandbox.client import Sandbox
+from scorer.sandbox.launcher import probe
 
 RUNS = 10
 CALLS = 200
@@ -55,7 +55,7 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "submission.py").write_text("def noop():\n    return None\n\n"
                                               "def zero():\n    return 0\n")
-        launcher = isolation.probe()  # probed once per process; not part of a cycle
+        launcher = probe()  # probed once per process; not part of a cycle
         print(f"isolation: {launcher.level} (network {launcher.network}, "
               f"filesystem {launcher.filesystem}, user {launcher.user})")
         bare, numpy_start, cycle = [], [], []

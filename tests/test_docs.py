@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scorer.sandbox.client import DEFAULT_STDLIB_ALLOWLIST, Limits
+from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST, Limits
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import cnn_marathon, transformer_decathlon
 

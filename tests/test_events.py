@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from scorer.contract import schema
+from scorer.contract.limits import Limits
 from scorer.progress import Progress
-from scorer.sandbox.client import Limits
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import transformer_decathlon as td
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from scorer.contract import results, schema
-from scorer.sandbox.client import Limits
+from scorer.contract.limits import Limits
 from scorer.scoring.engine import Job, score_entry
 from scorer.validate import submission
 
@@ -639,7 +639,7 @@ def test_test_order_is_shuffled_per_run():
             self.inputs[name] = np.asarray(value).copy()
 
         def call(self, fn, *args, **kw):
-            from scorer.sandbox.client import CallResult
+            from scorer.sandbox.results import CallResult
             value = np.zeros(len(self.inputs["x_test"]), np.int64) if fn == "predict" else None
             return CallResult("ok", 0.01, value)
 

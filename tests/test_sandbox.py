@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scorer.sandbox import isolation
-from scorer.sandbox.client import DEFAULT_STDLIB_ALLOWLIST, Limits, Sandbox
+from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST, Limits
+from scorer.sandbox import launcher
+from scorer.sandbox.client import Sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
 BASIC = FIXTURES / "basic"
@@ -286,7 +287,7 @@ def test_cannot_write_outside_its_folder(tmp_path):
 
 
 def test_bubblewrap_hides_host_files(tmp_path):
-    if isolation.probe().level != "bwrap":
+    if launcher.probe().level != "bwrap":
         pytest.skip("bubblewrap is not available here")
     labels = tmp_path / "labels.txt"
     labels.write_text("SECRET")
@@ -367,7 +368,7 @@ def test_report_records_isolation_and_method():
 @pytest.mark.parametrize("level", ["unshare", "none"])
 def test_weaker_isolation_levels_still_contain(monkeypatch, tmp_path, level):
     monkeypatch.setenv("TINYMLPERF_SANDBOX", level)
-    isolation.probe.cache_clear()
+    launcher.probe.cache_clear()
     try:
         labels = tmp_path / "labels.txt"
         labels.write_text("SECRET")
@@ -375,7 +376,7 @@ def test_weaker_isolation_levels_still_contain(monkeypatch, tmp_path, level):
         _, read, _, _ = run_one("read_path", "p", inputs={"p": _bytes(str(labels))})
         _, imp, _, _ = run_one("os_system")
     finally:
-        isolation.probe.cache_clear()
+        launcher.probe.cache_clear()
     assert ok.status == "ok"
     assert report.isolation["filesystem"] == "tmp-copy+audit-hook"
     assert read.status == "rule_violation" and imp.status == "rule_violation"

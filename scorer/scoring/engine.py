@@ -28,8 +28,9 @@ import scorer
 from scorer.contract import review
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENTS, Event
+from scorer.contract.limits import Limits
 from scorer.progress import Progress
-from scorer.sandbox.client import Limits, Sandbox
+from scorer.sandbox.client import Sandbox
 from scorer.scoring import datasets, runs, stats
 from scorer.scoring.events import module
 from scorer.scoring.events.base import Outcome, failed

@@ -16,7 +16,7 @@ import numpy as np
 from rich.markup import escape
 from rich.table import Table
 
-from scorer.sandbox.client import CallResult
+from scorer.sandbox.results import CallResult
 from scorer.scoring import engine as scoring
 
 TIMING_NOTE = ("note: these times are inflated: cProfile and tracemalloc slow every Python call and "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scorer.sandbox.client import DEFAULT_STDLIB_ALLOWLIST
+from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024   # uncompressed, all weight files together
 LARGE_LITERAL_ELEMENTS = 2_000  # elements of one list/dict/set literal: a table (the test sets have 10,000 items)
