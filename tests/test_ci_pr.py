@@ -20,7 +20,8 @@ import pytest
 
 from scorer.cli import main as cli
 from scorer.contract import schema
-from scorer.pr import ci
+from scorer.pr.check import materialise
+from scorer.pr.report import md
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pr"
@@ -182,7 +183,7 @@ def test_a_symlink_is_reported_and_never_followed(repo, tmp_path):
     # Materialised on its own: the link is not on disk, the regular files are.
     head = git(repo, "rev-parse", "pr").strip()
     dest = tmp_path / "out"
-    problems = ci.materialise(repo, head, "submissions/new-team/mlp_sprint", dest)
+    problems = materialise(repo, head, "submissions/new-team/mlp_sprint", dest)
     folder = dest / "submissions" / "new-team" / "mlp_sprint"
     assert len(problems) == 2 and (folder / "submission.py").is_file()
     assert not (folder / "leak.py").exists() and not (folder / "leak.py").is_symlink()
@@ -198,7 +199,7 @@ def test_materialise_writes_nested_folders_and_only_the_entry(repo, tmp_path):
         put_entry(r, "new-team", event="mlp_sprint_extra")  # a sibling whose name shares the prefix
     branch(repo, "pr", change)
     dest = tmp_path / "out"
-    assert ci.materialise(repo, git(repo, "rev-parse", "pr").strip(), "submissions/new-team/mlp_sprint", dest) == []
+    assert materialise(repo, git(repo, "rev-parse", "pr").strip(), "submissions/new-team/mlp_sprint", dest) == []
     files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
     assert files == [f"submissions/new-team/mlp_sprint/{n}" for n in
                      ("README.md", "lib/__init__.py", "lib/ops.py", "submission.json", "submission.py")]
@@ -235,7 +236,7 @@ def test_submitted_text_is_escaped_in_the_report(repo):
 
 
 def test_md_makes_text_inert():
-    text = ci.md("a|b <img src=x> [x](javascript:y) `c` $x$ @you\u202eevil\n# h")
+    text = md("a|b <img src=x> [x](javascript:y) `c` $x$ @you\u202eevil\n# h")
     for raw in ("|", "<", ">", "[", "]", "(", "`", "$", "@you", "\u202e", "\n"):
         assert raw not in text
 

@@ -24,8 +24,9 @@ import pytest
 from scorer.cli.main import main
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENT_IDS
+from scorer.contract.problems import Problem
 from scorer.scoring.engine import Job, score_entry
-from scorer.validate import rules, submission
+from scorer.validate import submission
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions"
 MLP = FIXTURES / "valid" / "fast-tensors" / "mlp_sprint"
@@ -330,7 +331,7 @@ def test_file_names_with_control_or_odd_characters(tmp_path, capsys, name):
 
 
 def test_team_and_event_folders_with_control_characters(tmp_path, capsys):
-    """Fixed in scorer/validate/rules.py: a control character in a folder name reached the output raw,
+    """Fixed in scorer/contract/problems.py: a control character in a folder name reached the output raw,
     so one problem printed as several lines (or moved the terminal's cursor)."""
     src = entry(tmp_path)
     team = tmp_path / "submissions" / "bad\nteam\x1b[31m\u202e"
@@ -403,7 +404,7 @@ def test_team_id_that_does_not_match_the_folder(tmp_path, capsys):
 
 
 def test_problem_lines_are_always_one_line():
-    p = rules.Problem("a\nb", "c\rd\u2028e\x00")
+    p = Problem("a\nb", "c\rd\u2028e\x00")
     assert str(p) == "a\\nb: c\\rd\\u2028e\\x00"
 
 
@@ -433,7 +434,7 @@ def patch_zip(path: Path, flags: int | None = None, method: int | None = None, s
     (zipfile.ZIP_LZMA, {"scramble": True}),
 ])
 def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
-    """Fixed in scorer/validate/rules.py: an encrypted member, an unknown compression method and a
+    """Fixed in scorer/validate/weights.py: an encrypted member, an unknown compression method and a
     corrupt deflate stream escaped check_weights as RuntimeError, NotImplementedError and
     zlib.error: validate crashed with a traceback."""
     folder = entry(tmp_path, "pkg-team", CNN)
@@ -447,7 +448,7 @@ def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
 
 
 def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
-    """Fixed in scorer/validate/rules.py: the recursive AST visitor raised RecursionError on a chain of
+    """Fixed in scorer/validate/source.py: the recursive AST visitor raised RecursionError on a chain of
     900 ``+`` (validate crashed), and ast.parse itself on 100,000."""
     folder = entry(tmp_path)
     (folder / "helper.py").write_text("x = 1" + " + 1" * 1500 + "\nimport torch\ny = eval('1')\n")

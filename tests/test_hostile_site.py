@@ -253,10 +253,10 @@ def test_svgs_hold_no_active_content(site):
 
 @pytest.mark.parametrize("payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"])
 def test_pr_report_text_is_inert(payload):
-    """The pull-request comment (scorer/pr/ci.py) quotes submitted text through md()."""
-    from scorer.pr import ci
+    """The pull-request comment (scorer/pr/report.py) quotes submitted text through md()."""
+    from scorer.pr.report import md
 
-    out = ci.md(payload)
+    out = md(payload)
     for ch in "<>[]()|`\n\r\u0000\u202e\u200b":
         assert ch not in out, (ch, out[:200])
     assert "@m" not in out  # no @-mention

@@ -201,7 +201,7 @@ def test_subprocess_usage_errors_exit_2(subprocess_runs):
 
 def test_problem_stays_backward_compatible():
     """Three positional fields as before; a code only adds a bracketed tag to the line."""
-    from scorer.validate.rules import Problem
+    from scorer.contract.problems import Problem
 
     plain = Problem("a.py:1", "something", "warning")
     assert (plain.code, plain.needs_review) == ("", False)

@@ -1,7 +1,7 @@
 """The review gate: entries flagged as possible answer tables wait for a maintainer.
 
 The test sets are public, so an entry can score by looking answers up instead of computing them.
-``scorer.rules.check_answer_tables`` (run by ``tinymlperf validate``) flags what such a table
+``scorer.validate.answers.check_answer_tables`` (run by ``tinymlperf validate``) flags what such a table
 looks like, each flag a ``Problem`` with a code under ``answer-table/``. A flag does not fail
 validation, since an honest entry can trip one, but it is never ignored either:
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from scorer.contract import schema
-from scorer.validate.rules import REVIEW_PREFIX, Problem
+from scorer.contract.problems import REVIEW_PREFIX, Problem
 
 REVIEWS_FILE = "reviews.yml"
 # The flag records carried before the codes existed: it still means "flagged for review".

@@ -30,10 +30,11 @@ import scorer
 from scorer.contract import results, schema
 from scorer.contract.errors import ScorerError, UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENTS
+from scorer.contract.problems import one_line
 from scorer.leaderboard.standing import would_rank
 from scorer.scoring import engine as scoring
 from scorer.scoring.options import job_from_args
-from scorer.validate import rules, submission
+from scorer.validate import submission
 from scorer.validate.submission import METADATA, TEAM_ID
 
 
@@ -114,7 +115,7 @@ def precheck(staged: Path, event_id: str, job: scoring.Job, team: str, source: P
     event = EVENTS[event_id]
     job.progress.note(f"{team}/{event_id}: one run to check the threshold before timing the baseline")
     outcome = scoring.run_once(staged, event_id, job, np.random.default_rng(secrets.randbits(64))).outcome
-    status, reason = outcome.status, rules.one_line(outcome.reason)
+    status, reason = outcome.status, one_line(outcome.reason)
     if status == "ok" and (outcome.quality is None or not event.meets_threshold(outcome.quality)):
         relation = "below" if event.quality.direction == "higher" else "above"
         status = "below_threshold"

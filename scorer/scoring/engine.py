@@ -29,6 +29,7 @@ from scorer.contract import review
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENTS, Event
 from scorer.contract.limits import Limits
+from scorer.contract.problems import one_line
 from scorer.progress import Progress
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import datasets, runs, stats
@@ -42,7 +43,7 @@ from scorer.scoring.record import (
     metric_stats,
 )
 from scorer.scoring.runs import Run, paired_speedup, ranked_estimator
-from scorer.validate import rules, submission
+from scorer.validate import submission
 
 DEFAULT_REPEATS = 3
 DEFAULT_THREADS = 2
@@ -144,7 +145,7 @@ def _now() -> str:
 def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = None) -> dict:
     """Validate, run and measure one entry; returns a result record (not yet written)."""
     if event_id not in EVENTS:  # e.g. `tinymlperf score --submission` on a misnamed folder
-        raise SubmissionError(f"{rules.one_line(str(folder))}: {rules.one_line(repr(event_id))} is not an event; "
+        raise SubmissionError(f"{one_line(str(folder))}: {one_line(repr(event_id))} is not an event; "
                               f"the folder must be submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}")
     event = EVENTS[event_id]
     started = _now()
@@ -294,7 +295,7 @@ def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, star
         # to write an official record with this flag.
         flags.append("weak_isolation")
     # The reason often quotes the submission's own exception text: keep it one short line.
-    reason = rules.one_line(reason)
+    reason = one_line(reason)
     if len(reason) > MAX_REASON:
         reason = reason[:MAX_REASON - 1] + "…"
     return {

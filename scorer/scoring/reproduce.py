@@ -41,10 +41,11 @@ from scorer.contract.events import (
     TRAIN_BUDGET_WALL_S,
     Event,
 )
+from scorer.contract.problems import display, one_line
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import module
-from scorer.validate import rules, submission
+from scorer.validate import submission
 
 TRAIN_ENTRY = "train.py"
 FIT = "fit"
@@ -90,7 +91,7 @@ class Training:
 def event_of(folder: Path) -> Event:
     event_id = folder.name
     if event_id not in EVENTS:
-        raise UsageError(f"{rules.one_line(str(folder))}: not an event folder; the entry must be "
+        raise UsageError(f"{one_line(str(folder))}: not an event folder; the entry must be "
                          f"submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}")
     event = EVENTS[event_id]
     if not event.loads_weights or event.tolerance is None:
@@ -105,7 +106,7 @@ def _heartbeat(sandbox: Sandbox, job: scoring.Job, name: str, stop: threading.Ev
     while not stop.wait(PROGRESS_EVERY_S):
         cpu = sandbox.cpu_seconds()
         lines = sandbox.output_tail().strip().splitlines()
-        last = rules.one_line(lines[-1][:160]) if lines else "(no output yet)"
+        last = one_line(lines[-1][:160]) if lines else "(no output yet)"
         shown = "" if cpu is None else f", {cpu:.0f} s CPU"
         job.progress.note(f"{name} · training · {time.monotonic() - started:.0f} s{shown} · {last}")
 
@@ -181,7 +182,7 @@ def _train(folder: Path, name: str, split: dict, limits, job: scoring.Job, budge
     for rel in training.files:
         if _kept(Path(rel)):
             training.status = "error"
-            training.reason = (f"{FIT}() wrote {rules.one_line(rel)} to out_dir: out_dir is for the "
+            training.reason = (f"{FIT}() wrote {one_line(rel)} to out_dir: out_dir is for the "
                                "weights load() reads; code and metadata come from the folder")
             break
     return training
@@ -258,7 +259,7 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
     event = event_of(folder)
     check = submission.check(folder, train_contract=True)
     if not check.ok:
-        raise SubmissionError(f"{check.errors[0]} (run `tinymlperf validate {rules.display(folder)}` for every problem)")
+        raise SubmissionError(f"{check.errors[0]} (run `tinymlperf validate {display(folder)}` for every problem)")
     name = f"{folder.parent.name}/{folder.name}"
     block = _block(folder, event, budget)
     reproduced_record = None
@@ -299,7 +300,7 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
 
 
 def _short(text: str) -> str:
-    text = rules.one_line(text)
+    text = one_line(text)
     return text if len(text) <= scoring.MAX_REASON else text[:scoring.MAX_REASON - 1] + "…"
 
 
@@ -314,7 +315,7 @@ def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> li
         if team is None or event_id is None:
             raise UsageError("name both --team and --event, or neither (the new record holders)")
         if not submission.TEAM_ID.match(team):
-            raise UsageError(f"--team {rules.one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')")
+            raise UsageError(f"--team {one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')")
         folder = repo / "submissions" / team / event_id
         event_of(folder)
         if not folder.is_dir():

@@ -22,8 +22,8 @@ from pathlib import Path
 from scorer.contract import schema
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENT_IDS, EVENTS
-from scorer.validate import rules
-from scorer.validate.rules import Problem, display
+from scorer.contract.problems import Problem, display
+from scorer.validate import answers, source, training, weights
 
 METADATA = "submission.json"
 MAX_METADATA_BYTES = 256 * 1024
@@ -279,11 +279,11 @@ def check(folder: Path, train_contract: bool = False) -> Report:
     event = EVENTS.get(event_dir)
     train = None
     if train_contract and event is not None and event.loads_weights:
-        rest += rules.check_train(folder, event.name)
-        train = folder / rules.TRAIN_FILE if folder / rules.TRAIN_FILE in files else None
-    rest += rules.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib, train)
-    rest += rules.check_weights(folder, files + lib_files)
-    rest += rules.check_answer_tables(folder, files + lib_files)
+        rest += training.check_train(folder, event.name)
+        train = folder / training.TRAIN_FILE if folder / training.TRAIN_FILE in files else None
+    rest += source.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib, train)
+    rest += weights.check_weights(folder, files + lib_files)
+    rest += answers.check_answer_tables(folder, files + lib_files)
     # The schema's best match stays the headline; everything else is sorted, errors first.
     report.problems = problems + sorted(set(rest), key=lambda p: (p.severity != "error", p.where, p.message))
     return report
