@@ -41,8 +41,7 @@ def stage_times(root: Path) -> dict[str, float]:
     files = site.render_mkdocs(model, inputs.docs_dir)
     times["render (pages, badge SVGs, exports)"] = time.perf_counter() - t
     t = time.perf_counter()
-    site.write_tree(report.out, files, copy_from=inputs.docs_dir,
-                    records_from=root / "results")
+    site.write_tree(report.out, files, copy_from=inputs.docs_dir, records_from=root / "results")
     times["write"] = time.perf_counter() - t
     return times
 
@@ -72,15 +71,19 @@ def main() -> None:
             t = time.perf_counter()
             report = site.build_site(root)
             runs.append(time.perf_counter() - t)
-        print(f"build_site, {kind}: median {statistics.median(runs):.2f} s over {len(runs)} "
-              f"runs ({', '.join(f'{r:.2f}' for r in runs)})")
+        print(
+            f"build_site, {kind}: median {statistics.median(runs):.2f} s over {len(runs)} "
+            f"runs ({', '.join(f'{r:.2f}' for r in runs)})"
+        )
     print(report)
     for name, seconds in stage_times(root).items():
         print(f"  {name:40s} {seconds:6.2f} s")
 
     out = report.out
-    sizes = sorted(((p.stat().st_size, p.relative_to(out)) for p in out.rglob("*")
-                    if p.is_file()), reverse=True)
+    sizes = sorted(
+        ((p.stat().st_size, p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
+        reverse=True,
+    )
     total = sum(s for s, _ in sizes)
     print(f"output: {len(sizes)} files, {total / 2**20:.1f} MiB; largest:")
     for size, rel in sizes[:8]:

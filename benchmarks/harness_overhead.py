@@ -30,9 +30,11 @@ CALLS = 200
 
 def spread(xs: list[float]) -> str:
     xs = sorted(xs)
-    return (f"median {statistics.median(xs) * 1000:8.1f} ms   "
-            f"min {xs[0] * 1000:8.1f}   max {xs[-1] * 1000:8.1f}   "
-            f"IQR {(xs[3 * len(xs) // 4] - xs[len(xs) // 4]) * 1000:6.1f}")
+    return (
+        f"median {statistics.median(xs) * 1000:8.1f} ms   "
+        f"min {xs[0] * 1000:8.1f}   max {xs[-1] * 1000:8.1f}   "
+        f"IQR {(xs[3 * len(xs) // 4] - xs[len(xs) // 4]) * 1000:6.1f}"
+    )
 
 
 def bare_start(code: str = "pass") -> float:
@@ -53,11 +55,14 @@ def sandbox_cycle(folder: Path) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "submission.py").write_text("def noop():\n    return None\n\n"
-                                              "def zero():\n    return 0\n")
+        (folder / "submission.py").write_text(
+            "def noop():\n    return None\n\ndef zero():\n    return 0\n"
+        )
         launcher = probe()  # probed once per process; not part of a cycle
-        print(f"isolation: {launcher.level} (network {launcher.network}, "
-              f"filesystem {launcher.filesystem}, user {launcher.user})")
+        print(
+            f"isolation: {launcher.level} (network {launcher.network}, "
+            f"filesystem {launcher.filesystem}, user {launcher.user})"
+        )
         bare, numpy_start, cycle = [], [], []
         sandbox_cycle(folder)  # warm the page cache once for all
         for _ in range(RUNS):

@@ -58,12 +58,16 @@ def main() -> None:
         raise SystemExit("matmul_peak.py: --size and --repeats must be at least 1")
     peak = matmul_peak(args.size, args.repeats)
     threads = os.environ.get("OPENBLAS_NUM_THREADS")
-    print(f"float32 matmul peak ({args.size}^3, OPENBLAS_NUM_THREADS={threads}): {peak:.1f} GFLOP/s")
+    print(
+        f"float32 matmul peak ({args.size}^3, OPENBLAS_NUM_THREADS={threads}): {peak:.1f} GFLOP/s"
+    )
     for batch in (128, 256):
         fwd = product_rate(batch, 784, 128)
         grad = product_rate(784, batch, 128, transpose_a=True)
-        print(f"MLP layer 1 at batch {batch}: x @ W1 {fwd:.1f} GFLOP/s ({fwd / peak:.0%}), "
-              f"x.T @ dh {grad:.1f} GFLOP/s ({grad / peak:.0%})")
+        print(
+            f"MLP layer 1 at batch {batch}: x @ W1 {fwd:.1f} GFLOP/s ({fwd / peak:.0%}), "
+            f"x.T @ dh {grad:.1f} GFLOP/s ({grad / peak:.0%})"
+        )
 
 
 if __name__ == "__main__":

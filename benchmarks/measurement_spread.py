@@ -33,8 +33,10 @@ from scorer.scoring import engine as scoring
 def describe(name: str, unit: str, values: list[float]) -> str:
     mean = statistics.fmean(values)
     cv = statistics.stdev(values) / mean if len(values) > 1 and mean else 0.0
-    return (f"{name:>10}: median {statistics.median(values):.4g} {unit}, min {min(values):.4g}, "
-            f"max {max(values):.4g}, CV {cv:.1%} over {len(values)} runs")
+    return (
+        f"{name:>10}: median {statistics.median(values):.4g} {unit}, min {min(values):.4g}, "
+        f"max {max(values):.4g}, CV {cv:.1%} over {len(values)} runs"
+    )
 
 
 def main() -> None:
@@ -44,7 +46,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=scoring.DEFAULT_THREADS)
     args = parser.parse_args()
     folder = ROOT / "submissions" / "baseline" / args.event
-    job = scoring.Job(repeats=1, threads=args.threads, data_folder=datasets.data_dir(), repo_root=ROOT, progress=Progress())
+    job = scoring.Job(
+        repeats=1,
+        threads=args.threads,
+        data_folder=datasets.data_dir(),
+        repo_root=ROOT,
+        progress=Progress(),
+    )
     direction = EVENTS[args.event].speed.direction
     speeds, cpu_speeds, memories = [], [], []
     for i in range(args.runs):
@@ -56,9 +64,12 @@ def main() -> None:
         on_cpu = run.cpu_speed(direction)
         if on_cpu is not None:
             cpu_speeds.append(on_cpu)
-        print(f"run {i + 1:2d}/{args.runs}: speed {run.outcome.speed:.4f} (on CPU "
-              f"{'-' if on_cpu is None else f'{on_cpu:.4f}'}), quality {run.outcome.quality:.4f}, "
-              f"peak {run.memory_mib:.1f} MiB ({run.report.memory_method})", flush=True)
+        print(
+            f"run {i + 1:2d}/{args.runs}: speed {run.outcome.speed:.4f} (on CPU "
+            f"{'-' if on_cpu is None else f'{on_cpu:.4f}'}), quality {run.outcome.quality:.4f}, "
+            f"peak {run.memory_mib:.1f} MiB ({run.report.memory_method})",
+            flush=True,
+        )
     unit = EVENTS[args.event].speed.unit
     print(describe("speed", unit, speeds))
     if cpu_speeds:

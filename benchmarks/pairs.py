@@ -18,13 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def load_baseline(event: str):
     """The baseline's entry module and its folder."""
     folder = ROOT / "submissions" / "baseline" / event
-    spec = importlib.util.spec_from_file_location(f"tinymlperf_baseline_{event}", folder / "submission.py")
+    spec = importlib.util.spec_from_file_location(
+        f"tinymlperf_baseline_{event}", folder / "submission.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module, folder
 
 
-def interleaved(numpy_run, torch_run, repeats: int, settle_s: float = 0.0) -> tuple[list[float], list[float]]:
+def interleaved(
+    numpy_run, torch_run, repeats: int, settle_s: float = 0.0
+) -> tuple[list[float], list[float]]:
     """Wall times of ``repeats`` calls of each, alternating; ``settle_s`` pauses before each.
 
     After a parallel region both OpenBLAS and OpenMP keep their worker threads spinning for a

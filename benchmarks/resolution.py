@@ -95,9 +95,11 @@ def logits(model, tokens):
         _real.logits(model, tokens)
     return _real.logits(model, tokens)
 '''
-NEIGHBOUR = ("import numpy as np\n"
-             "a = np.random.default_rng(0).random((512, 512))\n"
-             "while True:\n    a = (a @ a) / 512.0\n")
+NEIGHBOUR = (
+    "import numpy as np\n"
+    "a = np.random.default_rng(0).random((512, 512))\n"
+    "while True:\n    a = (a @ a) / 512.0\n"
+)
 
 
 def make_pair(tmp: Path, event_id: str, extra_pct: float) -> tuple[Path, Path]:
@@ -112,7 +114,9 @@ def make_pair(tmp: Path, event_id: str, extra_pct: float) -> tuple[Path, Path]:
         shutil.copytree(base, variant)
         meta = json.loads((base / "submission.json").read_text())
         module = Path(scoring.entrypoint(base, meta)).stem
-        (variant / VARIANT_MODULE).write_text(VARIANT_SOURCE.format(extra=extra_pct / 100.0, module=module))
+        (variant / VARIANT_MODULE).write_text(
+            VARIANT_SOURCE.format(extra=extra_pct / 100.0, module=module)
+        )
         meta["team"]["id"] = team
         meta["entrypoint"] = VARIANT_MODULE
         (variant / "submission.json").write_text(json.dumps(meta, indent=2))
@@ -122,10 +126,17 @@ def make_pair(tmp: Path, event_id: str, extra_pct: float) -> tuple[Path, Path]:
 def summarise(record: dict, event_id: str) -> dict:
     """What the table needs from one scoring: samples per round, and the ranking's verdicts."""
     base = record.get("baseline") or {}
-    out = {"status": record["status"], "speedup": base.get("speedup"), "estimator": base.get("estimator"),
-           "interval": base.get("speedup_interval"), "order": base.get("order"),
-           "wall_a": record["speed"]["samples"], "wall_b": base.get("speed_samples"),
-           "cpu_a": (record.get("cpu") or {}).get("speed_samples"), "cpu_b": base.get("cpu_speed_samples")}
+    out = {
+        "status": record["status"],
+        "speedup": base.get("speedup"),
+        "estimator": base.get("estimator"),
+        "interval": base.get("speedup_interval"),
+        "order": base.get("order"),
+        "wall_a": record["speed"]["samples"],
+        "wall_b": base.get("speed_samples"),
+        "cpu_a": (record.get("cpu") or {}).get("speed_samples"),
+        "cpu_b": base.get("cpu_speed_samples"),
+    }
     if record["status"] == "ok" and base:
         out["range_rule"] = ranking_verdict(record, with_interval=False)
         out["interval_rule"] = ranking_verdict(record, with_interval=True)
@@ -138,10 +149,17 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     rec_b = copy.deepcopy(record)
     samples = rec_a["baseline"]["speed_samples"]
     rec_b["team"] = BASELINE_TEAM
-    rec_b["speed"].update(samples=samples, median=float(np.median(samples)), min=min(samples), max=max(samples))
-    rec_b["baseline"] = {"speedup": 1.0, "memory_ratio": 1.0, "speed_median": float(np.median(samples)),
-                         "memory_median": record["memory"]["median"], "content_hash": record["baseline"]["content_hash"],
-                         "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"}}
+    rec_b["speed"].update(
+        samples=samples, median=float(np.median(samples)), min=min(samples), max=max(samples)
+    )
+    rec_b["baseline"] = {
+        "speedup": 1.0,
+        "memory_ratio": 1.0,
+        "speed_median": float(np.median(samples)),
+        "memory_median": record["memory"]["median"],
+        "content_hash": record["baseline"]["content_hash"],
+        "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"},
+    }
     if not with_interval:
         # The scorer before the paired interval: the ratio of the wall-clock medians, and the
         # repeats' min-max ranges.
@@ -157,7 +175,9 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     return "correct" if ranked[0].entry.team == BASELINE_TEAM else "reversed"
 
 
-def interval_verdict(a: list, b: list, rounds: int, direction: str, method: str = "t") -> tuple[str, float] | None:
+def interval_verdict(
+    a: list, b: list, rounds: int, direction: str, method: str = "t"
+) -> tuple[str, float] | None:
     """The verdict of a paired interval on the first ``rounds`` rounds (t, or a seeded bootstrap)."""
     if not a or not b or len(a) < rounds or len(b) < rounds:
         return None
@@ -175,8 +195,10 @@ def record_verdict(interval: dict) -> str:
 
 def table(results: dict) -> list[str]:
     """The printed table: one line per event, difference, estimator and rounds."""
-    lines = [f"{'event':<22} {'diff':>5} {'rule':<22} {'n':>3} {'correct':>8} {'tie':>6} {'reversed':>9}"
-             f"  {'ratio median [min, max]':<28} {'true':>6}"]
+    lines = [
+        f"{'event':<22} {'diff':>5} {'rule':<22} {'n':>3} {'correct':>8} {'tie':>6} {'reversed':>9}"
+        f"  {'ratio median [min, max]':<28} {'true':>6}"
+    ]
     for key, runs in results["scorings"].items():
         event_id, pct = key.split(":")
         direction = EVENTS[event_id].speed.direction
@@ -190,17 +212,38 @@ def table(results: dict) -> list[str]:
             for n in sorted({min(3, rounds_max), min(5, rounds_max), rounds_max}):
                 if n >= 2:
                     for method in ("t", "bootstrap"):
-                        verdicts = [interval_verdict(r[ka], r[kb], n, direction, method) for r in ok]
-                        rules.append((f"{method}/{estimator}", n, [v for v in verdicts if v], ka, kb))
+                        verdicts = [
+                            interval_verdict(r[ka], r[kb], n, direction, method) for r in ok
+                        ]
+                        rules.append(
+                            (f"{method}/{estimator}", n, [v for v in verdicts if v], ka, kb)
+                        )
         # What the scorer itself wrote: the record's interval over all of its rounds.
         recorded = [(record_verdict(r["interval"]), r["speedup"]) for r in ok if r.get("interval")]
         est = {r.get("estimator") for r in ok} - {None}
-        rounds = "-".join(str(k) for k in sorted({min(len(r["wall_a"]) for r in ok), max(len(r["wall_a"]) for r in ok)}))
-        rules.append((f"record ({'+'.join(sorted(est))})", rounds, recorded,
-                      "cpu_a" if est == {"cpu"} else "wall_a", "cpu_b" if est == {"cpu"} else "wall_b"))
+        rounds = "-".join(
+            str(k)
+            for k in sorted({min(len(r["wall_a"]) for r in ok), max(len(r["wall_a"]) for r in ok)})
+        )
+        rules.append(
+            (
+                f"record ({'+'.join(sorted(est))})",
+                rounds,
+                recorded,
+                "cpu_a" if est == {"cpu"} else "wall_a",
+                "cpu_b" if est == {"cpu"} else "wall_b",
+            )
+        )
         # The range rule ranks by the ratio of the wall-clock medians (ranking_verdict).
-        ranges = [(r["range_rule"], float(np.median(r["wall_b"]) / np.median(r["wall_a"])) ** (1 if direction == "lower" else -1))
-                  for r in ok if "range_rule" in r]
+        ranges = [
+            (
+                r["range_rule"],
+                float(np.median(r["wall_b"]) / np.median(r["wall_a"]))
+                ** (1 if direction == "lower" else -1),
+            )
+            for r in ok
+            if "range_rule" in r
+        ]
         rules.append(("ranking range rule", rounds, ranges, "wall_a", "wall_b"))
         for name, n, verdicts, ka, kb in rules:
             if not verdicts:
@@ -208,15 +251,26 @@ def table(results: dict) -> list[str]:
             # The true ratio: the medians of every A and every B run of this cell, side by side.
             a = [x for r in ok for x in (r[ka] or [])]
             b = [x for r in ok for x in (r[kb] or [])]
-            true = float(np.median(b) / np.median(a)) ** (1 if direction == "lower" else -1) if a and b else float("nan")
-            counts = {k: sum(v == k for v, _ in verdicts) / len(verdicts) for k in ("correct", "tie", "reversed")}
+            true = (
+                float(np.median(b) / np.median(a)) ** (1 if direction == "lower" else -1)
+                if a and b
+                else float("nan")
+            )
+            counts = {
+                k: sum(v == k for v, _ in verdicts) / len(verdicts)
+                for k in ("correct", "tie", "reversed")
+            }
             ratios = [p for _, p in verdicts]
-            lines.append(f"{event_id:<22} {pct:>4}% {name:<22} {n:>3} {counts['correct']:>8.0%} {counts['tie']:>6.0%}"
-                         f" {counts['reversed']:>9.0%}  {np.median(ratios):.4f} [{min(ratios):.4f}, {max(ratios):.4f}]"
-                         f"{'':<6} {true:>6.4f}")
-    lines.append(f"({len(results['scorings'])} cells; {results['conditions']}; correct = A measured slower, "
-                 "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer; ratio = the scorings' "
-                 "speed-ups of A; true = median of all B runs / median of all A runs of the cell, on that clock)")
+            lines.append(
+                f"{event_id:<22} {pct:>4}% {name:<22} {n:>3} {counts['correct']:>8.0%} {counts['tie']:>6.0%}"
+                f" {counts['reversed']:>9.0%}  {np.median(ratios):.4f} [{min(ratios):.4f}, {max(ratios):.4f}]"
+                f"{'':<6} {true:>6.4f}"
+            )
+    lines.append(
+        f"({len(results['scorings'])} cells; {results['conditions']}; correct = A measured slower, "
+        "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer; ratio = the scorings' "
+        "speed-ups of A; true = median of all B runs / median of all A runs of the cell, on that clock)"
+    )
     return lines
 
 
@@ -232,11 +286,17 @@ def main() -> None:
     parser.add_argument("--events", default="mlp_sprint", help="comma-separated event ids")
     parser.add_argument("--runs", type=int, default=10, help="scorings per event and difference")
     parser.add_argument("--differences", default="0,3,10,30", help="extra work of A, in percent")
-    parser.add_argument("--repeats", type=int, default=scoring.DEFAULT_REPEATS, help="rounds per scoring")
-    parser.add_argument("--threads", type=int, default=scoring.DEFAULT_THREADS, help="BLAS threads per child")
+    parser.add_argument(
+        "--repeats", type=int, default=scoring.DEFAULT_REPEATS, help="rounds per scoring"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=scoring.DEFAULT_THREADS, help="BLAS threads per child"
+    )
     parser.add_argument("--load", action="store_true", help="run a CPU-heavy neighbour meanwhile")
     parser.add_argument("--json", type=Path, help="save every scoring's samples here")
-    parser.add_argument("--analyze", type=Path, help="print the table of a saved --json file; runs nothing")
+    parser.add_argument(
+        "--analyze", type=Path, help="print the table of a saved --json file; runs nothing"
+    )
     args = parser.parse_args()
     if args.analyze:
         print("\n".join(table(json.loads(args.analyze.read_text()))))
@@ -244,21 +304,35 @@ def main() -> None:
     events = [e for e in args.events.split(",") if e]
     unknown = [e for e in events if e not in EVENTS]
     if unknown or args.runs < 1 or args.repeats < 2:
-        raise SystemExit(f"--events: {', '.join(unknown) or '-'} unknown (use {', '.join(EVENTS)}); "
-                         "--runs must be at least 1 and --repeats at least 2")
+        raise SystemExit(
+            f"--events: {', '.join(unknown) or '-'} unknown (use {', '.join(EVENTS)}); "
+            "--runs must be at least 1 and --repeats at least 2"
+        )
     diffs = [float(d) for d in args.differences.split(",") if d]
     neighbour = None
     if args.load:
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        env = {
+            **os.environ,
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
         neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env=env)
-    conditions = (f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
-                  f"--repeats {args.repeats}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs")
+    conditions = (
+        f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
+        f"--repeats {args.repeats}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
+    )
     results = {"conditions": conditions, "scorings": {}}
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="tinymlperf-resolution-") as tmp:
-            job = scoring.Job(repeats=args.repeats, threads=args.threads, data_folder=datasets.data_dir(), repo_root=Path(tmp),
-                              progress=Progress(quiet=True))
+            job = scoring.Job(
+                repeats=args.repeats,
+                threads=args.threads,
+                data_folder=datasets.data_dir(),
+                repo_root=Path(tmp),
+                progress=Progress(quiet=True),
+            )
             for event_id in events:
                 for pct in diffs:
                     variant, base = make_pair(Path(tmp), event_id, pct)
@@ -268,11 +342,15 @@ def main() -> None:
                         record = scoring.score_entry(variant, event_id, job, baseline=base)
                         runs.append(summarise(record, event_id))
                         iv = runs[-1]["interval"] or {}
-                        print(f"[{time.monotonic() - started:7.1f}s] {event_id} +{pct:g}% {i + 1}/{args.runs}: "
-                              f"{record['status']}{(': ' + record['reason']) if record['reason'] else ''}, speed-up {runs[-1]['speedup'] or float('nan'):.4f} "
-                              f"[{iv.get('low', float('nan')):.4f}, {iv.get('high', float('nan')):.4f}], "
-                              f"range rule {runs[-1].get('range_rule', '-')}, {time.monotonic() - t0:.1f} s, "
-                              f"load {loadavg()}", file=sys.stderr, flush=True)
+                        print(
+                            f"[{time.monotonic() - started:7.1f}s] {event_id} +{pct:g}% {i + 1}/{args.runs}: "
+                            f"{record['status']}{(': ' + record['reason']) if record['reason'] else ''}, speed-up {runs[-1]['speedup'] or float('nan'):.4f} "
+                            f"[{iv.get('low', float('nan')):.4f}, {iv.get('high', float('nan')):.4f}], "
+                            f"range rule {runs[-1].get('range_rule', '-')}, {time.monotonic() - t0:.1f} s, "
+                            f"load {loadavg()}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         if args.json:
                             args.json.write_text(json.dumps(results, indent=1))
     finally:

@@ -30,12 +30,21 @@ READY = "document.documentElement.getAttribute('data-tmlp-ready') === '1'"
 
 def pages_of(site: Path) -> dict[str, str]:
     """Name -> path under the base, for the pages that exist in this build."""
-    entries = sorted(p.parent.relative_to(site).as_posix() for p in
-                     (site / "entries").glob("*/*/index.html")) if (site / "entries").is_dir() else []
-    wanted = {"home": "", "event": "events/mlp_sprint/", "teams": "teams/",
-              "compare": "compare/", "entry": entries[0] + "/" if entries else None}
-    out = {k: v for k, v in wanted.items()
-           if v is not None and (site / v / "index.html").is_file()}
+    entries = (
+        sorted(
+            p.parent.relative_to(site).as_posix() for p in (site / "entries").glob("*/*/index.html")
+        )
+        if (site / "entries").is_dir()
+        else []
+    )
+    wanted = {
+        "home": "",
+        "event": "events/mlp_sprint/",
+        "teams": "teams/",
+        "compare": "compare/",
+        "entry": entries[0] + "/" if entries else None,
+    }
+    out = {k: v for k, v in wanted.items() if v is not None and (site / v / "index.html").is_file()}
     out["404"] = "no/such/page/"
     return out
 
@@ -53,9 +62,11 @@ def shoot(browser, name: str, site: Path, out: Path) -> None:
                     png = out / name / f"{page_name}-{width}-{palette}.png"
                     harness.screenshot(visit.page, png)
                     trouble = visit.errors + visit.failed + visit.foreign
-                    print(f"{name:9s} {page_name:8s} {width:7s} {palette:7s} "
-                          f"loaded in {seconds:5.2f} s -> {png}"
-                          + (f"  PROBLEMS: {trouble}" if trouble else ""))
+                    print(
+                        f"{name:9s} {page_name:8s} {width:7s} {palette:7s} "
+                        f"loaded in {seconds:5.2f} s -> {png}"
+                        + (f"  PROBLEMS: {trouble}" if trouble else "")
+                    )
                     visit.page.close()
                 context.close()
 

@@ -28,28 +28,65 @@ REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "scorer" / "contract" / "schemas"
 HASH = "sha256:" + "0" * 64
 # Baseline speed and memory per event, the scale the synthetic entries vary around.
-BASE = {"mlp_sprint": (0.4, 200.0), "cnn_marathon": (0.8, 300.0),
-        "transformer_decathlon": (1000.0, 400.0)}
+BASE = {
+    "mlp_sprint": (0.4, 200.0),
+    "cnn_marathon": (0.8, 300.0),
+    "transformer_decathlon": (1000.0, 400.0),
+}
 # The vocabularies come from the schemas, so the synthetic site shows every status and technique
 # the real one can.
 _STATUSES = json.loads((SCHEMAS / "result.schema.json").read_text())["properties"]["status"]["enum"]
 FAILURES = tuple(s for s in _STATUSES if s != "ok")
-TECHNIQUES = tuple(next(
-    alt["enum"] for alt in json.loads((SCHEMAS / "submission.schema.json").read_text())
-    ["properties"]["techniques"]["items"]["anyOf"] if "enum" in alt))
+TECHNIQUES = tuple(
+    next(
+        alt["enum"]
+        for alt in json.loads((SCHEMAS / "submission.schema.json").read_text())["properties"][
+            "techniques"
+        ]["items"]["anyOf"]
+        if "enum" in alt
+    )
+)
 # Team display names: varied lengths (one long enough to test wrapping) and non-ASCII letters.
-ADJECTIVES = ("Fast", "Tiny", "Lazy", "Sparse", "Dense", "Quantised", "Fused", "Éclair",
-              "Ünderflow", "Strided", "Blocked", "Cached")
-NOUNS = ("Tensors", "Kernels", "Gradients", "Matmuls", "Pandas", "Owls", "Lemmings",
-         "Broadcasters", "Accumulators of Rather Long Names For Wrapping Tests")
+ADJECTIVES = (
+    "Fast",
+    "Tiny",
+    "Lazy",
+    "Sparse",
+    "Dense",
+    "Quantised",
+    "Fused",
+    "Éclair",
+    "Ünderflow",
+    "Strided",
+    "Blocked",
+    "Cached",
+)
+NOUNS = (
+    "Tensors",
+    "Kernels",
+    "Gradients",
+    "Matmuls",
+    "Pandas",
+    "Owls",
+    "Lemmings",
+    "Broadcasters",
+    "Accumulators of Rather Long Names For Wrapping Tests",
+)
 
 
 def _block(metric, unit, direction, median, rng, **extra):
     samples = [round(median * (1 + rng.uniform(-0.05, 0.05)), 6) for _ in range(2)] + [median]
-    return {"metric": metric, "unit": unit, "direction": direction, "median": median,
-            "min": min(samples), "max": max(samples),
-            "spread": round((max(samples) - min(samples)) / median, 6), "samples": samples,
-            **extra}
+    return {
+        "metric": metric,
+        "unit": unit,
+        "direction": direction,
+        "median": median,
+        "min": min(samples),
+        "max": max(samples),
+        "spread": round((max(samples) - min(samples)) / median, 6),
+        "samples": samples,
+        **extra,
+    }
 
 
 def make_record(team: str, event: str, rng: random.Random, day: int) -> dict:
@@ -67,30 +104,74 @@ def make_record(team: str, event: str, rng: random.Random, day: int) -> dict:
     when = f"2026-{9 + day // 28:02d}-{1 + day % 28:02d}T{rng.randrange(24):02d}:00:00Z"
     history = []
     if rng.random() < 0.2:
-        history.append({"status": "ok", "qualified": True, "quality": quality,
-                        "speed": round(speed * 1.3, 6), "memory": base_mem * ratio * 1.1,
-                        "speedup": round(speedup / 1.3, 6), "memory_ratio": round(ratio * 1.1, 6),
-                        "content_hash": HASH, "commit": None, "scorer_version": "0.1.0",
-                        "finished_at": f"2026-08-{1 + day % 28:02d}T00:00:00Z"})
+        history.append(
+            {
+                "status": "ok",
+                "qualified": True,
+                "quality": quality,
+                "speed": round(speed * 1.3, 6),
+                "memory": base_mem * ratio * 1.1,
+                "speedup": round(speedup / 1.3, 6),
+                "memory_ratio": round(ratio * 1.1, 6),
+                "content_hash": HASH,
+                "commit": None,
+                "scorer_version": "0.1.0",
+                "finished_at": f"2026-08-{1 + day % 28:02d}T00:00:00Z",
+            }
+        )
     return {
-        "schema_version": 1, "team": team, "event": event, "status": status,
-        "reason": "" if ok else f"synthetic {status}", "qualified": ok,
-        "quality": _block(ev.quality.key, ev.quality.unit, ev.quality.direction, quality, rng,
-                          threshold=ev.threshold),
+        "schema_version": 1,
+        "team": team,
+        "event": event,
+        "status": status,
+        "reason": "" if ok else f"synthetic {status}",
+        "qualified": ok,
+        "quality": _block(
+            ev.quality.key,
+            ev.quality.unit,
+            ev.quality.direction,
+            quality,
+            rng,
+            threshold=ev.threshold,
+        ),
         "speed": _block(ev.speed.key, ev.speed.unit, ev.speed.direction, round(speed, 6), rng),
-        "memory": _block("peak_memory", "MiB", "lower", round(base_mem * ratio, 3), rng,
-                         method="cgroup-v2-peak"),
+        "memory": _block(
+            "peak_memory", "MiB", "lower", round(base_mem * ratio, 3), rng, method="cgroup-v2-peak"
+        ),
         "extra": {},
-        "baseline": {"speedup": speedup, "memory_ratio": ratio, "speed_median": base_speed,
-                     "memory_median": base_mem, "content_hash": HASH},
-        "claimed": [], "repeats": 3, "flags": [], "phases": {},
-        "submission": {"path": f"submissions/{team}/{event}", "content_hash": HASH,
-                       "commit": f"{rng.getrandbits(160):040x}", "title": f"{team} {event}",
-                       "created": when[:10]},
-        "scorer_version": "0.1.0", "datasets": {}, "environment": {
-            "cpu": "synthetic", "cores": 2, "python": "3.11", "numpy": "2.4", "blas": "openblas",
-            "os": "Linux", "threads": 2, "isolation": {}},
-        "started_at": when, "finished_at": when, "history": history,
+        "baseline": {
+            "speedup": speedup,
+            "memory_ratio": ratio,
+            "speed_median": base_speed,
+            "memory_median": base_mem,
+            "content_hash": HASH,
+        },
+        "claimed": [],
+        "repeats": 3,
+        "flags": [],
+        "phases": {},
+        "submission": {
+            "path": f"submissions/{team}/{event}",
+            "content_hash": HASH,
+            "commit": f"{rng.getrandbits(160):040x}",
+            "title": f"{team} {event}",
+            "created": when[:10],
+        },
+        "scorer_version": "0.1.0",
+        "datasets": {},
+        "environment": {
+            "cpu": "synthetic",
+            "cores": 2,
+            "python": "3.11",
+            "numpy": "2.4",
+            "blas": "openblas",
+            "os": "Linux",
+            "threads": 2,
+            "isolation": {},
+        },
+        "started_at": when,
+        "finished_at": when,
+        "history": history,
     }
 
 
@@ -101,12 +182,19 @@ def team_name(index: int) -> str:
 
 def make_metadata(team: str, name: str, event: str, created: str, rng: random.Random) -> dict:
     techniques = rng.sample(TECHNIQUES, rng.randint(1, 3))
-    return {"schema_version": 1,
-            "team": {"id": team, "name": name, "members": [{"name": "A. Student"}]},
-            "event": event, "entrypoint": "submission.py", "title": f"{name}: {event}",
-            "description": "Synthetic entry for the scale benchmark.",
-            "techniques": techniques, "innovation": rng.random() < 0.05, "license": "MIT",
-            "claimed": {}, "created": created}
+    return {
+        "schema_version": 1,
+        "team": {"id": team, "name": name, "members": [{"name": "A. Student"}]},
+        "event": event,
+        "entrypoint": "submission.py",
+        "title": f"{name}: {event}",
+        "description": "Synthetic entry for the scale benchmark.",
+        "techniques": techniques,
+        "innovation": rng.random() < 0.05,
+        "license": "MIT",
+        "claimed": {},
+        "created": created,
+    }
 
 
 def write_repo(out: Path, records: int = 3_000, seed: int = 1) -> Path:
@@ -125,17 +213,23 @@ def write_repo(out: Path, records: int = 3_000, seed: int = 1) -> Path:
         path.write_text(json.dumps(rec, indent=1) + "\n")
         sub = out / "submissions" / team / event
         sub.mkdir(parents=True, exist_ok=True)
-        meta = make_metadata(team, team_name(i // len(events)), event,
-                             rec["submission"]["created"], rng)
+        meta = make_metadata(
+            team, team_name(i // len(events)), event, rec["submission"]["created"], rng
+        )
         rec["submission"]["title"] = meta["title"]
         (sub / "submission.json").write_text(json.dumps(meta, indent=1) + "\n")
         if i % 997 == 0:
-            awards.append(f"  - {{team: {team}, event: {event}, title: Synthetic award, "
-                          f"citation: For the benchmark., date: '2026-11-{1 + i % 28:02d}'}}")
+            awards.append(
+                f"  - {{team: {team}, event: {event}, title: Synthetic award, "
+                f"citation: For the benchmark., date: '2026-11-{1 + i % 28:02d}'}}"
+            )
     (out / "awards.yml").write_text("awards:\n" + "\n".join(awards) + "\n")
     shutil.copy(REPO / "mkdocs.yml", out / "mkdocs.yml")
     shutil.copytree(REPO / "docs", out / "docs")
-    shutil.copytree(REPO / "scorer" / "site" / "templates" / "theme", out / "scorer" / "site" / "templates" / "theme")
+    shutil.copytree(
+        REPO / "scorer" / "site" / "templates" / "theme",
+        out / "scorer" / "site" / "templates" / "theme",
+    )
     return out
 
 

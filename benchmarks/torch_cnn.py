@@ -60,7 +60,7 @@ def reference_predict(weights_path, x, chunk=100):
         w = {k: f[k].astype(np.float32) for k in f.files}
     labels = np.empty(len(x), np.int64)
     for start in range(0, len(x), chunk):
-        a = x[start:start + chunk].astype(np.float32)
+        a = x[start : start + chunk].astype(np.float32)
         n = len(a)
         for i in range(4):
             side, cin, cout = 32 >> i, CHANNELS[i], CHANNELS[i + 1]
@@ -72,7 +72,7 @@ def reference_predict(weights_path, x, chunk=100):
             z = cols.reshape(n * side * side, 9 * cin) @ w[f"w{i}"]
             z = z.reshape(n, side // 2, 2, side // 2, 2, cout).max(axis=(2, 4))
             a = np.maximum(z + w[f"b{i}"], 0)
-        labels[start:start + chunk] = (a.reshape(n, -1) @ w["fc_w"] + w["fc_b"]).argmax(axis=1)
+        labels[start : start + chunk] = (a.reshape(n, -1) @ w["fc_w"] + w["fc_b"]).argmax(axis=1)
     return labels
 
 
@@ -84,10 +84,16 @@ def full_check(data_dir: str) -> dict:
     got = baseline.predict(baseline.load(str(folder)), x)
     want = reference_predict(folder / "weights.npz", x)
     differ = int(np.sum(got != want))
-    report = {"images": len(x), "labels_differ": differ, "baseline_accuracy": float(np.mean(got == y)),
-              "reference_accuracy": float(np.mean(want == y))}
+    report = {
+        "images": len(x),
+        "labels_differ": differ,
+        "baseline_accuracy": float(np.mean(got == y)),
+        "reference_accuracy": float(np.mean(want == y)),
+    }
     if differ:
-        raise AssertionError(f"the baseline's labels differ from the im2col reference on {differ} images: {report}")
+        raise AssertionError(
+            f"the baseline's labels differ from the im2col reference on {differ} images: {report}"
+        )
     return report
 
 
@@ -103,7 +109,8 @@ def _torch_model(weights_path):
         def __init__(self):
             super().__init__()
             self.convs = nn.ModuleList(
-                nn.Conv2d(CHANNELS[i], CHANNELS[i + 1], 3, padding=1) for i in range(4))
+                nn.Conv2d(CHANNELS[i], CHANNELS[i + 1], 3, padding=1) for i in range(4)
+            )
             self.fc = nn.Linear(2 * 2 * CHANNELS[4], 10)
             self.register_buffer("pad", torch.from_numpy(w["pad_value"]).view(1, 3, 1, 1))
 
@@ -152,24 +159,30 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
     torch_labels = run_torch()
     differ = int(np.sum(np_labels != reference_predict(folder / "weights.npz", x)))
     if differ:  # Winograd must change rounding only, never a label
-        raise AssertionError(f"the baseline's labels differ from the im2col reference on {differ} of {len(x)} images")
+        raise AssertionError(
+            f"the baseline's labels differ from the im2col reference on {differ} of {len(x)} images"
+        )
     agree = float(np.mean(np_labels == torch_labels))
     if agree < 0.995:  # float32 rounding may flip a rare near-tie, nothing more
         raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
 
-    np_times, torch_times = interleaved(lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S)
+    np_times, torch_times = interleaved(
+        lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S
+    )
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
-    return [{
-        "event": "cnn_marathon",
-        "what": "predict() 1,000 images",
-        "numpy_s": numpy_s,
-        "torch_s": torch_s,
-        "ratio": numpy_s / torch_s,
-        "numpy_gflops": flops_per_image() * N_IMAGES / numpy_s / 1e9,
-        "labels_agree": agree,
-        "labels_differ_from_reference": differ,
-    }]
+    return [
+        {
+            "event": "cnn_marathon",
+            "what": "predict() 1,000 images",
+            "numpy_s": numpy_s,
+            "torch_s": torch_s,
+            "ratio": numpy_s / torch_s,
+            "numpy_gflops": flops_per_image() * N_IMAGES / numpy_s / 1e9,
+            "labels_agree": agree,
+            "labels_differ_from_reference": differ,
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def torch_generate(tm: TorchGPT, prompt: np.ndarray, n: int, torch) -> np.ndarra
         for t in range(total - 1):
             lo = t - W + 1 if t >= W else 0
             hi = t + 1
-            ab = alibi[:, :, W - (hi - lo):]
+            ab = alibi[:, :, W - (hi - lo) :]
             x = wte[tok]
             for wqkv, wo, w1, w2, kl, vl in layers:
                 qkv = ((x * torch.rsqrt(x.dot(x) / d + EPS)) @ wqkv).view(3, H, hd)
@@ -104,7 +104,7 @@ def generation_flops(m, P: int, n: int) -> float:
 def _greedy_ok(sub, model, prompt, gen, tol=1e-3) -> bool:
     """Same acceptance rule as the scorer: each token's logit within tol of the max."""
     full = np.concatenate([prompt, gen])
-    lg = sub.logits(model, full[None, :-1])[0][len(prompt) - 1:]
+    lg = sub.logits(model, full[None, :-1])[0][len(prompt) - 1 :]
     return bool(np.all(lg.max(-1) - lg[np.arange(len(gen)), gen] <= tol))
 
 
@@ -127,24 +127,30 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
             raise AssertionError("NumPy and PyTorch greedy tokens disagree beyond float32 noise")
 
     def numpy_run():
-        assert np.array_equal(sub.generate(model, prompt, N_NEW), ref), "NumPy generation is not deterministic"
+        assert np.array_equal(sub.generate(model, prompt, N_NEW), ref), (
+            "NumPy generation is not deterministic"
+        )
 
     def torch_run():
-        assert np.array_equal(torch_generate(tm, prompt, N_NEW, torch), tgen), "PyTorch generation is not deterministic"
+        assert np.array_equal(torch_generate(tm, prompt, N_NEW, torch), tgen), (
+            "PyTorch generation is not deterministic"
+        )
 
     np_times, torch_times = interleaved(numpy_run, torch_run, repeats)
 
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
     flops = generation_flops(model, PROMPT_LEN, N_NEW)
-    return [{
-        "event": "transformer_decathlon",
-        "what": "generate 448 tokens (KV cache)",
-        "numpy_s": numpy_s,
-        "torch_s": torch_s,
-        "ratio": numpy_s / torch_s,
-        "numpy_gflops": flops / numpy_s / 1e9,
-    }]
+    return [
+        {
+            "event": "transformer_decathlon",
+            "what": "generate 448 tokens (KV cache)",
+            "numpy_s": numpy_s,
+            "torch_s": torch_s,
+            "ratio": numpy_s / torch_s,
+            "numpy_gflops": flops / numpy_s / 1e9,
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -68,20 +68,25 @@ def make_torch_train(sub):
         # Same draws, in the same order, as submission.train: W1, W2, then the shuffle.
         w1 = rng.standard_normal((d, hidden), dtype=np.float32) * np.float32(np.sqrt(2.0 / d))
         w2 = rng.standard_normal((hidden, classes), dtype=np.float32) * np.float32(
-            np.sqrt(1.0 / hidden))
+            np.sqrt(1.0 / hidden)
+        )
         order = torch.from_numpy(rng.permutation(n))
-        params = [torch.from_numpy(w1), torch.zeros(hidden),
-                  torch.from_numpy(w2), torch.zeros(classes)]
+        params = [
+            torch.from_numpy(w1),
+            torch.zeros(hidden),
+            torch.from_numpy(w2),
+            torch.zeros(classes),
+        ]
         for p in params:
             p.requires_grad_(True)
         velocity = [torch.zeros_like(p) for p in params]
         with warnings.catch_warnings():  # read-only input: fine, it is only read
             warnings.simplefilter("ignore", UserWarning)
-            x = torch.from_numpy(x_train).reshape(n, d)   # uint8, no copy
+            x = torch.from_numpy(x_train).reshape(n, d)  # uint8, no copy
         y = torch.from_numpy(y_train.astype(np.int64))
         steps = n // batch
         for t in range(steps):
-            idx = order[t * batch:(t + 1) * batch]
+            idx = order[t * batch : (t + 1) * batch]
             xb = x.index_select(0, idx).to(torch.float32).mul_(1.0 / 255.0)
             w1_, b1_, w2_, b2_ = params
             h = torch.relu(torch.addmm(b1_, xb, w1_))
@@ -92,7 +97,9 @@ def make_torch_train(sub):
                 torch._foreach_mul_(velocity, sub.MOMENTUM)
                 torch._foreach_add_(velocity, grads, alpha=-lr)
                 torch._foreach_add_(params, velocity)
-        return {k: p.detach().numpy() for k, p in zip(("w1", "b1", "w2", "b2"), params, strict=True)}
+        return {
+            k: p.detach().numpy() for k, p in zip(("w1", "b1", "w2", "b2"), params, strict=True)
+        }
 
     return train_torch
 
@@ -115,24 +122,31 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
     if abs(np_acc - torch_acc) > 0.005:  # float32 rounding differs, the recipe must not
         raise AssertionError(f"NumPy reaches {np_acc:.4f} but PyTorch {torch_acc:.4f}")
 
-    np_times, torch_times = interleaved(lambda: sub.train(x_train, y_train),
-                                        lambda: train_torch(x_train, y_train), repeats, SETTLE_S)
+    np_times, torch_times = interleaved(
+        lambda: sub.train(x_train, y_train),
+        lambda: train_torch(x_train, y_train),
+        repeats,
+        SETTLE_S,
+    )
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
-    flops = recipe_flops(sub.BATCH, len(x_train), int(np.prod(x_train.shape[1:])), sub.HIDDEN,
-                         sub.CLASSES)
-    return [{
-        "event": "mlp_sprint",
-        "what": "train() 60k images",
-        "numpy_s": numpy_s,
-        "torch_s": torch_s,
-        "ratio": numpy_s / torch_s,
-        "numpy_gflops": flops / numpy_s / 1e9,
-        "numpy_accuracy": np_acc,
-        "torch_accuracy": torch_acc,
-        "numpy_times_s": np_times,
-        "torch_times_s": torch_times,
-    }]
+    flops = recipe_flops(
+        sub.BATCH, len(x_train), int(np.prod(x_train.shape[1:])), sub.HIDDEN, sub.CLASSES
+    )
+    return [
+        {
+            "event": "mlp_sprint",
+            "what": "train() 60k images",
+            "numpy_s": numpy_s,
+            "torch_s": torch_s,
+            "ratio": numpy_s / torch_s,
+            "numpy_gflops": flops / numpy_s / 1e9,
+            "numpy_accuracy": np_acc,
+            "torch_accuracy": torch_acc,
+            "numpy_times_s": np_times,
+            "torch_times_s": torch_times,
+        }
+    ]
 
 
 if __name__ == "__main__":

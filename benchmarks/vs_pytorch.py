@@ -26,7 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmar
 from matmul_peak import matmul_peak
 
 HERE = Path(__file__).resolve().parent
-MODULES = {"mlp_sprint": "torch_mlp", "cnn_marathon": "torch_cnn", "transformer_decathlon": "torch_gpt"}
+MODULES = {
+    "mlp_sprint": "torch_mlp",
+    "cnn_marathon": "torch_cnn",
+    "transformer_decathlon": "torch_gpt",
+}
 
 
 def blas_kernel() -> str:
@@ -36,23 +40,38 @@ def blas_kernel() -> str:
     except ImportError:
         return "unknown (install threadpoolctl to see it)"
     pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
-    return ", ".join(f"{p['internal_api']} {p.get('architecture', '?')} kernels, {p['num_threads']} threads" for p in pools) or "none found"
+    return (
+        ", ".join(
+            f"{p['internal_api']} {p.get('architecture', '?')} kernels, {p['num_threads']} threads"
+            for p in pools
+        )
+        or "none found"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=sorted(MODULES), action="append")
-    parser.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA", str(HERE.parent.parent / "shared" / "datasets")))
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("TINYMLPERF_DATA", str(HERE.parent.parent / "shared" / "datasets")),
+    )
     args = parser.parse_args()
     try:
         import torch
     except ImportError:
-        raise SystemExit("PyTorch is not installed: run `make bench` (it installs the CPU build into .venv)") from None
+        raise SystemExit(
+            "PyTorch is not installed: run `make bench` (it installs the CPU build into .venv)"
+        ) from None
     torch.set_num_threads(2)
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     peak_before = matmul_peak()
-    print(f"float32 matmul peak on this machine (numpy, 2048^3): {peak_before:.1f} GFLOP/s; torch {torch.__version__}")
-    print(f"numpy's BLAS: {blas_kernel()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
+    print(
+        f"float32 matmul peak on this machine (numpy, 2048^3): {peak_before:.1f} GFLOP/s; torch {torch.__version__}"
+    )
+    print(
+        f"numpy's BLAS: {blas_kernel()} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')})"
+    )
     rows = []
     for event in args.only or MODULES:
         module = importlib.import_module(MODULES[event])
@@ -60,13 +79,19 @@ def main() -> None:
         rows += module.compare(args.data)
     peak_after = matmul_peak()
     peak = max(peak_before, peak_after)
-    print(f"\nfloat32 matmul peak again after the comparisons: {peak_after:.1f} GFLOP/s; "
-          f"'of peak' below uses {peak:.1f}")
-    print(f"\n{'event':<22} {'what':<34} {'numpy s':>9} {'torch s':>9} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}")
+    print(
+        f"\nfloat32 matmul peak again after the comparisons: {peak_after:.1f} GFLOP/s; "
+        f"'of peak' below uses {peak:.1f}"
+    )
+    print(
+        f"\n{'event':<22} {'what':<34} {'numpy s':>9} {'torch s':>9} {'ratio':>7} {'GFLOP/s':>8} {'of peak':>8}"
+    )
     for row in rows:
         gflops = row.get("numpy_gflops") or 0.0
-        print(f"{row['event']:<22} {row['what']:<34} {row['numpy_s']:>9.4f} {row['torch_s']:>9.4f} "
-              f"{row['ratio']:>7.2f} {gflops:>8.1f} {gflops / peak:>8.0%}")
+        print(
+            f"{row['event']:<22} {row['what']:<34} {row['numpy_s']:>9.4f} {row['torch_s']:>9.4f} "
+            f"{row['ratio']:>7.2f} {gflops:>8.1f} {gflops / peak:>8.0%}"
+        )
 
 
 if __name__ == "__main__":

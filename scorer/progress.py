@@ -48,5 +48,18 @@ class Progress:
         for col in ("entry", "status", "quality", "speed", "memory", "vs baseline", "rank"):
             table.add_column(col, overflow="fold")
         for row in rows:
-            table.add_row(*(escape(str(row.get(c, ""))) for c in ("entry", "status", "quality", "speed", "memory", "vs baseline", "rank")))
+            table.add_row(
+                *(
+                    escape(str(row.get(c, "")))
+                    for c in (
+                        "entry",
+                        "status",
+                        "quality",
+                        "speed",
+                        "memory",
+                        "vs baseline",
+                        "rank",
+                    )
+                )
+            )
         self.console.print(table)

@@ -23,7 +23,9 @@ def real_data_dir() -> Path | None:
 def data_dir() -> Path:
     folder = real_data_dir()
     if folder is None:
-        pytest.skip("the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets")
+        pytest.skip(
+            "the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets"
+        )
     return folder
 
 
@@ -34,5 +36,8 @@ def save_prototype_weights(target, x, y) -> None:
     import numpy as np
 
     pooled = np.asarray(x, dtype=np.float32).reshape(len(x), 8, 4, 8, 4, 3).mean(axis=(2, 4))
-    np.savez(target, prototypes=pooled.reshape(len(x), -1).astype(np.float16),
-             labels=np.asarray(y, dtype=np.uint8))
+    np.savez(
+        target,
+        prototypes=pooled.reshape(len(x), -1).astype(np.float16),
+        labels=np.asarray(y, dtype=np.uint8),
+    )

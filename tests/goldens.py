@@ -26,7 +26,8 @@ def check_golden(path: Path, text: str) -> None:
     assert path.exists(), f"{path} is missing: run with TINYMLPERF_REGEN_GOLDEN=1"
     assert text.encode("utf-8") == path.read_bytes(), (
         f"{path.name} differs from its golden file; if intended, regenerate with "
-        "TINYMLPERF_REGEN_GOLDEN=1 and review")
+        "TINYMLPERF_REGEN_GOLDEN=1 and review"
+    )
 
 
 def assert_safe_svg(svg: str) -> ET.Element:

@@ -48,7 +48,9 @@ class StepError(Exception):
 
 # --- expressions -------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"""\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'(?:[^']|'')*')|(?P<op>==|!=|<=|>=|&&|\|\||[!<>().,\[\]*])|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>'(?:[^']|'')*')|(?P<op>==|!=|<=|>=|&&|\|\||[!<>().,\[\]*])|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"""
+)
 STATUS_FUNCS = {"success", "failure", "cancelled", "always"}
 
 
@@ -128,7 +130,11 @@ class Evaluator:
         return value
 
     def _peek(self, *values):
-        return self.i < len(self.toks) and self.toks[self.i][1] in values and self.toks[self.i][0] == "op"
+        return (
+            self.i < len(self.toks)
+            and self.toks[self.i][1] in values
+            and self.toks[self.i][0] == "op"
+        )
 
     def _take(self, value):
         if not self._peek(value):
@@ -166,7 +172,11 @@ class Evaluator:
             op = self.toks[self.i][1]
             self.i += 1
             right = self._unary()
-            a, b = (left.casefold(), right.casefold()) if isinstance(left, str) and isinstance(right, str) else (_num(left), _num(right))
+            a, b = (
+                (left.casefold(), right.casefold())
+                if isinstance(left, str) and isinstance(right, str)
+                else (_num(left), _num(right))
+            )
             left = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         return left
 
@@ -311,6 +321,7 @@ def parse_kv_file(path: Path) -> dict:
 
 def paths_match(patterns: list[str], files: list[str]) -> bool:
     """An ``on.<event>.paths`` filter (``**`` crosses folders, ``*`` does not; ``!`` negates)."""
+
     def rx(pat: str) -> re.Pattern:
         out = ""
         i = 0
@@ -325,6 +336,7 @@ def paths_match(patterns: list[str], files: list[str]) -> bool:
                 out += re.escape(pat[i])
                 i += 1
         return re.compile(out + r"\Z")
+
     for f in files:
         hit = False
         for pat in patterns:
@@ -339,9 +351,11 @@ def paths_match(patterns: list[str], files: list[str]) -> bool:
 
 # --- the world: origin, API, artifacts -----------------------------------------------------
 
+
 def git(cwd: Path, *args: str, check: bool = True, env: dict | None = None) -> str:
-    out = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False,
-                         env=env)
+    out = subprocess.run(
+        ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False, env=env
+    )
     if check and out.returncode:
         raise StepError(f"git {' '.join(args)}: {out.stderr.strip()}")
     return out.stdout
@@ -356,7 +370,7 @@ class Run:
     head_branch: str
     head_repo: str
     conclusion: str = "success"
-    jobs: dict = field(default_factory=dict)       # job id (or id + matrix leg) -> result
+    jobs: dict = field(default_factory=dict)  # job id (or id + matrix leg) -> result
     summaries: dict = field(default_factory=dict)  # job id -> GITHUB_STEP_SUMMARY text
     logs: list = field(default_factory=list)
     artifacts: dict = field(default_factory=dict)  # name -> folder
@@ -379,7 +393,13 @@ class World:
         self.origin = root / "origin.git"
         self.runs: list[Run] = []
         self.api_file = root / "api.json"
-        self.api = {"repo": self.REPO, "origin": str(self.origin), "pulls": {}, "comments": [], "tokens": {}}
+        self.api = {
+            "repo": self.REPO,
+            "origin": str(self.origin),
+            "pulls": {},
+            "comments": [],
+            "tokens": {},
+        }
         self.save_api()
         self.shims = root / "shims"
         self.shims.mkdir(parents=True)
@@ -387,7 +407,9 @@ class World:
             (self.shims / name).write_text(text.replace("@PYTHON@", sys.executable))
             (self.shims / name).chmod(0o755)
         self.install_cache: dict[str, Path] = {}  # scorer tree -> a real install's files
-        self.hooks: dict[str, object] = {}  # job id -> called once just before that job starts (a race)
+        self.hooks: dict[
+            str, object
+        ] = {}  # job id -> called once just before that job starts (a race)
 
     def save_api(self):
         self.api_file.write_text(json.dumps(self.api, indent=1))
@@ -401,7 +423,9 @@ class World:
         work = self.root / "seed"
         work.mkdir()
         git(work, "init", "-q", "-b", "main")
-        listed = git(self.source, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+        listed = git(
+            self.source, "ls-files", "-z", "--cached", "--others", "--exclude-standard"
+        ).split("\0")
         for rel in filter(None, listed):
             src = self.source / rel
             if src.is_file() and not src.is_symlink():
@@ -420,28 +444,54 @@ class World:
     @staticmethod
     def commit(work: Path, message: str) -> str:
         git(work, "add", "-A")
-        git(work, "-c", "user.name=Rehearsal", "-c", "user.email=rehearsal@example.com", "-c", "commit.gpgsign=false",
-            "commit", "-q", "--allow-empty", "-m", message)
+        git(
+            work,
+            "-c",
+            "user.name=Rehearsal",
+            "-c",
+            "user.email=rehearsal@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        )
         return git(work, "rev-parse", "HEAD").strip()
 
     def clone(self, name: str, ref: str = "main") -> Path:
         work = self.root / name
-        subprocess.run(["git", "clone", "-q", "-b", ref, self.origin.as_uri(), str(work)], check=True)
+        subprocess.run(
+            ["git", "clone", "-q", "-b", ref, self.origin.as_uri(), str(work)], check=True
+        )
         return work
 
     def main_sha(self) -> str:
         return git(self.origin, "rev-parse", "refs/heads/main").strip()
 
-    def open_pr(self, number: int, fork_work: Path, fork: str = "student/leaderboard", branch: str = "entry") -> dict:
+    def open_pr(
+        self, number: int, fork_work: Path, fork: str = "student/leaderboard", branch: str = "entry"
+    ) -> dict:
         """A fork's pull request: its head is at refs/pull/N/head on origin, as GitHub keeps it."""
         head = git(fork_work, "rev-parse", "HEAD").strip()
         git(fork_work, "push", "-q", "-f", self.origin.as_uri(), f"HEAD:refs/pull/{number}/head")
         base = self.main_sha()
         merge_base = git(self.origin, "merge-base", base, head).strip()
-        files = [f for f in git(self.origin, "diff", "--name-only", "-z", "--no-renames", merge_base, head).split("\0") if f]
-        pr = {"number": number, "state": "open", "head": {"sha": head, "ref": branch, "repo": {"full_name": fork}},
-              "base": {"sha": base, "ref": "main", "repo": {"full_name": self.REPO}},
-              "files": [{"filename": f, "status": "modified"} for f in files]}
+        files = [
+            f
+            for f in git(
+                self.origin, "diff", "--name-only", "-z", "--no-renames", merge_base, head
+            ).split("\0")
+            if f
+        ]
+        pr = {
+            "number": number,
+            "state": "open",
+            "head": {"sha": head, "ref": branch, "repo": {"full_name": fork}},
+            "base": {"sha": base, "ref": "main", "repo": {"full_name": self.REPO}},
+            "files": [{"filename": f, "status": "modified"} for f in files],
+        }
         self.load_api()["pulls"][str(number)] = pr
         self.save_api()
         return pr
@@ -449,9 +499,17 @@ class World:
     def workflow_at(self, sha: str, name: str) -> dict:
         return load_workflow(git(self.origin, "show", f"{sha}:.github/workflows/{name}"))
 
-    def new_run(self, workflow: dict, event: str, head_sha: str, head_branch: str, head_repo: str) -> Run:
-        run = Run(id=1000 + len(self.runs), workflow=workflow["name"], event=event, head_sha=head_sha,
-                  head_branch=head_branch, head_repo=head_repo)
+    def new_run(
+        self, workflow: dict, event: str, head_sha: str, head_branch: str, head_repo: str
+    ) -> Run:
+        run = Run(
+            id=1000 + len(self.runs),
+            workflow=workflow["name"],
+            event=event,
+            head_sha=head_sha,
+            head_branch=head_branch,
+            head_repo=head_repo,
+        )
         self.runs.append(run)
         return run
 
@@ -463,10 +521,28 @@ class World:
         on = workflow["on"].get("pull_request") or {}
         if "paths" in on and not paths_match(on["paths"], [f["filename"] for f in pr["files"]]):
             return None
-        payload = {"action": action, "number": pr["number"], "pull_request": {k: pr[k] for k in ("number", "state", "head", "base")},
-                   "repository": {"full_name": self.REPO, "default_branch": "main"}}
-        run = self.new_run(workflow, "pull_request", pr["head"]["sha"], pr["head"]["ref"], pr["head"]["repo"]["full_name"])
-        Runner(self, workflow, run, "pull_request", payload, sha=pr["head"]["sha"], ref=f"refs/pull/{pr['number']}/merge").run()
+        payload = {
+            "action": action,
+            "number": pr["number"],
+            "pull_request": {k: pr[k] for k in ("number", "state", "head", "base")},
+            "repository": {"full_name": self.REPO, "default_branch": "main"},
+        }
+        run = self.new_run(
+            workflow,
+            "pull_request",
+            pr["head"]["sha"],
+            pr["head"]["ref"],
+            pr["head"]["repo"]["full_name"],
+        )
+        Runner(
+            self,
+            workflow,
+            run,
+            "pull_request",
+            payload,
+            sha=pr["head"]["sha"],
+            ref=f"refs/pull/{pr['number']}/merge",
+        ).run()
         return run
 
     def workflow_run(self, done: Run, name: str = "pr-comment.yml") -> Run | None:
@@ -476,20 +552,38 @@ class World:
         on = workflow["on"]["workflow_run"]
         if done.workflow not in on["workflows"]:
             return None
-        payload = {"action": "completed", "workflow_run": {
-            "id": done.id, "name": done.workflow, "event": done.event, "status": "completed", "conclusion": done.conclusion,
-            "head_sha": done.head_sha, "head_branch": done.head_branch, "html_url": done.html_url,
-            "head_repository": {"full_name": done.head_repo}, "pull_requests": []},
-            "repository": {"full_name": self.REPO, "default_branch": "main"}}
+        payload = {
+            "action": "completed",
+            "workflow_run": {
+                "id": done.id,
+                "name": done.workflow,
+                "event": done.event,
+                "status": "completed",
+                "conclusion": done.conclusion,
+                "head_sha": done.head_sha,
+                "head_branch": done.head_branch,
+                "html_url": done.html_url,
+                "head_repository": {"full_name": done.head_repo},
+                "pull_requests": [],
+            },
+            "repository": {"full_name": self.REPO, "default_branch": "main"},
+        }
         run = self.new_run(workflow, "workflow_run", self.main_sha(), "main", self.REPO)
-        Runner(self, workflow, run, "workflow_run", payload, sha=self.main_sha(), ref="refs/heads/main").run()
+        Runner(
+            self, workflow, run, "workflow_run", payload, sha=self.main_sha(), ref="refs/heads/main"
+        ).run()
         return run
 
     def push_main(self, before: str) -> Run:
         sha = self.main_sha()
         workflow = self.workflow_at(sha, "publish.yml")
         assert "main" in workflow["on"]["push"]["branches"]
-        payload = {"ref": "refs/heads/main", "before": before, "after": sha, "repository": {"full_name": self.REPO, "default_branch": "main"}}
+        payload = {
+            "ref": "refs/heads/main",
+            "before": before,
+            "after": sha,
+            "repository": {"full_name": self.REPO, "default_branch": "main"},
+        }
         run = self.new_run(workflow, "push", sha, "main", self.REPO)
         Runner(self, workflow, run, "push", payload, sha=sha, ref="refs/heads/main").run()
         return run
@@ -508,14 +602,24 @@ class World:
         for key, spec in declared.items():
             if spec.get("required") and key not in inputs:
                 raise StepError(f"{name}: the required input {key!r} is missing")
-            if spec.get("type") == "choice" and key in inputs and inputs[key] not in spec["options"]:
+            if (
+                spec.get("type") == "choice"
+                and key in inputs
+                and inputs[key] not in spec["options"]
+            ):
                 raise StepError(f"{name}: {inputs[key]!r} is not one of the choices of {key!r}")
         unknown = set(inputs) - set(declared)
         if unknown:
             raise StepError(f"{name}: unexpected inputs {sorted(unknown)}")
-        payload = {"ref": "refs/heads/main", "inputs": inputs, "repository": {"full_name": self.REPO, "default_branch": "main"}}
+        payload = {
+            "ref": "refs/heads/main",
+            "inputs": inputs,
+            "repository": {"full_name": self.REPO, "default_branch": "main"},
+        }
         run = self.new_run(workflow, "workflow_dispatch", sha, "main", self.REPO)
-        Runner(self, workflow, run, "workflow_dispatch", payload, sha=sha, ref="refs/heads/main").run()
+        Runner(
+            self, workflow, run, "workflow_dispatch", payload, sha=sha, ref="refs/heads/main"
+        ).run()
         return run
 
 
@@ -523,15 +627,26 @@ def load_workflow(text: str) -> dict:
     data = yaml.safe_load(text)
     data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
     if isinstance(data["on"], (str, list)):
-        data["on"] = {t: None for t in ([data["on"]] if isinstance(data["on"], str) else data["on"])}
+        data["on"] = {
+            t: None for t in ([data["on"]] if isinstance(data["on"], str) else data["on"])
+        }
     return data
 
 
 # --- the runner ---------------------------------------------------------------------------
 
+
 class Runner:
-    def __init__(self, world: World, workflow: dict, run: Run, event: str, payload: dict, sha: str, ref: str):
-        self.world, self.workflow, self.run_, self.event, self.payload = world, workflow, run, event, payload
+    def __init__(
+        self, world: World, workflow: dict, run: Run, event: str, payload: dict, sha: str, ref: str
+    ):
+        self.world, self.workflow, self.run_, self.event, self.payload = (
+            world,
+            workflow,
+            run,
+            event,
+            payload,
+        )
         self.sha, self.ref = sha, ref
         self.needs: dict[str, dict] = {}
 
@@ -549,6 +664,7 @@ class Runner:
             for need in _as_list(jobs[job_id].get("needs")):
                 visit(need)
             order.append(job_id)
+
         for job_id in jobs:
             visit(job_id)
         for job_id in order:
@@ -559,14 +675,31 @@ class Runner:
     def contexts(self, job_id: str, job: dict, extra: dict | None = None) -> dict:
         token = f"ghs_rehearsal_{self.run_.id}_{job_id}"
         return {
-            "github": {"event": self.payload, "event_name": self.event, "sha": self.sha, "ref": self.ref,
-                       "repository": World.REPO, "server_url": SERVER_URL, "token": token, "run_id": str(self.run_.id),
-                       "workflow": self.workflow["name"], "job": job_id, "actor": "rehearsal",
-                       "head_ref": "", "base_ref": ""},
+            "github": {
+                "event": self.payload,
+                "event_name": self.event,
+                "sha": self.sha,
+                "ref": self.ref,
+                "repository": World.REPO,
+                "server_url": SERVER_URL,
+                "token": token,
+                "run_id": str(self.run_.id),
+                "workflow": self.workflow["name"],
+                "job": job_id,
+                "actor": "rehearsal",
+                "head_ref": "",
+                "base_ref": "",
+            },
             "needs": {n: self.needs[n] for n in _as_list(job.get("needs"))},
-            "env": dict(self.workflow.get("env") or {}), "vars": {}, "secrets": {"GITHUB_TOKEN": token},
-            "inputs": self.payload.get("inputs", {}), "matrix": {}, "strategy": {}, "steps": {},
-            "runner": {"os": "Linux", "arch": "X64", "temp": "", "name": "rehearsal"}, "job": {"status": "success"},
+            "env": dict(self.workflow.get("env") or {}),
+            "vars": {},
+            "secrets": {"GITHUB_TOKEN": token},
+            "inputs": self.payload.get("inputs", {}),
+            "matrix": {},
+            "strategy": {},
+            "steps": {},
+            "runner": {"os": "Linux", "arch": "X64", "temp": "", "name": "rehearsal"},
+            "job": {"status": "success"},
             **(extra or {}),
         }
 
@@ -574,7 +707,13 @@ class Runner:
         ctx = self.contexts(job_id, job)
         needs_results = [self.needs[n]["result"] for n in _as_list(job.get("needs"))]
         # success() for a job: every job it needs succeeded; failure(): one of them failed.
-        job_status = ("failure" if "failure" in needs_results else "skipped" if set(needs_results) - {"success"} else "success")
+        job_status = (
+            "failure"
+            if "failure" in needs_results
+            else "skipped"
+            if set(needs_results) - {"success"}
+            else "success"
+        )
         funcs = self._funcs(lambda: job_status, None)
         if not condition(job.get("if"), Evaluator(ctx, funcs)):
             self.log(f"job {job_id}: skipped")
@@ -594,8 +733,13 @@ class Runner:
             keys = [k for k in matrix if k not in ("include", "exclude")]
             for k in keys:
                 if not isinstance(matrix[k], list) or not matrix[k]:
-                    raise StepError(f"job {job_id}: matrix vector {k!r} must be a non-empty list, got {matrix[k]!r}")
-            legs = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(matrix[k] for k in keys))]
+                    raise StepError(
+                        f"job {job_id}: matrix vector {k!r} must be a non-empty list, got {matrix[k]!r}"
+                    )
+            legs = [
+                dict(zip(keys, combo, strict=True))
+                for combo in itertools.product(*(matrix[k] for k in keys))
+            ]
             if len(legs) > 256:
                 raise StepError(f"job {job_id}: a matrix may not exceed 256 jobs")
         results, outputs = [], {}
@@ -604,10 +748,21 @@ class Runner:
             if fail_fast and "failure" in results:
                 results.append("cancelled")
                 continue
-            strat = {"job-index": index, "job-total": len(legs), "fail-fast": fail_fast, "max-parallel": len(legs)}
+            strat = {
+                "job-index": index,
+                "job-total": len(legs),
+                "fail-fast": fail_fast,
+                "max-parallel": len(legs),
+            }
             result, outputs = self.run_leg(job_id, job, index, leg, strat)
             results.append(result)
-        result = "failure" if "failure" in results else "cancelled" if "cancelled" in results else "success"
+        result = (
+            "failure"
+            if "failure" in results
+            else "cancelled"
+            if "cancelled" in results
+            else "success"
+        )
         self.run_.jobs[job_id] = result
         return {"result": result, "outputs": outputs}
 
@@ -618,19 +773,40 @@ class Runner:
             return hash_files(workspace, *patterns)
 
         def fmt(text, *args):
-            return re.sub(r"\{(\d+)\}", lambda m: to_str(args[int(m.group(1))]), text.replace("{{", "\0").replace("}}", "\1")).replace("\0", "{").replace("\1", "}")
+            return (
+                re.sub(
+                    r"\{(\d+)\}",
+                    lambda m: to_str(args[int(m.group(1))]),
+                    text.replace("{{", "\0").replace("}}", "\1"),
+                )
+                .replace("\0", "{")
+                .replace("\1", "}")
+            )
+
         return {
-            "success": lambda: status() == "success", "failure": lambda: status() == "failure",
-            "cancelled": lambda: False, "always": lambda: True,
-            "fromJSON": lambda s: json.loads(s), "toJSON": lambda v: json.dumps(v, indent=2),
-            "hashFiles": hash_, "format": fmt,
-            "contains": lambda a, b: any(_eq(x, b) for x in a) if isinstance(a, list) else to_str(b).casefold() in to_str(a).casefold(),
+            "success": lambda: status() == "success",
+            "failure": lambda: status() == "failure",
+            "cancelled": lambda: False,
+            "always": lambda: True,
+            "fromJSON": lambda s: json.loads(s),
+            "toJSON": lambda v: json.dumps(v, indent=2),
+            "hashFiles": hash_,
+            "format": fmt,
+            "contains": lambda a, b: (
+                any(_eq(x, b) for x in a)
+                if isinstance(a, list)
+                else to_str(b).casefold() in to_str(a).casefold()
+            ),
             "startsWith": lambda a, b: to_str(a).casefold().startswith(to_str(b).casefold()),
             "endsWith": lambda a, b: to_str(a).casefold().endswith(to_str(b).casefold()),
-            "join": lambda a, sep=",": sep.join(map(to_str, a)) if isinstance(a, list) else to_str(a),
+            "join": lambda a, sep=",": (
+                sep.join(map(to_str, a)) if isinstance(a, list) else to_str(a)
+            ),
         }
 
-    def run_leg(self, job_id: str, job: dict, index: int, leg: dict, strat: dict) -> tuple[str, dict]:
+    def run_leg(
+        self, job_id: str, job: dict, index: int, leg: dict, strat: dict
+    ) -> tuple[str, dict]:
         name = f"{job_id}-{index}" if strat["job-total"] > 1 or leg else job_id
         base = self.world.root / "runners" / f"run{self.run_.id}-{name}"
         workspace = base / "work" / World.REPO.split("/")[1]
@@ -654,41 +830,90 @@ class Runner:
         github_env: dict[str, str] = {}
         summary = []
         step_env_base = dict(self.world.base_env)
-        step_env_base.update({
-            "HOME": str(home), "RUNNER_TEMP": str(temp), "RUNNER_OS": "Linux", "CI": "true", "GITHUB_ACTIONS": "true",
-            "GITHUB_WORKSPACE": str(workspace), "GITHUB_EVENT_PATH": str(event_path), "GITHUB_EVENT_NAME": self.event,
-            "GITHUB_SHA": self.sha, "GITHUB_REF": self.ref, "GITHUB_REPOSITORY": World.REPO, "GITHUB_SERVER_URL": SERVER_URL,
-            "GITHUB_RUN_ID": str(self.run_.id), "GITHUB_JOB": job_id, "GITHUB_API_URL": "https://api.github.com",
-            "REHEARSAL_API": str(self.world.api_file),
-        })
+        step_env_base.update(
+            {
+                "HOME": str(home),
+                "RUNNER_TEMP": str(temp),
+                "RUNNER_OS": "Linux",
+                "CI": "true",
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_WORKSPACE": str(workspace),
+                "GITHUB_EVENT_PATH": str(event_path),
+                "GITHUB_EVENT_NAME": self.event,
+                "GITHUB_SHA": self.sha,
+                "GITHUB_REF": self.ref,
+                "GITHUB_REPOSITORY": World.REPO,
+                "GITHUB_SERVER_URL": SERVER_URL,
+                "GITHUB_RUN_ID": str(self.run_.id),
+                "GITHUB_JOB": job_id,
+                "GITHUB_API_URL": "https://api.github.com",
+                "REHEARSAL_API": str(self.world.api_file),
+            }
+        )
         timeout = 60 * float(job.get("timeout-minutes", 360))
         for number, step in enumerate(job.get("steps", [])):
             step_name = step.get("name") or step.get("uses") or step.get("run", "").splitlines()[0]
             if not condition(step.get("if"), evaluate):
                 self.log(f"-- step {step_name}: skipped (if)")
                 if step.get("id"):
-                    ctx["steps"][step["id"]] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
+                    ctx["steps"][step["id"]] = {
+                        "outputs": {},
+                        "outcome": "skipped",
+                        "conclusion": "skipped",
+                    }
                 continue
             env = dict(step_env_base)
-            env.update({k: to_str(v) for k, v in substitute({**(self.workflow.get("env") or {}), **(job.get("env") or {})}, evaluate).items()})
+            env.update(
+                {
+                    k: to_str(v)
+                    for k, v in substitute(
+                        {**(self.workflow.get("env") or {}), **(job.get("env") or {})}, evaluate
+                    ).items()
+                }
+            )
             env.update(github_env)
-            env.update({k: to_str(v) for k, v in substitute(step.get("env") or {}, evaluate).items()})
+            env.update(
+                {k: to_str(v) for k, v in substitute(step.get("env") or {}, evaluate).items()}
+            )
             ctx["env"] = {k: v for k, v in env.items() if k not in step_env_base or k in github_env}
-            env["PATH"] = ":".join([*job_state["path"], str(self.world.shims), self.world.base_env["PATH"]])
-            step_files = {k: files / f"{k.lower()}_{number}" for k in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")}
+            env["PATH"] = ":".join(
+                [*job_state["path"], str(self.world.shims), self.world.base_env["PATH"]]
+            )
+            step_files = {
+                k: files / f"{k.lower()}_{number}"
+                for k in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY")
+            }
             for k, p in step_files.items():
                 p.write_text("")
                 env[k] = str(p)
             outcome, outputs = "success", {}
             try:
                 if "uses" in step:
-                    with_ = {k: substitute(v, evaluate) for k, v in (step.get("with") or {}).items()}
+                    with_ = {
+                        k: substitute(v, evaluate) for k, v in (step.get("with") or {}).items()
+                    }
                     action = step["uses"].split("@")[0]
                     if action not in ACTIONS:
-                        raise StepError(f"no stand-in for the action {step['uses']!r}: add one to tests/rehearsal.py")
+                        raise StepError(
+                            f"no stand-in for the action {step['uses']!r}: add one to tests/rehearsal.py"
+                        )
                     self.log(f"-- step {step_name}: {action} (stand-in) with {with_}")
-                    outputs = ACTIONS[action](self, with_, {"workspace": workspace, "temp": temp, "home": home, "ctx": ctx,
-                                                            "state": job_state, "token": token, "index": strat["job-index"]}) or {}
+                    outputs = (
+                        ACTIONS[action](
+                            self,
+                            with_,
+                            {
+                                "workspace": workspace,
+                                "temp": temp,
+                                "home": home,
+                                "ctx": ctx,
+                                "state": job_state,
+                                "token": token,
+                                "index": strat["job-index"],
+                            },
+                        )
+                        or {}
+                    )
                 elif "run" in step:
                     outputs = self.run_script(step, env, workspace, step_files, step_name, timeout)
                 else:
@@ -697,23 +922,43 @@ class Runner:
                 self.log(f"   FAILED: {err}")
                 outcome = "failure"
             github_env.update(parse_kv_file(step_files["GITHUB_ENV"]))
-            job_state["path"] = [p for p in step_files["GITHUB_PATH"].read_text().splitlines() if p] + job_state["path"]
+            job_state["path"] = [
+                p for p in step_files["GITHUB_PATH"].read_text().splitlines() if p
+            ] + job_state["path"]
             summary.append(step_files["GITHUB_STEP_SUMMARY"].read_text())
-            conclusion = "success" if outcome == "success" or step.get("continue-on-error") is True else "failure"
+            conclusion = (
+                "success"
+                if outcome == "success" or step.get("continue-on-error") is True
+                else "failure"
+            )
             if step.get("id"):
-                ctx["steps"][step["id"]] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
+                ctx["steps"][step["id"]] = {
+                    "outputs": outputs,
+                    "outcome": outcome,
+                    "conclusion": conclusion,
+                }
             if conclusion == "failure":
                 job_state["status"] = "failure"
                 ctx["job"]["status"] = "failure"
         self.run_.summaries[name] = "".join(summary)
         self.run_.jobs[name] = job_state["status"]
-        job_outputs = {k: to_str(v) for k, v in substitute(job.get("outputs") or {}, evaluate).items()}
+        job_outputs = {
+            k: to_str(v) for k, v in substitute(job.get("outputs") or {}, evaluate).items()
+        }
         if "environment" in job:
             substitute(job["environment"], evaluate)
         self.log(f"== job {name}: {job_state['status']}")
         return job_state["status"], job_outputs
 
-    def run_script(self, step: dict, env: dict, workspace: Path, step_files: dict, step_name: str, timeout: float) -> dict:
+    def run_script(
+        self,
+        step: dict,
+        env: dict,
+        workspace: Path,
+        step_files: dict,
+        step_name: str,
+        timeout: float,
+    ) -> dict:
         shell = step.get("shell")
         cwd = workspace / step["working-directory"] if step.get("working-directory") else workspace
         install = PIP_INSTALL.fullmatch(step["run"].strip())
@@ -722,7 +967,9 @@ class Runner:
         key = self.install_key(cwd / install.group(1)) if install else None
         if key and key in self.world.install_cache:
             return self.install_again(self.world.install_cache[key], env, step_name)
-        script = step_files["GITHUB_OUTPUT"].with_name(step_files["GITHUB_OUTPUT"].name.replace("github_output", "script") + ".sh")
+        script = step_files["GITHUB_OUTPUT"].with_name(
+            step_files["GITHUB_OUTPUT"].name.replace("github_output", "script") + ".sh"
+        )
         script.write_text(step["run"])
         if shell is None:
             cmd = ["bash", "-e", str(script)]
@@ -731,7 +978,9 @@ class Runner:
         else:
             raise StepError(f"shell {shell!r} is not supported by the rehearsal")
         self.log(f"-- step {step_name}: run")
-        out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+        out = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
         text = (out.stdout + out.stderr).rstrip()
         if text:
             self.log("\n".join("   | " + line for line in text.splitlines()))
@@ -745,11 +994,31 @@ class Runner:
     # once per rehearsal, and later jobs get a copy of what that install put in its venv.
     @staticmethod
     def install_key(source: Path) -> str | None:
-        out = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD:scorer", "HEAD:pyproject.toml", "HEAD:README.md"],
-                             capture_output=True, text=True, check=False)
-        clean = subprocess.run(["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=False)
-        return " ".join(out.stdout.split()) if out.returncode == 0 and not clean.stdout.strip() else None
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(source),
+                "rev-parse",
+                "HEAD:scorer",
+                "HEAD:pyproject.toml",
+                "HEAD:README.md",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        clean = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return (
+            " ".join(out.stdout.split())
+            if out.returncode == 0 and not clean.stdout.strip()
+            else None
+        )
 
     def _venv(self, env: dict) -> tuple[Path, Path]:
         venv = Path(shutil.which("python", path=env["PATH"])).parent.parent
@@ -759,7 +1028,9 @@ class Runner:
         venv, site = self._venv(env)
         dest = self.world.root / "installs" / hashlib.sha256(key.encode()).hexdigest()[:12]
         for item in site.iterdir():
-            if item.name == "scorer" or (item.name.startswith("tinymlperf-") and item.name.endswith(".dist-info")):
+            if item.name == "scorer" or (
+                item.name.startswith("tinymlperf-") and item.name.endswith(".dist-info")
+            ):
                 shutil.copytree(item, dest / "site" / item.name)
         (dest / "bin").mkdir(parents=True)
         shutil.copy2(venv / "bin" / "tinymlperf", dest / "bin" / "tinymlperf")
@@ -772,23 +1043,30 @@ class Runner:
         script = (snapshot / "bin" / "tinymlperf").read_text().split("\n", 1)[1]
         (venv / "bin" / "tinymlperf").write_text(f"#!{venv}/bin/python\n{script}")
         (venv / "bin" / "tinymlperf").chmod(0o755)
-        self.log(f"-- step {step_name}: run (stand-in: this scorer tree was pip-installed for real earlier; that install is copied)")
+        self.log(
+            f"-- step {step_name}: run (stand-in: this scorer tree was pip-installed for real earlier; that install is copied)"
+        )
         return {}
-
 
     def install_from_source(self, source: Path, env: dict, step_name: str) -> dict:
         """The stand-in for ``python -m pip install --quiet DIR``: the job's venv imports the
         scorer from DIR (a .pth file, as an editable install would) and gets its command."""
         python = shutil.which("python", path=env["PATH"])
         if python is None or not (source / "pyproject.toml").is_file():
-            raise StepError(f"cannot install {source}: no python on PATH or no pyproject.toml there")
+            raise StepError(
+                f"cannot install {source}: no python on PATH or no pyproject.toml there"
+            )
         venv = Path(python).parent.parent
         site = next((venv / "lib").glob("python*/site-packages"))
         (site / "scorer-source.pth").write_text(f"{source.resolve()}\n")
         script = venv / "bin" / "tinymlperf"
-        script.write_text(f"#!{venv}/bin/python\nimport sys\nfrom scorer.cli.main import main\nsys.exit(main())\n")
+        script.write_text(
+            f"#!{venv}/bin/python\nimport sys\nfrom scorer.cli.main import main\nsys.exit(main())\n"
+        )
         script.chmod(0o755)
-        self.log(f"-- step {step_name}: run (stand-in: the scorer imported from {source.name}/, see INSTALL)")
+        self.log(
+            f"-- step {step_name}: run (stand-in: the scorer imported from {source.name}/, see INSTALL)"
+        )
         return {}
 
 
@@ -807,9 +1085,14 @@ def _as_list(v) -> list:
 
 # --- the actions' stand-ins ---------------------------------------------------------------
 
+
 def _need(runner: Runner, token: str, scope: str, level: str = "read"):
     perms = runner.world.load_api()["tokens"].get(token, {})
-    have = perms.get(scope, "none") if isinstance(perms, dict) else {"read-all": "read", "write-all": "write"}.get(perms, "none")
+    have = (
+        perms.get(scope, "none")
+        if isinstance(perms, dict)
+        else {"read-all": "read", "write-all": "write"}.get(perms, "none")
+    )
     if have == "none" or (level == "write" and have != "write"):
         raise StepError(f"the job's token lacks {scope}: {level} (it has {perms})")
 
@@ -820,22 +1103,47 @@ def checkout(runner: Runner, with_: dict, job: dict):
     dest = job["workspace"] / with_.get("path", "")
     dest.mkdir(parents=True, exist_ok=True)
     ref = to_str(with_.get("ref")) or runner.ref
-    sha = ref if re.fullmatch(r"[0-9a-f]{40}", ref) else (runner.sha if not with_.get("ref") else None)
+    sha = (
+        ref
+        if re.fullmatch(r"[0-9a-f]{40}", ref)
+        else (runner.sha if not with_.get("ref") else None)
+    )
     depth = int(with_.get("fetch-depth", 1))
     origin = runner.world.origin.as_uri()
     git(dest, "init", "-q")
     git(dest, "remote", "add", "origin", origin)
     shallow = ["--depth=1"] if depth > 0 else []
     if depth <= 0:
-        git(dest, "fetch", "-q", "--prune", "--no-recurse-submodules", "origin", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*")
+        git(
+            dest,
+            "fetch",
+            "-q",
+            "--prune",
+            "--no-recurse-submodules",
+            "origin",
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/tags/*:refs/tags/*",
+        )
     if ref.startswith("refs/heads/") or (sha is None and not ref.startswith("refs/")):
         branch = ref.removeprefix("refs/heads/")
         target = sha or git(runner.world.origin, "rev-parse", f"refs/heads/{branch}").strip()
         git(dest, "fetch", "-q", *shallow, "origin", f"+{target}:refs/remotes/origin/{branch}")
         checkout_args = ["checkout", "-q", "--force", "-B", branch, f"refs/remotes/origin/{branch}"]
     elif ref.startswith("refs/pull/"):
-        git(dest, "fetch", "-q", *shallow, "origin", f"+{sha}:refs/remotes/pull/{ref.split('/')[2]}/merge")
-        checkout_args = ["checkout", "-q", "--force", f"refs/remotes/pull/{ref.split('/')[2]}/merge"]
+        git(
+            dest,
+            "fetch",
+            "-q",
+            *shallow,
+            "origin",
+            f"+{sha}:refs/remotes/pull/{ref.split('/')[2]}/merge",
+        )
+        checkout_args = [
+            "checkout",
+            "-q",
+            "--force",
+            f"refs/remotes/pull/{ref.split('/')[2]}/merge",
+        ]
     else:
         if depth > 0 or git(dest, "cat-file", "-t", sha, check=False).strip() != "commit":
             git(dest, "fetch", "-q", *shallow, "origin", sha)
@@ -844,7 +1152,13 @@ def checkout(runner: Runner, with_: dict, job: dict):
         git(dest, "sparse-checkout", "set", *to_str(with_["sparse-checkout"]).split())
     git(dest, *checkout_args)
     if with_.get("persist-credentials", True) is not False:
-        git(dest, "config", "--local", "http.https://github.com/.extraheader", f"AUTHORIZATION: basic {job['token']}")
+        git(
+            dest,
+            "config",
+            "--local",
+            "http.https://github.com/.extraheader",
+            f"AUTHORIZATION: basic {job['token']}",
+        )
     return {"commit": git(dest, "rev-parse", "HEAD").strip(), "ref": ref}
 
 
@@ -873,7 +1187,8 @@ def setup_python(runner: Runner, with_: dict, job: dict):
             call = attr.strip() or "main"
             (venv / "bin" / ep.name).write_text(
                 f"#!{venv}/bin/python\nimport sys\nfrom {module} import {call.split('.')[0]}\n"
-                f"sys.exit({call}())\n")
+                f"sys.exit({call}())\n"
+            )
             (venv / "bin" / ep.name).chmod(0o755)
     job["state"]["path"].insert(0, str(venv / "bin"))
     return {"python-version": have, "python-path": str(venv / "bin" / "python")}
@@ -893,7 +1208,13 @@ def upload_artifact(runner: Runner, with_: dict, job: dict):
     if name in runner.run_.artifacts:
         raise StepError(f"an artifact named {name!r} already exists in this run")
     src = (job["workspace"] / to_str(with_["path"])).resolve()
-    files = [p for p in src.rglob("*") if p.is_file()] if src.is_dir() else [src] if src.is_file() else []
+    files = (
+        [p for p in src.rglob("*") if p.is_file()]
+        if src.is_dir()
+        else [src]
+        if src.is_file()
+        else []
+    )
     if not files:
         if with_.get("if-no-files-found", "warn") == "error":
             raise StepError(f"no files were found with the provided path: {with_['path']}")
@@ -939,7 +1260,11 @@ def upload_pages_artifact(runner: Runner, with_: dict, job: dict):
     out.mkdir()
     with tarfile.open(out / "artifact.tar", "w") as tar:
         tar.add(src, arcname=".")
-    return upload_artifact(runner, {"name": with_.get("name", "github-pages"), "path": str(out), "if-no-files-found": "error"}, job)
+    return upload_artifact(
+        runner,
+        {"name": with_.get("name", "github-pages"), "path": str(out), "if-no-files-found": "error"},
+        job,
+    )
 
 
 def deploy_pages(runner: Runner, with_: dict, job: dict):
@@ -1036,7 +1361,7 @@ else:
     print(text)
 '''
 
-SUDO = r'''#!/bin/sh
+SUDO = r"""#!/bin/sh
 # sudo stand-in: the runner's package and kernel settings are already what the step asks
 # (bubblewrap installed, user namespaces allowed); record the command, change nothing.
 echo "sudo (stand-in): $*" >&2
@@ -1045,6 +1370,6 @@ case "$1" in
   sysctl) ;;
   *) echo "sudo stand-in: unexpected command $1" >&2; exit 1 ;;
 esac
-'''
+"""
 
 SHIMS = {"gh": GH, "sudo": SUDO}

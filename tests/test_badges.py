@@ -29,7 +29,7 @@ from scorer.site.svg import MAX_TEXT_WIDTH, text_width
 
 GOLDEN = Path(__file__).parent / "golden" / "badges"
 HOSTILE_LABEL = "<script>alert(1)</script>"
-HOSTILE_MESSAGE = '& "quotes" \'single\' \u202eevil\u202c zero\u200bwidth [x](javascript:alert(1))'
+HOSTILE_MESSAGE = "& \"quotes\" 'single' \u202eevil\u202c zero\u200bwidth [x](javascript:alert(1))"
 
 
 def check_golden(name: str, svg: str) -> None:
@@ -43,21 +43,30 @@ def texts(root: ET.Element) -> list[ET.Element]:
 # --- text_width --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "size", "expected"), [
-    ("", 11.0, 0.0),
-    ("MLP", 11.0, (842 + 556 + 603) * 11 / 1000),   # 22.011
-    ("ab", 10.0, (600 + 623) / 100),                 # 12.23
-    ("Speed Demon", 11.0, (683 + 623 + 595 + 595 + 623 + 351 + 770 + 595 + 972 + 606 + 632)
-     * 11 / 1000),
-    ("#1 \u00b7 0.21 s", 11.0, (818 + 635 + 351 + 363 + 351 + 635 + 363 + 635 + 635 + 351 + 520)
-     * 11 / 1000),
-    ("\u00e9", 11.0, 595 * 11 / 1000),               # accented letter: its base letter's width
-    ("\u4e2d", 11.0, 11.0),                          # CJK: one em
-    ("\U0001f600", 11.0, 13.2),                      # emoji: 1.2 em
-    ("\u200b\u200d\u202e\u0301", 11.0, 0.0),         # zero-width, joiner, bidi, combining
-    ("\u0416", 11.0, 8.8),                           # Cyrillic: the 0.8 em fallback
-    ("\u2026", 11.0, 818 * 11 / 1000),
-])
+@pytest.mark.parametrize(
+    ("text", "size", "expected"),
+    [
+        ("", 11.0, 0.0),
+        ("MLP", 11.0, (842 + 556 + 603) * 11 / 1000),  # 22.011
+        ("ab", 10.0, (600 + 623) / 100),  # 12.23
+        (
+            "Speed Demon",
+            11.0,
+            (683 + 623 + 595 + 595 + 623 + 351 + 770 + 595 + 972 + 606 + 632) * 11 / 1000,
+        ),
+        (
+            "#1 \u00b7 0.21 s",
+            11.0,
+            (818 + 635 + 351 + 363 + 351 + 635 + 363 + 635 + 635 + 351 + 520) * 11 / 1000,
+        ),
+        ("\u00e9", 11.0, 595 * 11 / 1000),  # accented letter: its base letter's width
+        ("\u4e2d", 11.0, 11.0),  # CJK: one em
+        ("\U0001f600", 11.0, 13.2),  # emoji: 1.2 em
+        ("\u200b\u200d\u202e\u0301", 11.0, 0.0),  # zero-width, joiner, bidi, combining
+        ("\u0416", 11.0, 8.8),  # Cyrillic: the 0.8 em fallback
+        ("\u2026", 11.0, 818 * 11 / 1000),
+    ],
+)
 def test_text_width(text: str, size: float, expected: float) -> None:
     assert text_width(text, size) == pytest.approx(expected)
 
@@ -69,18 +78,40 @@ def test_text_width_scales_with_font_size() -> None:
 # --- colours -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("#4c1", "#44cc11"), ("#ABCDEF", "#abcdef"), ("#abc", "#aabbcc"), ("red", "#e05d44"),
-    ("Gold", "#dbb42c"), ("blue", "#007ec6"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("#4c1", "#44cc11"),
+        ("#ABCDEF", "#abcdef"),
+        ("#abc", "#aabbcc"),
+        ("red", "#e05d44"),
+        ("Gold", "#dbb42c"),
+        ("blue", "#007ec6"),
+    ],
+)
 def test_colors_accepted(given: str, expected: str) -> None:
     assert normalize_color(given) == expected
 
 
-@pytest.mark.parametrize("bad", [
-    "", "#", "#abcd", "#12345g", "4c1", "red;", "rgb(1,2,3)", "url(#x)", "javascript:x",
-    '#fff" onload="x', "#fff ", "chartreuse", None, 0x4C1,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "#",
+        "#abcd",
+        "#12345g",
+        "4c1",
+        "red;",
+        "rgb(1,2,3)",
+        "url(#x)",
+        "javascript:x",
+        '#fff" onload="x',
+        "#fff ",
+        "chartreuse",
+        None,
+        0x4C1,
+    ],
+)
 def test_colors_rejected(bad: object) -> None:
     with pytest.raises(ValueError):
         render_badge("a", "b", bad)  # type: ignore[arg-type]
@@ -98,14 +129,18 @@ def test_text_colour_contrasts_with_background() -> None:
 GOLDEN_BADGES = {
     "plain.svg": lambda: render_badge("build", "passing"),
     "custom-colors-title.svg": lambda: render_badge(
-        "MLP Sprint", "qualified", "blue", label_color="#333", title="Meets the 95% threshold"),
+        "MLP Sprint", "qualified", "blue", label_color="#333", title="Meets the 95% threshold"
+    ),
     "message-only.svg": lambda: render_badge("", "baseline", "lightgrey"),
     "long-text.svg": lambda: render_badge(
-        "team", "The Extraordinarily Long Team Name That Never Seems To End, Part Two: "
-        "The Sequel", "orange"),
+        "team",
+        "The Extraordinarily Long Team Name That Never Seems To End, Part Two: The Sequel",
+        "orange",
+    ),
     "hostile.svg": lambda: render_badge(HOSTILE_LABEL, HOSTILE_MESSAGE, "red"),
     "unicode.svg": lambda: render_badge(
-        "\u00e9quipe", "\u4e2d\u6587 \U0001f680 \u05e9\u05dc\u05d5\u05dd", "teal"),
+        "\u00e9quipe", "\u4e2d\u6587 \U0001f680 \u05e9\u05dc\u05d5\u05dd", "teal"
+    ),
     "rank-1.svg": lambda: render_rank_badge("MLP Sprint", 1, "0.21 s"),
     "rank-2.svg": lambda: render_rank_badge("MLP Sprint", 2, "0.25 s"),
     "rank-3.svg": lambda: render_rank_badge("CNN Marathon", 3, "41.7 s"),
@@ -142,7 +177,8 @@ def test_badge_is_safe_accessible_and_nothing_overflows(name: str) -> None:
         assert float(text.get("textLength", "0")) == pytest.approx(measured, abs=0.01)
         # The text is centred in its half.
         assert float(text.get("x")) == pytest.approx(
-            float(rect.get("x")) + float(rect.get("width")) / 2, abs=0.05)
+            float(rect.get("x")) + float(rect.get("width")) / 2, abs=0.05
+        )
 
 
 def test_hostile_text_is_text() -> None:
@@ -186,8 +222,12 @@ def test_ids_differ_between_badges_and_not_between_renders() -> None:
 
 
 def test_rank_badge_colours_and_message() -> None:
-    colours = {rank: ET.fromstring(render_rank_badge("E", rank, "1 s")).findall(
-        f".//{SVG}rect")[2].get("fill") for rank in (1, 2, 3, 4, 12)}
+    colours = {
+        rank: ET.fromstring(render_rank_badge("E", rank, "1 s"))
+        .findall(f".//{SVG}rect")[2]
+        .get("fill")
+        for rank in (1, 2, 3, 4, 12)
+    }
     assert colours == {1: "#dbb42c", 2: "#b4b8bc", 3: "#c27c3e", 4: "#007ec6", 12: "#007ec6"}
     root = ET.fromstring(render_rank_badge("MLP Sprint", 1, "0.21 s"))
     assert root.get("aria-label") == "MLP Sprint: #1 \u00b7 0.21 s"
@@ -211,9 +251,30 @@ def test_awards() -> None:
 
 
 def test_any_character_gives_well_formed_xml() -> None:
-    tricky = [chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0xD800, 0xDFFF, 0xFFFE,
-                               0xFFFF, 0x2028, 0x2029, 0xFEFF, 0x200E, 0x200F, 0x2066, 0x0301,
-                               0x1F469, 0x200D, 0x1F4BB, 0xFE0F, 0x10FFFF, 0xE000]]
+    tricky = [
+        chr(c)
+        for c in [
+            *range(0x00, 0x20),
+            *range(0x7F, 0xA0),
+            0xD800,
+            0xDFFF,
+            0xFFFE,
+            0xFFFF,
+            0x2028,
+            0x2029,
+            0xFEFF,
+            0x200E,
+            0x200F,
+            0x2066,
+            0x0301,
+            0x1F469,
+            0x200D,
+            0x1F4BB,
+            0xFE0F,
+            0x10FFFF,
+            0xE000,
+        ]
+    ]
     for ch in tricky:
         root = assert_safe_svg(render_badge(f"a{ch}b", f"{ch}" * 3))
         assert texts(root)[1].text.startswith("a")

@@ -58,8 +58,10 @@ SYNTHETIC_LAYOUT = ("events/mlp_sprint/", "teams/", "categories/speed/", "compar
 def axe() -> str:
     source = harness.axe_source()
     if source is None:
-        pytest.skip("axe-core is missing: install the dev extras (pip install -e '.[dev]'), "
-                    "which bring axe-playwright-python and its bundled axe.min.js")
+        pytest.skip(
+            "axe-core is missing: install the dev extras (pip install -e '.[dev]'), "
+            "which bring axe-playwright-python and its bundled axe.min.js"
+        )
     return source
 
 
@@ -113,8 +115,15 @@ def site_pages(site: Path) -> list[str]:
 
 def synthetic_sample(site: Path) -> list[str]:
     pages = set(site_pages(site))
-    wanted = ["", "events/mlp_sprint/", "teams/", "records/", "categories/speed/",
-              "teams/team-00000/", "compare/"]
+    wanted = [
+        "",
+        "events/mlp_sprint/",
+        "teams/",
+        "records/",
+        "categories/speed/",
+        "teams/team-00000/",
+        "compare/",
+    ]
     entries = sorted(p for p in pages if p.startswith("entries/"))[:1]
     return [p for p in wanted if p in pages] + entries
 
@@ -141,7 +150,7 @@ def for_config(pages: list[str], width: str, palette: str) -> list[str]:
 
 def run_pages(contexts, base, pages, axe, width, palette, sampled=True):
     problems = []
-    for path in (for_config(pages, width, palette) if sampled else pages):
+    for path in for_config(pages, width, palette) if sampled else pages:
         visit = harness.open_page(contexts[(width, palette)], base + path)
         try:
             scheme = visit.page.evaluate("document.body.getAttribute('data-md-color-scheme')")
@@ -186,8 +195,7 @@ def test_404_under_base_path(contexts, fixture_site, axe, width, palette):
         # The theme's assets load from the base path (a failed stylesheet would be a problem
         # above), the page offers the search box and a link back to the home page.
         assert page.query_selector("input.md-search__input, .md-search input") is not None
-        home = page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
-                             ".map(a => a.href)")
+        home = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
         assert base in home
     finally:
         visit.page.close()
@@ -198,7 +206,9 @@ def visible_rows(page, table="article table.tmlp-table"):
         """sel => Array.from(document.querySelector(sel).tBodies[0].rows)
               .filter(r => !r.hidden && r.offsetParent !== null)
               .map(r => ({team: r.dataset.team, status: r.dataset.status,
-                          techniques: (r.dataset.techniques || '').split(' ')}))""", table)
+                          techniques: (r.dataset.techniques || '').split(' ')}))""",
+        table,
+    )
 
 
 def board_url(site_base):
@@ -211,8 +221,10 @@ def open_board(contexts, synthetic_site):
     visit.page.wait_for_function(checks.READY)
     if not visit.page.query_selector("article table.tmlp-table[data-table]"):
         visit.page.close()
-        pytest.fail("the event page has no table.tmlp-table[data-table] (the markup contract "
-                    "between scorer/site/pages.py and docs/javascripts/tables.js)")
+        pytest.fail(
+            "the event page has no table.tmlp-table[data-table] (the markup contract "
+            "between scorer/site/pages.py and docs/javascripts/tables.js)"
+        )
     return visit
 
 
@@ -220,8 +232,9 @@ def test_large_tables_page_100_rows_at_a_time(contexts, synthetic_site):
     visit = open_board(contexts, synthetic_site)
     page = visit.page
     try:
-        total = page.evaluate("document.querySelector('article table.tmlp-table').tBodies[0]"
-                              ".rows.length")
+        total = page.evaluate(
+            "document.querySelector('article table.tmlp-table').tBodies[0].rows.length"
+        )
         # Every qualified entry of the event is in the HTML: over 100 at either scale (about
         # 170 at make test's 600 records, over 800 at 3,000).
         assert total > 100, "the synthetic board should hold every entry of the event"
@@ -240,8 +253,10 @@ def test_filters_and_find_my_team(contexts, synthetic_site):
     page = visit.page
     try:
         # The table each filter bar sits above (tables.js puts the bar right before its box).
-        table_of_bar = ("Array.from(document.querySelectorAll('article .tmlp-filters'))"
-                        ".map(b => b.nextElementSibling.querySelector('table'))")
+        table_of_bar = (
+            "Array.from(document.querySelectorAll('article .tmlp-filters'))"
+            ".map(b => b.nextElementSibling.querySelector('table'))"
+        )
         everything = page.evaluate(f"""() => {table_of_bar}.map(t => Array.from(
             t.tBodies[0].rows).map(r => ({{team: r.dataset.team, status: r.dataset.status,
             techniques: (r.dataset.techniques || '').split(' ')}})))""")
@@ -255,18 +270,28 @@ def test_filters_and_find_my_team(contexts, synthetic_site):
                 if select.count() == 0:
                     continue  # every row has the same value: no choice to offer
                 tried.add(name)
-                options = [o for o in select.locator("option").evaluate_all(
-                    "os => os.map(o => o.value)") if o]
+                options = [
+                    o
+                    for o in select.locator("option").evaluate_all("os => os.map(o => o.value)")
+                    if o
+                ]
                 value = options[-1]
                 select.select_option(value)
-                rows = page.evaluate(f"""i => Array.from({table_of_bar}[i].tBodies[0].rows)
+                rows = page.evaluate(
+                    f"""i => Array.from({table_of_bar}[i].tBodies[0].rows)
                     .filter(r => !r.hidden).map(r => ({{status: r.dataset.status,
-                    techniques: (r.dataset.techniques || '').split(' ')}}))""", t)
-                expected = [r for r in everything[t]
-                            if (value in r[key] if key == "techniques" else r[key] == value)]
+                    techniques: (r.dataset.techniques || '').split(' ')}}))""",
+                    t,
+                )
+                expected = [
+                    r
+                    for r in everything[t]
+                    if (value in r[key] if key == "techniques" else r[key] == value)
+                ]
                 assert rows and len(rows) == min(100, len(expected)), (selector, name, value)
-                assert all((value in r[key]) if key == "techniques" else r[key] == value
-                           for r in rows)
+                assert all(
+                    (value in r[key]) if key == "techniques" else r[key] == value for r in rows
+                )
                 select.select_option("")
         assert tried == {"Status", "Technique"}, f"filters offered on the page: {tried}"
         bar = bars.first
@@ -300,13 +325,16 @@ def test_sorting_is_announced_and_keeps_paging(contexts, synthetic_site):
         assert live.text_content() == f"Sorted by {name}, ascending."
         values = page.evaluate(
             """i => Array.from(document.querySelector('article table.tmlp-table').tBodies[0].rows)
-                 .filter(r => !r.hidden).map(r => r.cells[i].dataset.value)""", index)
+                 .filter(r => !r.hidden).map(r => r.cells[i].dataset.value)""",
+            index,
+        )
         numbers = [float(v) for v in values if v not in ("", None)]
         assert len(values) == 100 and numbers == sorted(numbers)
         th.press("Enter")
         assert th.get_attribute("aria-sort") == "descending"
-        page.wait_for_function("document.getElementById('tmlp-live').textContent"
-                               ".endsWith('descending.')")
+        page.wait_for_function(
+            "document.getElementById('tmlp-live').textContent.endsWith('descending.')"
+        )
         assert visit.errors == []
     finally:
         page.close()
@@ -333,8 +361,11 @@ def test_fixture_board_sorts(contexts, fixture_site):
         for order in ("ascending", "descending"):
             text_heading.click()  # another heading was clicked since: ascending first
             assert text_heading.get_attribute("aria-sort") == order
-            names = page.evaluate("""([sel, i]) => Array.from(document.querySelector(sel)
-                .tBodies[0].rows).map(r => r.cells[i].textContent.trim())""", [TABLES, index])
+            names = page.evaluate(
+                """([sel, i]) => Array.from(document.querySelector(sel)
+                .tBodies[0].rows).map(r => r.cells[i].textContent.trim())""",
+                [TABLES, index],
+            )
             assert names == sorted(names, key=str.lower, reverse=order == "descending")
         assert visit.errors == [] and visit.foreign == []
     finally:
@@ -346,8 +377,12 @@ def test_hostile_team_page_runs_nothing(contexts, fixture_site):
     visit = harness.open_page(contexts[("desktop", "slate")], base + "teams/hostile/")
     try:
         visit.page.wait_for_function(checks.READY)
-        assert visit.page.evaluate(
-            "document.querySelectorAll('img[src=\"x\"], a[href^=javascript]').length") == 0
+        assert (
+            visit.page.evaluate(
+                "document.querySelectorAll('img[src=\"x\"], a[href^=javascript]').length"
+            )
+            == 0
+        )
         assert visit.errors == [] and visit.foreign == []
     finally:
         visit.page.close()
@@ -368,8 +403,9 @@ def test_compare_page_fills_side_by_side(contexts, synthetic_site):
         table = page.locator("#tmlp-compare-table table")
         assert table.locator("thead th").count() == 3
         assert table.locator("tbody tr").count() >= 3
-        page.wait_for_function("document.getElementById('tmlp-live').textContent"
-                               ".startsWith('Comparing')")
+        page.wait_for_function(
+            "document.getElementById('tmlp-live').textContent.startsWith('Comparing')"
+        )
         assert visit.errors == [] and visit.foreign == []
     finally:
         page.close()

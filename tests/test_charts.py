@@ -43,44 +43,75 @@ MLP = [
 ]
 HOSTILE = [
     Point("<script>alert(1)</script>", 0.97, 1.0, "javascript:alert(1)"),
-    Point('"quotes" & \'apostrophes\'', 0.98, 2.0, "data:text/html,<b>x</b>"),
+    Point("\"quotes\" & 'apostrophes'", 0.98, 2.0, "data:text/html,<b>x</b>"),
     Point("\u202eevil\u202c zero\u200bwidth", 0.99, 3.0, "//evil.example/"),
     Point("[x](javascript:alert(1)) *em* _u_", 0.96, 0.5, "https://ok.example/?a=1&b=<2>"),
     Point("ok", 0.95, 0.4, " javascript:alert(1)"),
 ]
 RECORDS = [
-    Series("MLP Sprint record", [("2026-09-01", 30.0), ("2026-09-20", 12.5),
-                                 ("2026-10-15T08:30:00Z", 3.0), ("2026-11-20", 0.21)]),
+    Series(
+        "MLP Sprint record",
+        [
+            ("2026-09-01", 30.0),
+            ("2026-09-20", 12.5),
+            ("2026-10-15T08:30:00Z", 3.0),
+            ("2026-11-20", 0.21),
+        ],
+    ),
     Series("fast-tensors", [("2026-10-01", 8.0)]),
     Series("numpy-ninjas", [("2026-09-05", 20.0), ("2026-11-01", 4.0)]),
 ]
 
 GOLDEN_CHARTS = {
     "pareto-normal.svg": lambda: pareto_chart(
-        MLP, title="MLP Sprint: accuracy against training time", x_label="Accuracy",
-        y_label="Training time (s)"),
+        MLP,
+        title="MLP Sprint: accuracy against training time",
+        x_label="Accuracy",
+        y_label="Training time (s)",
+    ),
     "pareto-highlight.svg": lambda: pareto_chart(
         [p if p.label != "baseline" else Point(p.label, p.x, p.y, p.href, True) for p in MLP],
-        title="baseline among the MLP Sprint entries", x_label="Accuracy",
-        y_label="Training time (s)"),
+        title="baseline among the MLP Sprint entries",
+        x_label="Accuracy",
+        y_label="Training time (s)",
+    ),
     "pareto-empty.svg": lambda: pareto_chart(
-        [], title="CNN Marathon", x_label="Accuracy", y_label="Training time (s)"),
+        [], title="CNN Marathon", x_label="Accuracy", y_label="Training time (s)"
+    ),
     "pareto-one-point.svg": lambda: pareto_chart(
-        [Point("solo", 0.96, 5.0)], title="One entry", x_label="Accuracy", y_label="Time (s)"),
+        [Point("solo", 0.96, 5.0)], title="One entry", x_label="Accuracy", y_label="Time (s)"
+    ),
     "pareto-hostile.svg": lambda: pareto_chart(
-        HOSTILE, title="<b>Title</b> & \"more\"", x_label="x <axis>", y_label="y & axis"),
+        HOSTILE, title='<b>Title</b> & "more"', x_label="x <axis>", y_label="y & axis"
+    ),
     "pareto-log.svg": lambda: pareto_chart(
-        [Point("a", 120.0, 0.004), Point("b", 3000.0, 0.02), Point("c", 45000.0, 0.9),
-         Point("d", 800.0, 0.5), Point("non-positive", 0.0, 1.0)],
-        title="Throughput against memory", x_label="Tokens/s", y_label="Peak memory (GiB)",
-        x_better="higher", y_better="lower", log_x=True, log_y=True),
+        [
+            Point("a", 120.0, 0.004),
+            Point("b", 3000.0, 0.02),
+            Point("c", 45000.0, 0.9),
+            Point("d", 800.0, 0.5),
+            Point("non-positive", 0.0, 1.0),
+        ],
+        title="Throughput against memory",
+        x_label="Tokens/s",
+        y_label="Peak memory (GiB)",
+        x_better="higher",
+        y_better="lower",
+        log_x=True,
+        log_y=True,
+    ),
     "progression-normal.svg": lambda: progression_chart(
-        RECORDS, title="MLP Sprint records", y_label="Training time (s)"),
+        RECORDS, title="MLP Sprint records", y_label="Training time (s)"
+    ),
     "progression-empty.svg": lambda: progression_chart(
-        [], title="No history", y_label="Accuracy", better="higher"),
+        [], title="No history", y_label="Accuracy", better="higher"
+    ),
     "progression-one-point.svg": lambda: progression_chart(
-        [Series("fast-tensors", [("2026-11-29", 0.971)])], title="fast-tensors history",
-        y_label="Accuracy", better="higher"),
+        [Series("fast-tensors", [("2026-11-29", 0.971)])],
+        title="fast-tensors history",
+        y_label="Accuracy",
+        better="higher",
+    ),
 }
 
 
@@ -93,28 +124,40 @@ def check_golden(name: str, svg: str) -> None:
 A, B, C, D = Point("A", 1, 5), Point("B", 2, 3), Point("C", 3, 4), Point("D", 4, 1)
 
 
-@pytest.mark.parametrize(("x_better", "y_better", "expected"), [
-    ("lower", "lower", ["A", "B", "D"]),    # C is beaten by B on both
-    ("higher", "lower", ["D"]),             # D has the most x and the least y
-    ("higher", "higher", ["A", "C", "D"]),  # B is beaten by C on both
-    ("lower", "higher", ["A"]),             # A has the least x and the most y
-])
-def test_frontier_direction_combinations(x_better: str, y_better: str,
-                                         expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("x_better", "y_better", "expected"),
+    [
+        ("lower", "lower", ["A", "B", "D"]),  # C is beaten by B on both
+        ("higher", "lower", ["D"]),  # D has the most x and the least y
+        ("higher", "higher", ["A", "C", "D"]),  # B is beaten by C on both
+        ("lower", "higher", ["A"]),  # A has the least x and the most y
+    ],
+)
+def test_frontier_direction_combinations(x_better: str, y_better: str, expected: list[str]) -> None:
     for order in itertools.permutations([A, B, C, D]):
         front = pareto_frontier(list(order), x_better, y_better)
         assert [p.label for p in front] == expected
 
 
-@pytest.mark.parametrize(("points", "expected"), [
-    ([], []),
-    ([Point("b", 1, 1), Point("a", 1, 1)], ["a", "b"]),            # exact tie: both, by label
-    ([Point("p", 1, 2), Point("q", 1, 3)], ["p"]),                 # same x: the lower y
-    ([Point("p", 1, 2), Point("q", 2, 2)], ["p"]),                 # same y: the lower x
-    ([Point("t1", 1, 1), Point("t2", 1, 1), Point("w", 1, 2)], ["t1", "t2"]),
-    ([Point("a", 1, 3), Point("nan", math.nan, 0), Point("b", 2, 1),
-      Point("inf", 0, -math.inf)], ["a", "b"]),                  # non-finite: ignored
-])
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ([], []),
+        ([Point("b", 1, 1), Point("a", 1, 1)], ["a", "b"]),  # exact tie: both, by label
+        ([Point("p", 1, 2), Point("q", 1, 3)], ["p"]),  # same x: the lower y
+        ([Point("p", 1, 2), Point("q", 2, 2)], ["p"]),  # same y: the lower x
+        ([Point("t1", 1, 1), Point("t2", 1, 1), Point("w", 1, 2)], ["t1", "t2"]),
+        (
+            [
+                Point("a", 1, 3),
+                Point("nan", math.nan, 0),
+                Point("b", 2, 1),
+                Point("inf", 0, -math.inf),
+            ],
+            ["a", "b"],
+        ),  # non-finite: ignored
+    ],
+)
 def test_frontier_ties_and_edge_cases(points: list[Point], expected: list[str]) -> None:
     assert [p.label for p in pareto_frontier(points, "lower", "lower")] == expected
     assert [p.label for p in pareto_frontier(points[::-1], "lower", "lower")] == expected
@@ -130,51 +173,75 @@ def test_frontier_rejects_unknown_direction() -> None:
 # --- ticks and formatting ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("lo", "hi", "expected"), [
-    (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
-    (0.13, 0.97, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
-    (3, 97, [0, 20, 40, 60, 80, 100]),
-    (-7, 12, [-10, -5, 0, 5, 10, 15]),
-    (1000, 5000, [1000, 2000, 3000, 4000, 5000]),
-    (5, 5, [4.4, 4.6, 4.8, 5.0, 5.2, 5.4, 5.6]),
-    (0, 0, [-1, -0.5, 0, 0.5, 1]),
-    (0.951, 0.991, [0.95, 0.96, 0.97, 0.98, 0.99, 1.0]),
-])
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (0.13, 0.97, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (3, 97, [0, 20, 40, 60, 80, 100]),
+        (-7, 12, [-10, -5, 0, 5, 10, 15]),
+        (1000, 5000, [1000, 2000, 3000, 4000, 5000]),
+        (5, 5, [4.4, 4.6, 4.8, 5.0, 5.2, 5.4, 5.6]),
+        (0, 0, [-1, -0.5, 0, 0.5, 1]),
+        (0.951, 0.991, [0.95, 0.96, 0.97, 0.98, 0.99, 1.0]),
+    ],
+)
 def test_nice_ticks(lo: float, hi: float, expected: list[float]) -> None:
     assert nice_ticks(lo, hi) == expected
 
 
-@pytest.mark.parametrize(("lo", "hi", "expected"), [
-    (3, 40, [1, 2, 5, 10, 20, 50, 100]),
-    (0.002, 500, [0.001, 0.01, 0.1, 1, 10, 100, 1000]),
-    (1e-6, 1e6, [1e-6, 1e-4, 1e-2, 1, 1e2, 1e4, 1e6]),
-    (10, 10, [1, 2, 5, 10, 20, 50, 100]),
-])
+@pytest.mark.parametrize(
+    ("lo", "hi", "expected"),
+    [
+        (3, 40, [1, 2, 5, 10, 20, 50, 100]),
+        (0.002, 500, [0.001, 0.01, 0.1, 1, 10, 100, 1000]),
+        (1e-6, 1e6, [1e-6, 1e-4, 1e-2, 1, 1e2, 1e4, 1e6]),
+        (10, 10, [1, 2, 5, 10, 20, 50, 100]),
+    ],
+)
 def test_log_ticks(lo: float, hi: float, expected: list[float]) -> None:
     assert log_ticks(lo, hi) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("value", "ticks", "log", "expected"), [
-    (0.2, [0, 0.2, 0.4], False, "0.2"),
-    (1.0, [0.6, 0.8, 1.0], False, "1.0"),
-    (20, [0, 20, 40], False, "20"),
-    (1500, [1000, 1500, 2000], False, "1,500"),
-    (-0.0, [-1, 0, 1], False, "0"),
-    (0.002, [0.001, 0.002, 0.005], True, "0.002"),
-    (100, [1, 10, 100], True, "100"),
-])
+@pytest.mark.parametrize(
+    ("value", "ticks", "log", "expected"),
+    [
+        (0.2, [0, 0.2, 0.4], False, "0.2"),
+        (1.0, [0.6, 0.8, 1.0], False, "1.0"),
+        (20, [0, 20, 40], False, "20"),
+        (1500, [1000, 1500, 2000], False, "1,500"),
+        (-0.0, [-1, 0, 1], False, "0"),
+        (0.002, [0.001, 0.002, 0.005], True, "0.002"),
+        (100, [1, 10, 100], True, "100"),
+    ],
+)
 def test_format_tick(value: float, ticks: list[float], log: bool, expected: str) -> None:
     assert format_tick(value, ticks, log) == expected
 
 
-@pytest.mark.parametrize(("href", "kept"), [
-    ("../teams/a/", True), ("teams/a.md#x", True), ("#anchor", True), ("/abs/path", True),
-    ("https://example.org/x?a=1", True), ("javascript:alert(1)", False),
-    ("JavaScript:alert(1)", False), (" javascript:x", False), ("java\nscript:x", False),
-    ("data:text/html,x", False), ("http://example.org", False), ("//evil.example", False),
-    ("/\\evil.example", False), ("https:///path", False), ("vbscript:x", False), ("", False),
-    (None, False), ("mailto:a@b.c", False),
-])
+@pytest.mark.parametrize(
+    ("href", "kept"),
+    [
+        ("../teams/a/", True),
+        ("teams/a.md#x", True),
+        ("#anchor", True),
+        ("/abs/path", True),
+        ("https://example.org/x?a=1", True),
+        ("javascript:alert(1)", False),
+        ("JavaScript:alert(1)", False),
+        (" javascript:x", False),
+        ("java\nscript:x", False),
+        ("data:text/html,x", False),
+        ("http://example.org", False),
+        ("//evil.example", False),
+        ("/\\evil.example", False),
+        ("https:///path", False),
+        ("vbscript:x", False),
+        ("", False),
+        (None, False),
+        ("mailto:a@b.c", False),
+    ],
+)
 def test_safe_href(href: str | None, kept: bool) -> None:
     assert safe_href(href) == (href if kept else None)
 
@@ -197,7 +264,12 @@ def test_date_ticks() -> None:
     assert all(date.fromordinal(int(t)).weekday() == 0 for t, _ in weekly)  # Mondays
     monthly = date_ticks(date(2026, 1, 15).toordinal(), date(2026, 6, 20).toordinal(), 6)
     assert [label for _, label in monthly] == [
-        "Feb 2026", "Mar 2026", "Apr 2026", "May 2026", "Jun 2026"]
+        "Feb 2026",
+        "Mar 2026",
+        "Apr 2026",
+        "May 2026",
+        "Jun 2026",
+    ]
     yearly = date_ticks(date(2020, 3, 1).toordinal(), date(2026, 3, 1).toordinal(), 6)
     assert [label for _, label in yearly] == [str(y) for y in range(2021, 2027)]
 
@@ -242,9 +314,18 @@ def test_markdown_leaves_an_inline_chart_alone(name: str) -> None:
     # block element), Python-Markdown must pass the SVG through byte for byte.
     markdown = pytest.importorskip("markdown")
     svg = GOLDEN_CHARTS[name]().strip()
-    html = markdown.markdown(f"Before {svg} after", extensions=[
-        "tables", "toc", "admonition", "attr_list", "md_in_html", "pymdownx.details",
-        "pymdownx.superfences"])
+    html = markdown.markdown(
+        f"Before {svg} after",
+        extensions=[
+            "tables",
+            "toc",
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "pymdownx.details",
+            "pymdownx.superfences",
+        ],
+    )
     assert html == f"<p>Before {svg} after</p>"
 
 
@@ -258,8 +339,10 @@ def test_hostile_labels_are_text_and_bad_links_dropped() -> None:
 
 
 def test_empty_states() -> None:
-    for name, message in (("pareto-empty.svg", EMPTY_PARETO),
-                          ("progression-empty.svg", EMPTY_PROGRESSION)):
+    for name, message in (
+        ("pareto-empty.svg", EMPTY_PARETO),
+        ("progression-empty.svg", EMPTY_PROGRESSION),
+    ):
         root = ET.fromstring(GOLDEN_CHARTS[name]())
         assert message in [t.text for t in root.iter(SVG + "text")]
         assert root.find(f".//{SVG}circle") is None
@@ -283,11 +366,15 @@ def test_frontier_points_are_emphasised_and_joined_by_steps() -> None:
 
 
 def test_crowded_chart_keeps_every_point_as_a_tooltip() -> None:
-    points = [Point(f"team-{i:02d}", 0.95 + (i % 7) * 0.006, 1 + (i * 37 % 50) / 5)
-              for i in range(60)]
+    points = [
+        Point(f"team-{i:02d}", 0.95 + (i % 7) * 0.006, 1 + (i * 37 % 50) / 5) for i in range(60)
+    ]
     root = assert_safe_svg(pareto_chart(points, title="crowd", x_label="x", y_label="y"))
-    tips = [g.find(SVG + "title").text for g in root.iter(SVG + "g")
-            if g.find(SVG + "title") is not None]
+    tips = [
+        g.find(SVG + "title").text
+        for g in root.iter(SVG + "g")
+        if g.find(SVG + "title") is not None
+    ]
     assert len(tips) == 60
     labels = [t for t in root.iter(SVG + "text") if (t.text or "").startswith("team-")]
     assert 0 < len(labels) < 60
@@ -295,8 +382,9 @@ def test_crowded_chart_keeps_every_point_as_a_tooltip() -> None:
 
 def test_progression_draws_steps_and_single_points_as_dots() -> None:
     root = ET.fromstring(GOLDEN_CHARTS["progression-normal.svg"]())
-    groups = [g for g in root.iter(SVG + "g") if g.find(SVG + "circle") is not None
-              and g.get("style")]
+    groups = [
+        g for g in root.iter(SVG + "g") if g.find(SVG + "circle") is not None and g.get("style")
+    ]
     assert [len(g.findall(SVG + "circle")) for g in groups] == [4, 1, 2]
     assert [g.find(SVG + "path") is not None for g in groups] == [True, False, True]
     legend = [t.text for t in root.find(f"{SVG}g[@class='tmlp-legend']").iter(SVG + "text")]
@@ -308,15 +396,36 @@ def test_progression_draws_steps_and_single_points_as_dots() -> None:
 def test_log_axis_drops_non_positive_values_and_says_so() -> None:
     root = ET.fromstring(GOLDEN_CHARTS["pareto-log.svg"]())
     assert "1 entry not plotted" in root.find(SVG + "desc").text
-    assert len([g for g in root.iter(SVG + "g") if g.find(SVG + "circle") is not None
-                and g.find(SVG + "title") is not None]) == 4
+    assert (
+        len(
+            [
+                g
+                for g in root.iter(SVG + "g")
+                if g.find(SVG + "circle") is not None and g.find(SVG + "title") is not None
+            ]
+        )
+        == 4
+    )
 
 
 def test_progression_skips_points_it_cannot_place_and_says_so() -> None:
     svg = progression_chart(
-        [Series("a", [("", 1.0), ("2026-11-01", 2.0), ("not a date", 3.0), ("2026-11-02", None),
-                      ("2026-11-03", math.nan), ("2026-11-04", 4.0)])],
-        title="t", y_label="y")
+        [
+            Series(
+                "a",
+                [
+                    ("", 1.0),
+                    ("2026-11-01", 2.0),
+                    ("not a date", 3.0),
+                    ("2026-11-02", None),
+                    ("2026-11-03", math.nan),
+                    ("2026-11-04", 4.0),
+                ],
+            )
+        ],
+        title="t",
+        y_label="y",
+    )
     root = assert_safe_svg(svg)
     assert len(root.findall(f".//{SVG}circle")) == 2
     assert "4 points not plotted" in root.find(SVG + "desc").text
@@ -340,16 +449,25 @@ def _y_tick_values(svg: str) -> list[float]:
 def test_a_small_gain_is_not_drawn_as_a_cliff() -> None:
     # Two records 1.6% apart (1.600x then 1.626x). Before, the axis ran from 1.595 to 1.63,
     # so the step filled the chart; now the range spans at least 20% of its top value.
-    svg = progression_chart([Series("Speed record", [("2026-11-01", 1.6), ("2026-11-09", 1.626)])],
-                            title="t", y_label="Speed-up", better="higher")
+    svg = progression_chart(
+        [Series("Speed record", [("2026-11-01", 1.6), ("2026-11-09", 1.626)])],
+        title="t",
+        y_label="Speed-up",
+        better="higher",
+    )
     ticks = _y_tick_values(svg)
     assert ticks[-1] - ticks[0] >= 0.2 * 1.626
     assert ticks[0] >= 0  # never below zero for positive data
 
 
 def test_the_reference_line_is_drawn_and_in_range() -> None:
-    svg = progression_chart([Series("Speed record", [("2026-11-01", 3.0), ("2026-11-09", 4.0)])],
-                            title="t", y_label="Speed-up", better="higher", reference=1.0)
+    svg = progression_chart(
+        [Series("Speed record", [("2026-11-01", 3.0), ("2026-11-09", 4.0)])],
+        title="t",
+        y_label="Speed-up",
+        better="higher",
+        reference=1.0,
+    )
     root = ET.fromstring(svg)
     assert root.find(f".//{SVG}line[@class='tmlp-ref']") is not None
     assert _y_tick_values(svg)[0] <= 1.0
@@ -358,12 +476,16 @@ def test_the_reference_line_is_drawn_and_in_range() -> None:
 
 def test_legends_list_only_what_is_drawn() -> None:
     # A series without a plottable point is not in the legend.
-    svg = progression_chart([Series("drawn", [("2026-11-01", 1.0)]), Series("empty", [("", 2.0)])],
-                            title="t", y_label="y")
+    svg = progression_chart(
+        [Series("drawn", [("2026-11-01", 1.0)]), Series("empty", [("", 2.0)])],
+        title="t",
+        y_label="y",
+    )
     legend = ET.fromstring(svg).find(f"{SVG}g[@class='tmlp-legend']")
     assert [t.text for t in legend.iter(SVG + "text")] == ["drawn"]
     # Every point on the frontier: no "Other entries" item.
-    front_only = pareto_chart([Point("a", 1.0, 1.0), Point("b", 2.0, 2.0)], title="t",
-                              x_label="x", y_label="y")
+    front_only = pareto_chart(
+        [Point("a", 1.0, 1.0), Point("b", 2.0, 2.0)], title="t", x_label="x", y_label="y"
+    )
     legend = ET.fromstring(front_only).find(f"{SVG}g[@class='tmlp-legend']")
     assert [t.text for t in legend.iter(SVG + "text")] == ["Pareto frontier"]

@@ -29,11 +29,15 @@ REAL_BASELINE = ROOT / "submissions" / "baseline" / "mlp_sprint"
 
 
 def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
     return out.stdout
 
 
-def put_entry(repo: Path, team: str, source: Path = FIXTURES / "good_mlp", event: str = "mlp_sprint") -> Path:
+def put_entry(
+    repo: Path, team: str, source: Path = FIXTURES / "good_mlp", event: str = "mlp_sprint"
+) -> Path:
     """Copy a fixture entry to submissions/<team>/<event>/ with the team id filled in."""
     folder = repo / "submissions" / team / event
     if folder.exists():
@@ -50,11 +54,18 @@ def make_repo(path: Path) -> Path:
     repo = path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    for key, value in (("user.name", "Test"), ("user.email", "test@example.com"), ("commit.gpgsign", "false")):
+    for key, value in (
+        ("user.name", "Test"),
+        ("user.email", "test@example.com"),
+        ("commit.gpgsign", "false"),
+    ):
         git(repo, "config", key, value)
     if (REAL_BASELINE / "submission.json").is_file():
-        shutil.copytree(REAL_BASELINE, repo / "submissions" / "baseline" / "mlp_sprint",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            REAL_BASELINE,
+            repo / "submissions" / "baseline" / "mlp_sprint",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     else:
         put_entry(repo, "baseline")
     shutil.copytree(FIXTURES / "results", repo / "results")
@@ -77,10 +88,28 @@ def branch(repo: Path, name: str, change) -> None:
     git(repo, "switch", "-q", "main")
 
 
-def run_check(repo: Path, head: str, data: Path | None = None, capsys=None) -> tuple[int, dict, str]:
+def run_check(
+    repo: Path, head: str, data: Path | None = None, capsys=None
+) -> tuple[int, dict, str]:
     out = repo.parent
-    argv = ["ci", "pr", "--repo", str(repo), "--base", "main", "--head", head, "--pr-number", "7",
-            "--report", str(out / "pr-report.md"), "--summary", str(out / "pr-summary.json"), "--repeats", "1"]
+    argv = [
+        "ci",
+        "pr",
+        "--repo",
+        str(repo),
+        "--base",
+        "main",
+        "--head",
+        head,
+        "--pr-number",
+        "7",
+        "--report",
+        str(out / "pr-report.md"),
+        "--summary",
+        str(out / "pr-summary.json"),
+        "--repeats",
+        "1",
+    ]
     if data is not None:
         argv += ["--data", str(data)]
     code = cli.main(argv)
@@ -96,22 +125,27 @@ def repo(tmp_path) -> Path:
 
 # --- scope: fast, nothing is scored ------------------------------------------------
 
+
 def _also(path: str, text: str = "x = 1\n"):
     def change(repo: Path) -> None:
         put_entry(repo, "new-team")
         target = repo / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+
     return change
 
 
-@pytest.mark.parametrize(("path", "says"), [
-    ("submissions/old-team/mlp_sprint/submission.py", "2 teams"),
-    ("scorer/scoring/engine.py", "the scorer is maintained by the maintainers"),
-    (".github/workflows/pr.yml", "workflows and repository settings are maintainers-only"),
-    ("results/new-team/mlp_sprint.json", "results/ holds official records"),
-    ("README.md", "a submission pull request changes only submissions/"),
-])
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("submissions/old-team/mlp_sprint/submission.py", "2 teams"),
+        ("scorer/scoring/engine.py", "the scorer is maintained by the maintainers"),
+        (".github/workflows/pr.yml", "workflows and repository settings are maintainers-only"),
+        ("results/new-team/mlp_sprint.json", "results/ holds official records"),
+        ("README.md", "a submission pull request changes only submissions/"),
+    ],
+)
 def test_a_change_outside_the_teams_folder_fails_without_scoring(repo, path, says):
     branch(repo, "pr", _also(path))
     code, summary, report = run_check(repo, "pr")
@@ -123,7 +157,11 @@ def test_a_change_outside_the_teams_folder_fails_without_scoring(repo, path, say
 
 
 def test_the_baseline_team_is_maintainers_only(repo):
-    branch(repo, "pr", lambda r: (r / "submissions/baseline/mlp_sprint/submission.py").write_text("# faster\n"))
+    branch(
+        repo,
+        "pr",
+        lambda r: (r / "submissions/baseline/mlp_sprint/submission.py").write_text("# faster\n"),
+    )
     code, summary, _ = run_check(repo, "pr")
     assert code == 1
     assert "baseline team is maintainers-only" in summary["problems"][0]["message"]
@@ -133,13 +171,17 @@ def test_the_baseline_team_is_maintainers_only(repo):
 def test_a_file_beside_the_event_folders_is_out_of_place(repo):
     branch(repo, "pr", lambda r: (r / "submissions" / "old-team" / "notes.md").write_text("hi\n"))
     code, summary, _ = run_check(repo, "pr")
-    assert code == 1 and "inside submissions/<team-id>/<event-id>/" in summary["problems"][0]["message"]
+    assert (
+        code == 1
+        and "inside submissions/<team-id>/<event-id>/" in summary["problems"][0]["message"]
+    )
 
 
 def test_a_control_character_in_a_path_is_rejected(repo):
     def change(r: Path) -> None:
         put_entry(r, "new-team")
         (r / "submissions" / "new-team" / "mlp_sprint" / "evil\nname.py").write_text("x = 1\n")
+
     branch(repo, "pr", change)
     code, summary, report = run_check(repo, "pr")
     assert code == 1
@@ -162,6 +204,7 @@ def test_deleting_an_entry_is_reported(repo):
 
 # --- paths inside the entry: materialised from git objects, never followed -----------
 
+
 def test_a_symlink_is_reported_and_never_followed(repo, tmp_path):
     secret = tmp_path / "secret.py"
     secret.write_text("TOKEN = 'do not read'\n")
@@ -170,6 +213,7 @@ def test_a_symlink_is_reported_and_never_followed(repo, tmp_path):
         folder = put_entry(r, "new-team")
         os.symlink(secret, folder / "leak.py")
         os.symlink("/etc", folder / "etc")
+
     branch(repo, "pr", change)
     code, summary, report = run_check(repo, "pr")
     assert code == 1
@@ -197,21 +241,36 @@ def test_materialise_writes_nested_folders_and_only_the_entry(repo, tmp_path):
         (folder / "lib" / "__init__.py").write_text("")
         (folder / "lib" / "ops.py").write_text("SCALE = 2\n")
         put_entry(r, "new-team", event="mlp_sprint_extra")  # a sibling whose name shares the prefix
+
     branch(repo, "pr", change)
     dest = tmp_path / "out"
-    assert materialise(repo, git(repo, "rev-parse", "pr").strip(), "submissions/new-team/mlp_sprint", dest) == []
+    assert (
+        materialise(
+            repo, git(repo, "rev-parse", "pr").strip(), "submissions/new-team/mlp_sprint", dest
+        )
+        == []
+    )
     files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert files == [f"submissions/new-team/mlp_sprint/{n}" for n in
-                     ("README.md", "lib/__init__.py", "lib/ops.py", "submission.json", "submission.py")]
+    assert files == [
+        f"submissions/new-team/mlp_sprint/{n}"
+        for n in ("README.md", "lib/__init__.py", "lib/ops.py", "submission.json", "submission.py")
+    ]
 
 
 def test_a_submodule_is_reported(repo):
     def change(r: Path) -> None:
         put_entry(r, "new-team")
         commit = git(r, "rev-parse", "HEAD").strip()
-        git(r, "update-index", "--add", "--cacheinfo", f"160000,{commit},submissions/new-team/mlp_sprint/vendored")
+        git(
+            r,
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            f"160000,{commit},submissions/new-team/mlp_sprint/vendored",
+        )
         # An empty folder stands for the unpopulated submodule, so `git add -A` keeps the link.
         (r / "submissions" / "new-team" / "mlp_sprint" / "vendored").mkdir()
+
     branch(repo, "pr", change)
     code, summary, _ = run_check(repo, "pr")
     assert code == 1
@@ -226,10 +285,14 @@ def test_submitted_text_is_escaped_in_the_report(repo):
         meta = json.loads((folder / "submission.json").read_text())
         meta["team"]["id"] = hostile  # fails the schema, and the message quotes it
         (folder / "submission.json").write_text(json.dumps(meta))
+
     branch(repo, "pr", change)
     code, summary, report = run_check(repo, "pr")
     assert code == 1 and summary["entries"][0]["status"] == "invalid"
-    assert all(p["where"].startswith("submissions/new-team/mlp_sprint/") for p in summary["entries"][0]["problems"])
+    assert all(
+        p["where"].startswith("submissions/new-team/mlp_sprint/")
+        for p in summary["entries"][0]["problems"]
+    )
     assert "&#60;script&#62;" in report or "&lt;script" in report
     for raw in ("<script", "](javascript", "@maintainers", " | ]"):
         assert raw not in report
@@ -242,6 +305,7 @@ def test_md_makes_text_inert():
 
 
 # --- scored on the real data --------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_a_good_new_entry_passes_with_a_report(repo, data_dir):
@@ -256,7 +320,15 @@ def test_a_good_new_entry_passes_with_a_report(repo, data_dir):
     assert {c["metric"] for c in entry["claimed"]} == {"accuracy", "train_time", "peak_memory"}
     assert entry["baseline"]["speedup"] > 0
     assert summary["team"] == "new-team"
-    for needle in ("passed", "Qualifies", "Accuracy", "Training time", "Peak memory", "fast-tensors", "MiB"):
+    for needle in (
+        "passed",
+        "Qualifies",
+        "Accuracy",
+        "Training time",
+        "Peak memory",
+        "fast-tensors",
+        "MiB",
+    ):
         assert needle in report
 
 
@@ -275,6 +347,7 @@ def test_an_entry_below_the_threshold_fails_with_its_numbers(repo, data_dir):
 
 # --- ci comment: the bot's comment, rendered from an untrusted summary ----------------
 
+
 def forged_summary() -> dict:
     """The schema's own example, with hostile text in every free-form string."""
     data = json.loads(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
@@ -284,7 +357,14 @@ def forged_summary() -> dict:
     entry["rank"] = "[win](javascript:alert(1))"
     entry["leader"]["team"] = "a|b"
     entry["metrics"]["speed"]["unit"] = "s](javascript:x)"
-    entry["problems"] = [{"where": "x | y", "message": "`code` <b>bold</b>", "severity": "error", "kind": "validation"}]
+    entry["problems"] = [
+        {
+            "where": "x | y",
+            "message": "`code` <b>bold</b>",
+            "severity": "error",
+            "kind": "validation",
+        }
+    ]
     data["scorer_version"] = "<!-- tinymlperf-pr-check -->"
     return data
 
@@ -292,11 +372,35 @@ def forged_summary() -> dict:
 def test_comment_is_rendered_with_every_string_escaped(tmp_path):
     (tmp_path / "s.json").write_text(json.dumps(forged_summary()))
     url = "https://github.com/tinymlperf/leaderboard/actions/runs/42"
-    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md"), "--run-url", url]) == 0
+    assert (
+        cli.main(
+            [
+                "ci",
+                "comment",
+                "--summary",
+                str(tmp_path / "s.json"),
+                "--out",
+                str(tmp_path / "c.md"),
+                "--run-url",
+                url,
+            ]
+        )
+        == 0
+    )
     body = (tmp_path / "c.md").read_text()
     assert body.startswith("<!-- tinymlperf-pr-check -->\n") and body.count("<!--") == 1
     assert f"[workflow run]({url})" in body
-    for raw in ("<script", "<img", "<b>", "](https://evil", "](javascript", "@someone", "a|b", "x | y", "`code`"):
+    for raw in (
+        "<script",
+        "<img",
+        "<b>",
+        "](https://evil",
+        "](javascript",
+        "@someone",
+        "a|b",
+        "x | y",
+        "`code`",
+    ):
         assert raw not in body, raw
 
 
@@ -304,15 +408,53 @@ def test_comment_refuses_a_summary_off_the_schema(tmp_path, capsys):
     data = forged_summary()
     data["body"] = "anything at all"
     (tmp_path / "s.json").write_text(json.dumps(data))
-    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md")]) == 1
+    assert (
+        cli.main(
+            [
+                "ci",
+                "comment",
+                "--summary",
+                str(tmp_path / "s.json"),
+                "--out",
+                str(tmp_path / "c.md"),
+            ]
+        )
+        == 1
+    )
     assert "does not match pr-summary.schema.json" in capsys.readouterr().err
     (tmp_path / "s.json").write_bytes(b"\xff not json")
-    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md")]) == 1
+    assert (
+        cli.main(
+            [
+                "ci",
+                "comment",
+                "--summary",
+                str(tmp_path / "s.json"),
+                "--out",
+                str(tmp_path / "c.md"),
+            ]
+        )
+        == 1
+    )
     assert not (tmp_path / "c.md").exists()
 
 
 def test_comment_drops_a_run_url_that_is_not_a_workflow_run(tmp_path):
     (tmp_path / "s.json").write_text(json.dumps(schema.load_schema("pr-summary")["examples"][0]))
     bad = "javascript:alert(1)//github.com/a/b/actions/runs/1"
-    assert cli.main(["ci", "comment", "--summary", str(tmp_path / "s.json"), "--out", str(tmp_path / "c.md"), "--run-url", bad]) == 0
+    assert (
+        cli.main(
+            [
+                "ci",
+                "comment",
+                "--summary",
+                str(tmp_path / "s.json"),
+                "--out",
+                str(tmp_path / "c.md"),
+                "--run-url",
+                bad,
+            ]
+        )
+        == 0
+    )
     assert "javascript" not in (tmp_path / "c.md").read_text()

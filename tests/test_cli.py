@@ -28,12 +28,22 @@ def test_new_writes_a_starter_that_validates(tmp_path, event, capsys):
 
 
 def test_new_refuses_a_bad_team_id_and_a_used_folder(tmp_path, capsys):
-    assert cli.main(["new", "--event", "mlp_sprint", "--team", "Bad Team", "--dir", str(tmp_path / "x")]) == 2
+    assert (
+        cli.main(
+            ["new", "--event", "mlp_sprint", "--team", "Bad Team", "--dir", str(tmp_path / "x")]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "team id" in err[0]
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "file.py").write_text("")
-    assert cli.main(["new", "--event", "mlp_sprint", "--team", "ok-team", "--dir", str(tmp_path / "used")]) == 2
+    assert (
+        cli.main(
+            ["new", "--event", "mlp_sprint", "--team", "ok-team", "--dir", str(tmp_path / "used")]
+        )
+        == 2
+    )
 
 
 def test_validate_reports_problems_one_per_line_and_exits_1(tmp_path, capsys):
@@ -44,12 +54,21 @@ def test_validate_reports_problems_one_per_line_and_exits_1(tmp_path, capsys):
     meta["techniques"] = ["magic"]
     (target / "submission.json").write_text(json.dumps(meta))
     (target / "helper.py").write_text("import socket\n")
-    (target / "submission.py").write_text((target / "submission.py").read_text() + "\nimport helper\n")
+    (target / "submission.py").write_text(
+        (target / "submission.py").read_text() + "\nimport helper\n"
+    )
     capsys.readouterr()
     assert cli.main(["validate", str(target)]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
-    assert any(line.endswith("helper.py:1: imports 'socket', which is not allowed; code the scorer runs may use numpy, the standard-library allowlist (see the Rules page) and your own modules") for line in lines)
-    assert any("$.team.id: 'other-team' does not match the folder 'my-team'" in line for line in lines)
+    assert any(
+        line.endswith(
+            "helper.py:1: imports 'socket', which is not allowed; code the scorer runs may use numpy, the standard-library allowlist (see the Rules page) and your own modules"
+        )
+        for line in lines
+    )
+    assert any(
+        "$.team.id: 'other-team' does not match the folder 'my-team'" in line for line in lines
+    )
     assert any("$.techniques[0]" in line for line in lines)
 
 
@@ -58,7 +77,9 @@ def test_a_training_script_may_use_the_allowlist_but_not_torch(tmp_path, capsys)
     cli.main(["new", "--event", "cnn_marathon", "--team", "my-team", "--dir", str(target)])
     assert cli.main(["validate", str(target)]) == 0  # the starter's train.py follows the contract
     # reproduce runs fit() in the sandbox, so train.py keeps to the sandbox's allowlist (os is in it)
-    (target / "train.py").write_text("import os\nimport torch\n\n\ndef fit(train_split, out_dir, budget):\n    pass\n")
+    (target / "train.py").write_text(
+        "import os\nimport torch\n\n\ndef fit(train_split, out_dir, budget):\n    pass\n"
+    )
     capsys.readouterr()
     assert cli.main(["validate", str(target)]) == 1
     out = capsys.readouterr().out
@@ -66,15 +87,28 @@ def test_a_training_script_may_use_the_allowlist_but_not_torch(tmp_path, capsys)
 
 
 def test_usage_errors_exit_2():
-    result = subprocess.run([sys.executable, "-m", "scorer", "run"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "scorer", "run"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 2
     assert "one of the arguments --event --all-events is required" in result.stderr
 
 
 def test_a_user_mistake_is_one_line_without_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "scorer", "run", "--event", "mlp_sprint", "--submission", str(tmp_path / "nope")],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "scorer",
+            "run",
+            "--event",
+            "mlp_sprint",
+            "--submission",
+            str(tmp_path / "nope"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
@@ -83,14 +117,19 @@ def test_a_user_mistake_is_one_line_without_traceback(tmp_path):
 
 def test_data_reports_a_bad_folder(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "scorer", "data", "--data", str(tmp_path)], capture_output=True, text=True, cwd=ROOT,
+        [sys.executable, "-m", "scorer", "data", "--data", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 1
     assert "missing dataset file" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_version():
-    result = subprocess.run([sys.executable, "-m", "scorer", "--version"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "scorer", "--version"], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0 and result.stdout.startswith("tinymlperf ")
 
 
@@ -109,15 +148,22 @@ def _fake_scoring(monkeypatch, status="ok"):
     def score_entry(folder, event_id, _job, baseline=None):
         calls.append((folder.parent.name, event_id))
         record = json.loads(json.dumps(RECORD))
-        record.update(team=folder.parent.name, event=event_id, status=status,
-                      reason="" if status == "ok" else "see the problems", qualified=status == "ok")
+        record.update(
+            team=folder.parent.name,
+            event=event_id,
+            status=status,
+            reason="" if status == "ok" else "see the problems",
+            qualified=status == "ok",
+        )
         return record
 
     monkeypatch.setattr(scoring, "score_entry", score_entry)
     return calls
 
 
-def test_run_all_events_scores_the_events_the_team_has_and_names_the_rest(tmp_path, monkeypatch, capsys):
+def test_run_all_events_scores_the_events_the_team_has_and_names_the_rest(
+    tmp_path, monkeypatch, capsys
+):
     import shutil
 
     shutil.copytree(VALID, tmp_path / "submissions" / "fast-tensors" / "mlp_sprint")
@@ -125,7 +171,10 @@ def test_run_all_events_scores_the_events_the_team_has_and_names_the_rest(tmp_pa
     assert cli.main(["run", "--all-events", "--team", "fast-tensors", "--repo", str(tmp_path)]) == 0
     assert calls == [("fast-tensors", "mlp_sprint")]
     err = capsys.readouterr().err
-    assert "skipped cnn_marathon, transformer_decathlon: team fast-tensors has no entry for them" in err
+    assert (
+        "skipped cnn_marathon, transformer_decathlon: team fast-tensors has no entry for them"
+        in err
+    )
 
 
 def test_run_all_events_for_a_team_without_entries_is_one_line(tmp_path, monkeypatch, capsys):
@@ -141,9 +190,16 @@ def test_run_prints_every_validation_problem_one_per_line(tmp_path, monkeypatch,
 
     folder = tmp_path / "submissions" / "fast-tensors" / "mlp_sprint"
     shutil.copytree(VALID, folder)
-    (folder / "submission.py").write_text("import torch\nimport requests\n\ndef train(x, y):\n    return None\n")
+    (folder / "submission.py").write_text(
+        "import torch\nimport requests\n\ndef train(x, y):\n    return None\n"
+    )
     _fake_scoring(monkeypatch, status="invalid")
-    assert cli.main(["run", "--event", "mlp_sprint", "--submission", str(folder), "--repo", str(tmp_path)]) == 1
+    assert (
+        cli.main(
+            ["run", "--event", "mlp_sprint", "--submission", str(folder), "--repo", str(tmp_path)]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     lines = [line.strip() for line in err.splitlines()]
     assert "submissions/fast-tensors/mlp_sprint: 2 problem(s):" in lines
@@ -171,5 +227,7 @@ def test_profile_says_its_times_are_inflated_and_what_the_allocations_are(job): 
     text = " ".join(console.export_text().split())
     assert "with profiling on" in text and "these times are inflated" in text
     assert "the child process's peak over the whole run" in text
-    assert "still held when train() returned" in text or "still held when predict() returned" in text
+    assert (
+        "still held when train() returned" in text or "still held when predict() returned" in text
+    )
     assert "not what was allocated at the peak" in text

@@ -51,7 +51,9 @@ def _cycles(graph) -> list[list[str]]:
                     index[child] = low[child] = len(index)
                     stack.append(child)
                     on_stack.add(child)
-                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                    work.append(
+                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
+                    )
                 elif child in on_stack:
                     low[node] = min(low[node], index[child])
                 continue
@@ -93,7 +95,8 @@ def test_no_module_wants_splitting():
     long = {
         p.relative_to(ROOT).as_posix(): n
         for p in sorted((ROOT / "scorer").rglob("*.py"))
-        if (n := len(p.read_text().splitlines())) > MAX_LINES and p.relative_to(ROOT).as_posix() not in ONE_FILE
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+        and p.relative_to(ROOT).as_posix() not in ONE_FILE
     }
     assert long == {}
 

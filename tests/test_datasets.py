@@ -47,7 +47,13 @@ def test_data_dir_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_idx_parsing_on_a_hand_made_file(tmp_path):
-    raw = bytes([0, 0, 8, 3]) + (2).to_bytes(4, "big") + (2).to_bytes(4, "big") + (3).to_bytes(4, "big") + bytes(range(12))
+    raw = (
+        bytes([0, 0, 8, 3])
+        + (2).to_bytes(4, "big")
+        + (2).to_bytes(4, "big")
+        + (3).to_bytes(4, "big")
+        + bytes(range(12))
+    )
     path = tmp_path / "tiny-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(raw))
     array = datasets._read_idx(path)
@@ -58,9 +64,9 @@ def test_idx_parsing_on_a_hand_made_file(tmp_path):
 def test_cifar_records_become_channels_last_rgb(tmp_path):
     record = np.zeros(3073, dtype=np.uint8)
     record[0] = 7
-    record[1:1025] = 10     # red plane
+    record[1:1025] = 10  # red plane
     record[1025:2049] = 20  # green plane
-    record[2049:] = 30      # blue plane
+    record[2049:] = 30  # blue plane
     path = tmp_path / "batch.bin"
     record.tofile(path)
     images, labels = datasets._read_cifar_batch(path)
@@ -81,7 +87,12 @@ def test_the_real_datasets_load_and_verify(data_dir):
     assert mnist["x_train"].shape == (60000, 28, 28) and mnist["x_train"].dtype == np.uint8
     assert mnist["y_test"].shape == (10000,) and mnist["y_test"].max() == 9
     cifar = datasets.load_cifar10(data_dir)
-    assert cifar["x_train"].shape == (50000, 32, 32, 3) and cifar["x_test"].shape == (10000, 32, 32, 3)
+    assert cifar["x_train"].shape == (50000, 32, 32, 3) and cifar["x_test"].shape == (
+        10000,
+        32,
+        32,
+        3,
+    )
     assert np.bincount(cifar["y_test"]).tolist() == [1000] * 10
     text = datasets.load_tinyshakespeare(data_dir)
     assert len(text["vocab"]) == 65 and text["vocab"] == "".join(sorted(text["vocab"]))
@@ -108,7 +119,9 @@ def test_a_verified_folder_is_remembered_for_runs_without_the_variable(user_cach
     assert datasets.data_dir() is None  # a folder that went away is forgotten
 
 
-def test_tinymlperf_data_remembers_the_folder_it_verified(user_cache, data_dir, monkeypatch, capsys):
+def test_tinymlperf_data_remembers_the_folder_it_verified(
+    user_cache, data_dir, monkeypatch, capsys
+):
     """`make site` verifies $TINYMLPERF_DATA; a later `tinymlperf run` without it finds the same data."""
     from scorer.cli import main as cli
 

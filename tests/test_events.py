@@ -38,15 +38,25 @@ def job():
     job = scoring.Job(repeats=1, limits=Limits(phase_wall_s=60), progress=Progress(quiet=True))
     x_train, y_train = images(600, (28, 28), 1)
     x_test, y_test = images(300, (28, 28), 2)
-    job._data["mlp_sprint"] = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    job._data["mlp_sprint"] = {
+        "x_train": x_train,
+        "y_train": y_train,
+        "x_test": x_test,
+        "y_test": y_test,
+    }
     x_test, y_test = images(1200, (32, 32, 3), 3)
     job._data["cnn_marathon"] = {"x_test": x_test, "y_test": y_test}
     val = counting_text(3000)
     vocab = "".join(chr(33 + i) for i in range(65))
     starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
     bleu = np.linspace(0, len(val) - td.PROMPT - td.BLEU_LENGTH - 1, 4).astype(np.int64)
-    job._data["transformer_decathlon"] = {"val": val, "train": counting_text(20000), "vocab": vocab,
-                                          "window_starts": starts, "bleu_starts": bleu}
+    job._data["transformer_decathlon"] = {
+        "val": val,
+        "train": counting_text(20000),
+        "vocab": vocab,
+        "window_starts": starts,
+        "bleu_starts": bleu,
+    }
     return job
 
 
@@ -73,7 +83,9 @@ def test_mlp_sprint_times_predict_too_so_training_there_gains_nothing(job):
     record = score(job, "lazy", "mlp_sprint")
     assert record["speed"]["median"] >= 0.3
     assert record["phases"]["predict"] >= 0.3
-    assert record["speed"]["median"] == pytest.approx(record["phases"]["train"] + record["phases"]["predict"])
+    assert record["speed"]["median"] == pytest.approx(
+        record["phases"]["train"] + record["phases"]["predict"]
+    )
 
 
 def test_mlp_sprint_records_canary_agreement(job):
@@ -121,23 +133,35 @@ def test_transformer_decathlon_rejects_non_greedy_generation(job):
 def test_transformer_plan_hides_every_check_in_full_perplexity_batches():
     val = np.array(list(range(65)) * 200)
     starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
-    data = {"val": val, "train": val[::-1].copy(), "vocab": "".join(chr(33 + i) for i in range(65)),
-            "window_starts": starts}
+    data = {
+        "val": val,
+        "train": val[::-1].copy(),
+        "vocab": "".join(chr(33 + i) for i in range(65)),
+        "window_starts": starts,
+    }
     contexts = [np.full(td.CONTEXT, g) for g in range(td.SPEED_PROMPTS)]
     rows, info = td.plan(data, contexts, np.random.default_rng(0))
     assert rows.shape[1] == td.CONTEXT and len(rows) % (2 * td.WINDOWS_PER_CALL) == 0
     kinds = [row["kind"] for row in info]
     assert kinds.count("val") == len(starts) and kinds.count("greedy") == td.SPEED_PROMPTS
-    assert kinds.count("train") == td.TRAIN_WINDOWS and kinds.count("perturbed") == td.PERTURBED_WINDOWS
+    assert (
+        kinds.count("train") == td.TRAIN_WINDOWS
+        and kinds.count("perturbed") == td.PERTURBED_WINDOWS
+    )
     assert kinds.count("probe") == td.CAUSALITY_PROBES and kinds.count("repeat") >= td.MIN_REPEATS
     half = len(rows) // 2
     for s, row in enumerate(info):
-        if row["kind"] == "repeat":   # asked again after the BLEU generations, at another row
-            assert s >= half > row["of"] and s % td.WINDOWS_PER_CALL != row["of"] % td.WINDOWS_PER_CALL
+        if row["kind"] == "repeat":  # asked again after the BLEU generations, at another row
+            assert (
+                s >= half > row["of"] and s % td.WINDOWS_PER_CALL != row["of"] % td.WINDOWS_PER_CALL
+            )
             assert np.array_equal(rows[s], rows[row["of"]])
         if row["kind"] == "probe":
             cut, of = row["cut"], row["of"]
-            assert np.array_equal(rows[s][: cut + 1], rows[of][: cut + 1]) and rows[s][cut + 1] != rows[of][cut + 1]
+            assert (
+                np.array_equal(rows[s][: cut + 1], rows[of][: cut + 1])
+                and rows[s][cut + 1] != rows[of][cut + 1]
+            )
 
 
 def test_perturbed_text_keeps_its_length_and_characters_but_changes():

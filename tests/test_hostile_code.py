@@ -24,9 +24,17 @@ from scorer.contract.limits import Limits
 from scorer.scoring.engine import Job, score_entry
 from scorer.validate import submission
 
-RECORD_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "records" / "example_mlp_sprint.json"
-LIMITS = Limits(phase_wall_s=8, cpu_s=60, memory_bytes=512 * 2**20, processes=32,
-                file_size_bytes=8 * 2**20, output_tail_bytes=4096)
+RECORD_FIXTURE = (
+    Path(__file__).resolve().parent / "fixtures" / "records" / "example_mlp_sprint.json"
+)
+LIMITS = Limits(
+    phase_wall_s=8,
+    cpu_s=60,
+    memory_bytes=512 * 2**20,
+    processes=32,
+    file_size_bytes=8 * 2**20,
+    output_tail_bytes=4096,
+)
 
 GOOD_TRAIN = """
 def train(x_train, y_train):
@@ -58,8 +66,10 @@ def synthetic_mnist(seed: int = 0, n_train: int = 300, n_test: int = 200) -> dic
 
 def synthetic_cifar(seed: int = 1, n_test: int = 1000) -> dict:
     rng = np.random.default_rng(seed)
-    return {"x_test": rng.integers(0, 256, size=(n_test, 32, 32, 3), dtype=np.uint8),
-            "y_test": rng.integers(0, 10, size=n_test).astype(np.uint8)}
+    return {
+        "x_test": rng.integers(0, 256, size=(n_test, 32, 32, 3), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, size=n_test).astype(np.uint8),
+    }
 
 
 MNIST = synthetic_mnist()
@@ -95,16 +105,28 @@ class Arena:
         np.save(self.labels, MNIST["y_test"])
         # Another team's submission, which the hostile code may try to overwrite.
         self.victim = root / "submissions" / "victim-team" / "mlp_sprint"
-        self.write(self.victim, "victim-team", "mlp_sprint", "import numpy as np\n" + GOOD_TRAIN + GOOD_PREDICT)
+        self.write(
+            self.victim,
+            "victim-team",
+            "mlp_sprint",
+            "import numpy as np\n" + GOOD_TRAIN + GOOD_PREDICT,
+        )
 
     @staticmethod
     def write(folder: Path, team: str, event: str, source: str, extra: dict | None = None) -> Path:
         folder.mkdir(parents=True)
         meta = {
-            "schema_version": 1, "event": event, "entrypoint": "submission.py",
+            "schema_version": 1,
+            "event": event,
+            "entrypoint": "submission.py",
             "team": {"id": team, "name": "Hostile", "members": [{"name": "Mallory"}]},
-            "title": "A hostile entry", "description": "Tests the scorer.", "techniques": [],
-            "innovation": False, "license": "MIT", "claimed": {}, "created": "2026-11-29",
+            "title": "A hostile entry",
+            "description": "Tests the scorer.",
+            "techniques": [],
+            "innovation": False,
+            "license": "MIT",
+            "claimed": {},
+            "created": "2026-11-29",
         }
         (folder / "submission.json").write_text(json.dumps(meta))
         (folder / "submission.py").write_text(source)
@@ -116,13 +138,25 @@ class Arena:
                 path.write_text(data)
         return folder
 
-    def score(self, source: str, event: str = "mlp_sprint", limits: Limits = LIMITS,
-              extra: dict | None = None, data: dict | None = None, team: str = "hostile-team",
-              valid: bool = True) -> dict:
-        source = textwrap.dedent(source).replace("__LABELS__", str(self.labels)) \
-            .replace("__RESULTS__", str(self.results)).replace("__VICTIM__", str(self.victim)) \
-            .replace("__OTHER__", str(self.other_path)) \
-            .replace("__GOOD_TRAIN__", GOOD_TRAIN).replace("__GOOD_PREDICT__", GOOD_PREDICT)
+    def score(
+        self,
+        source: str,
+        event: str = "mlp_sprint",
+        limits: Limits = LIMITS,
+        extra: dict | None = None,
+        data: dict | None = None,
+        team: str = "hostile-team",
+        valid: bool = True,
+    ) -> dict:
+        source = (
+            textwrap.dedent(source)
+            .replace("__LABELS__", str(self.labels))
+            .replace("__RESULTS__", str(self.results))
+            .replace("__VICTIM__", str(self.victim))
+            .replace("__OTHER__", str(self.other_path))
+            .replace("__GOOD_TRAIN__", GOOD_TRAIN)
+            .replace("__GOOD_PREDICT__", GOOD_PREDICT)
+        )
         folder = self.write(self.root / "submissions" / team / event, team, event, source, extra)
         check = submission.check(folder)
         assert check.ok == valid, [str(p) for p in check.problems]
@@ -153,7 +187,7 @@ def arena(tmp_path, capfd):
     yield a
     out, err = capfd.readouterr()
     # No traceback of the scorer's own code, whatever the submission did.
-    assert "Traceback" not in err and 'scorer/' not in err, err[-2000:]
+    assert "Traceback" not in err and "scorer/" not in err, err[-2000:]
 
 
 def expect(record: dict, status: str, *reason_parts: str) -> None:
@@ -165,6 +199,7 @@ def expect(record: dict, status: str, *reason_parts: str) -> None:
 
 # --- control: a well-behaved entry ------------------------------------------------
 
+
 def test_good_entry_scores_ok(arena):
     rec = arena.score("import numpy as np\n" + GOOD_TRAIN + GOOD_PREDICT)
     expect(rec, "ok")
@@ -174,24 +209,31 @@ def test_good_entry_scores_ok(arena):
 
 # --- code that misbehaves ---------------------------------------------------------
 
+
 def test_raises_at_import(arena):
     rec = arena.score("import numpy as np\n\nraise ImportError('no weights here')\n")
     expect(rec, "error", "import", "submission.py:3: ImportError: no weights here")
 
 
 def test_raises_in_train(arena):
-    rec = arena.score("import numpy as np\n\n\ndef train(x, y):\n    return {}['missing']\n" + GOOD_PREDICT)
+    rec = arena.score(
+        "import numpy as np\n\n\ndef train(x, y):\n    return {}['missing']\n" + GOOD_PREDICT
+    )
     expect(rec, "error", "train", "submission.py:5: KeyError")
 
 
 def test_raises_in_predict(arena):
-    rec = arena.score("import numpy as np\n" + GOOD_TRAIN + "\n\ndef predict(m, x):\n    return 1 / 0\n")
+    rec = arena.score(
+        "import numpy as np\n" + GOOD_TRAIN + "\n\ndef predict(m, x):\n    return 1 / 0\n"
+    )
     expect(rec, "error", "predict", "ZeroDivisionError: division by zero")
 
 
 def test_raises_in_load(arena):
-    rec = arena.score("import numpy as np\n\n\ndef load(d):\n    raise FileNotFoundError('weights.npz')\n\n\ndef predict(m, x):\n    return 0\n",
-                      event="cnn_marathon")
+    rec = arena.score(
+        "import numpy as np\n\n\ndef load(d):\n    raise FileNotFoundError('weights.npz')\n\n\ndef predict(m, x):\n    return 0\n",
+        event="cnn_marathon",
+    )
     expect(rec, "error", "load", "FileNotFoundError: weights.npz")
 
 
@@ -201,13 +243,17 @@ def test_missing_function(arena):
 
 
 def test_huge_exception_message_is_cut_to_one_short_line(arena):
-    rec = arena.score("import numpy as np\n\n\ndef train(x, y):\n    raise ValueError('A' * 100000 + '\\nsecond line')\n")
+    rec = arena.score(
+        "import numpy as np\n\n\ndef train(x, y):\n    raise ValueError('A' * 100000 + '\\nsecond line')\n"
+    )
     expect(rec, "error", "ValueError: AAAA")
     assert len(rec["reason"]) <= 2000 and "second line" not in rec["reason"]
 
 
 def test_exception_message_with_terminal_escapes(arena):
-    rec = arena.score("import numpy as np\n\n\ndef train(x, y):\n    raise ValueError('\\x1b[2J\\x1b[31mred\\u202e\\x00')\n")
+    rec = arena.score(
+        "import numpy as np\n\n\ndef train(x, y):\n    raise ValueError('\\x1b[2J\\x1b[31mred\\u202e\\x00')\n"
+    )
     expect(rec, "error", "ValueError")
 
 
@@ -216,21 +262,27 @@ def test_system_exit_and_keyboard_interrupt_are_errors(arena):
     expect(rec, "error", "train", "SystemExit")
 
 
-@pytest.mark.parametrize("body,want", [
-    ("return np.zeros((len(x), 1), np.int64)", "predict returned shape (210, 1); expected (210,)"),
-    ("return np.zeros(len(x) - 1, np.int64)", "predict returned shape (209,); expected (210,)"),
-    ("return np.zeros(len(x) + 5, np.int64)", "predict returned shape (215,); expected (210,)"),
-    ("return np.full(len(x), np.nan)", "labels must be integers"),
-    ("return np.full(len(x), 0.5)", "labels must be integers"),
-    ("return -np.ones(len(x), np.int64)", "labels outside 0..9"),
-    ("return np.full(len(x), 10, np.int64)", "labels outside 0..9"),
-    ("return np.full(len(x), 2**62, np.int64)", "labels outside 0..9"),
-    ("return np.array(['7'] * len(x))", "dtype <U1"),
-    ("return None", "predict"),
-    ("return {'labels': [1, 2]}", "returned dict with dtype object"),
-    ("return [print] * len(x)", "predict"),
-    ("return np.zeros(0, np.int64)", "expected (210,)"),
-])
+@pytest.mark.parametrize(
+    "body,want",
+    [
+        (
+            "return np.zeros((len(x), 1), np.int64)",
+            "predict returned shape (210, 1); expected (210,)",
+        ),
+        ("return np.zeros(len(x) - 1, np.int64)", "predict returned shape (209,); expected (210,)"),
+        ("return np.zeros(len(x) + 5, np.int64)", "predict returned shape (215,); expected (210,)"),
+        ("return np.full(len(x), np.nan)", "labels must be integers"),
+        ("return np.full(len(x), 0.5)", "labels must be integers"),
+        ("return -np.ones(len(x), np.int64)", "labels outside 0..9"),
+        ("return np.full(len(x), 10, np.int64)", "labels outside 0..9"),
+        ("return np.full(len(x), 2**62, np.int64)", "labels outside 0..9"),
+        ("return np.array(['7'] * len(x))", "dtype <U1"),
+        ("return None", "predict"),
+        ("return {'labels': [1, 2]}", "returned dict with dtype object"),
+        ("return [print] * len(x)", "predict"),
+        ("return np.zeros(0, np.int64)", "expected (210,)"),
+    ],
+)
 def test_wrong_answers(arena, body, want):
     rec = arena.score("import numpy as np\n" + GOOD_TRAIN + f"\n\ndef predict(m, x):\n    {body}\n")
     expect(rec, "error", want)
@@ -313,7 +365,9 @@ def test_sleeps_forever(arena):
 
 
 def test_busy_loop_at_import(arena):
-    rec = arena.score("import numpy as np\n\nwhile True:\n    pass\n", limits=Limits(phase_wall_s=1.5))
+    rec = arena.score(
+        "import numpy as np\n\nwhile True:\n    pass\n", limits=Limits(phase_wall_s=1.5)
+    )
     expect(rec, "timeout", "import", "wall-time limit")
 
 
@@ -348,8 +402,10 @@ def test_allocates_past_the_memory_limit(arena):
 
 
 def test_one_huge_allocation(arena):
-    rec = arena.score("import numpy as np\n\n\ndef train(x, y):\n    return np.ones(2**40, np.uint8)\n",
-                      limits=Limits(phase_wall_s=20, memory_bytes=384 * 2**20))
+    rec = arena.score(
+        "import numpy as np\n\n\ndef train(x, y):\n    return np.ones(2**40, np.uint8)\n",
+        limits=Limits(phase_wall_s=20, memory_bytes=384 * 2**20),
+    )
     expect(rec, "memory_limit", "train")
 
 
@@ -386,14 +442,16 @@ def test_many_files_fill_the_disk(arena):
         x = x_train.reshape(len(x_train), -1).astype(np.float32)
         return np.stack([x[y_train == c].mean(axis=0) for c in range(10)])
     """
-    rec = arena.score(src, limits=Limits(phase_wall_s=20, memory_bytes=512 * 2**20,
-                                         file_size_bytes=8 * 2**20))
+    rec = arena.score(
+        src, limits=Limits(phase_wall_s=20, memory_bytes=512 * 2**20, file_size_bytes=8 * 2**20)
+    )
     # The quota is polled: a fast writer is caught in train() or, if train() returned before
     # the poll, at the next phase (reported to the sandbox's owner: it should be train()).
     expect(rec, "error", "exceeded the disk quota of its folder")
 
 
 # --- code that cheats ---------------------------------------------------------------
+
 
 def test_opens_a_socket(arena):
     # `import socket` is refused by validate; logging.handlers is allowed and imports it.
@@ -436,7 +494,16 @@ def test_reads_the_test_labels(arena):
     expect(rec, "rule_violation", "predict", "refused", "t10k-labels.npy")
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "/proc/1/environ", "__OTHER__", "__VICTIM__/submission.py", "/root/.ssh/id_rsa"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "/proc/1/environ",
+        "__OTHER__",
+        "__VICTIM__/submission.py",
+        "/root/.ssh/id_rsa",
+    ],
+)
 def test_reads_files_outside_its_folder(arena, path):
     src = f"""
     import numpy as np
@@ -458,7 +525,9 @@ def test_lists_folders_outside_its_own(arena):
 
 @pytest.mark.parametrize("module", ["torch", "ctypes", "subprocess", "socket", "importlib"])
 def test_forbidden_imports_are_invalid_before_running(arena, module):
-    rec = arena.score(f"import numpy as np\nimport {module}\n" + GOOD_TRAIN + GOOD_PREDICT, valid=False)
+    rec = arena.score(
+        f"import numpy as np\nimport {module}\n" + GOOD_TRAIN + GOOD_PREDICT, valid=False
+    )
     expect(rec, "invalid", f"imports '{module}', which is not allowed")
     assert rec["repeats"] == 0
 
@@ -562,13 +631,16 @@ def test_resets_its_peak_memory(arena):
     expect(rec, "rule_violation", "train", "clear_refs")
 
 
-@pytest.mark.parametrize("target", [
-    "__RESULTS__/hostile-team/mlp_sprint.json",
-    "__OTHER__",
-    "__VICTIM__/submission.py",
-    "__RESULTS__/../submissions/hostile-team/mlp_sprint/submission.json",
-    "/tmp/tinymlperf-owned.txt",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "__RESULTS__/hostile-team/mlp_sprint.json",
+        "__OTHER__",
+        "__VICTIM__/submission.py",
+        "__RESULTS__/../submissions/hostile-team/mlp_sprint/submission.json",
+        "/tmp/tinymlperf-owned.txt",
+    ],
+)
 def test_writes_outside_its_folder(arena, target):
     src = f"""
     import numpy as np
@@ -607,10 +679,17 @@ def test_memorised_table_is_flagged_and_fails_on_shuffled_order(arena):
     test set with a fresh seed every run, the table scores at chance level."""
     table = MNIST["y_test"].tolist()
     literal = "TABLE = [" + ", ".join(map(str, table * 51)) + "]\n"  # 10,200 elements
-    src = "import numpy as np\n\n" + literal + GOOD_TRAIN + "\n\ndef predict(m, x):\n    return np.array(TABLE[:len(x)])\n"
+    src = (
+        "import numpy as np\n\n"
+        + literal
+        + GOOD_TRAIN
+        + "\n\ndef predict(m, x):\n    return np.array(TABLE[:len(x)])\n"
+    )
     rec = arena.score(src)
     warnings = [str(p) for p in submission.check(arena.folder).warnings]
-    assert any("embeds a literal table of 10,200 elements; flagged for review" in w for w in warnings), warnings
+    assert any(
+        "embeds a literal table of 10,200 elements; flagged for review" in w for w in warnings
+    ), warnings
     assert "large_literal" in rec["flags"]
     # Shuffled, relabelled and mixed with noisy canary copies: the table agrees with itself on
     # about one canary in ten, far below any honest model.
@@ -619,10 +698,16 @@ def test_memorised_table_is_flagged_and_fails_on_shuffled_order(arena):
 
 def test_data_file_with_as_many_rows_as_the_test_set_is_flagged(arena):
     src = "import numpy as np\n\n\ndef load(d):\n    return None\n\n\ndef predict(m, x):\n    return np.zeros(len(x), np.int64)\n"
-    rec = arena.score(src, event="cnn_marathon", extra={"answers.npy": np.zeros(10_000, np.uint8),
-                                                        "answers.txt": "0\n" * 600_000})
+    rec = arena.score(
+        src,
+        event="cnn_marathon",
+        extra={"answers.npy": np.zeros(10_000, np.uint8), "answers.txt": "0\n" * 600_000},
+    )
     warnings = [str(p) for p in submission.check(arena.folder).warnings]
-    assert any("an array with 10,000 rows, as many as the test set; flagged for review" in w for w in warnings)
+    assert any(
+        "an array with 10,000 rows, as many as the test set; flagged for review" in w
+        for w in warnings
+    )
     assert any("data file; flagged for review" in w for w in warnings)
     assert "large_literal" in rec["flags"]
 
@@ -640,6 +725,7 @@ def test_test_order_is_shuffled_per_run():
 
         def call(self, fn, *args, **kw):
             from scorer.sandbox.results import CallResult
+
             value = np.zeros(len(self.inputs["x_test"]), np.int64) if fn == "predict" else None
             return CallResult("ok", 0.01, value)
 
@@ -656,6 +742,7 @@ def test_test_order_is_shuffled_per_run():
     import inspect
 
     from scorer.scoring import engine as scoring
+
     assert "secrets.randbits" in inspect.getsource(scoring.score_entry)
 
 
@@ -698,8 +785,12 @@ def test_training_at_import_is_timed_as_import_not_hidden(arena):
 def synthetic_text(seed: int = 2) -> dict:
     rng = np.random.default_rng(seed)
     val = rng.integers(0, 65, size=3 * 513 + 200).astype(np.int64)
-    return {"val": val, "vocab": "".join(chr(32 + i) for i in range(65)),
-            "window_starts": np.arange(3) * 513, "bleu_starts": np.array([0, 700])}
+    return {
+        "val": val,
+        "vocab": "".join(chr(32 + i) for i in range(65)),
+        "window_starts": np.arange(3) * 513,
+        "bleu_starts": np.array([0, 700]),
+    }
 
 
 def test_transformer_logits_with_nan(arena):

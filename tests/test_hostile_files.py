@@ -82,6 +82,7 @@ def assert_invalid(folder: Path, capsys, *wanted: str) -> list[str]:
 
 # --- submission.json ------------------------------------------------------------
 
+
 def test_fifty_megabyte_metadata_is_refused_by_its_size(tmp_path, capsys):
     folder = entry(tmp_path)
     with open(folder / "submission.json", "w") as f:
@@ -91,16 +92,23 @@ def test_fifty_megabyte_metadata_is_refused_by_its_size(tmp_path, capsys):
             f.write(block)
         f.write('"}')
     t0 = time.monotonic()
-    assert_invalid(folder, capsys, "submission.json: the file is 52,428,813 bytes; the limit is 262,144",
-                   "the limit is 25 MiB")
+    assert_invalid(
+        folder,
+        capsys,
+        "submission.json: the file is 52,428,813 bytes; the limit is 262,144",
+        "the limit is 25 MiB",
+    )
     assert time.monotonic() - t0 < 10
 
 
-@pytest.mark.parametrize("text", [
-    "[" * 200_000,                                   # RecursionError inside json
-    '{"a": ' * 40 + "1" + "}" * 40,                  # parses, but deeper than the format allows
-    "[" * 5000 + "]" * 5000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 200_000,  # RecursionError inside json
+        '{"a": ' * 40 + "1" + "}" * 40,  # parses, but deeper than the format allows
+        "[" * 5000 + "]" * 5000,
+    ],
+)
 def test_deeply_nested_metadata(tmp_path, capsys, text):
     folder = entry(tmp_path)
     (folder / "submission.json").write_text(text)
@@ -108,29 +116,35 @@ def test_deeply_nested_metadata(tmp_path, capsys, text):
     assert any("nested too deeply" in ln or "not valid JSON" in ln for ln in lines), lines
 
 
-@pytest.mark.parametrize("raw,want", [
-    ('{"title": "caf\u00e9"}'.encode("utf-16"), "not UTF-8 (byte 0)"),
-    (b"\xef\xbb\xbf{}", "not valid JSON: Unexpected UTF-8 BOM"),
-    (b"\x00" * 100, "not valid JSON"),
-    (b"\x89PNG\r\n\x1a\n", "not UTF-8"),
-    (b"   \n\t ", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "raw,want",
+    [
+        ('{"title": "caf\u00e9"}'.encode("utf-16"), "not UTF-8 (byte 0)"),
+        (b"\xef\xbb\xbf{}", "not valid JSON: Unexpected UTF-8 BOM"),
+        (b"\x00" * 100, "not valid JSON"),
+        (b"\x89PNG\r\n\x1a\n", "not UTF-8"),
+        (b"   \n\t ", "not valid JSON"),
+    ],
+)
 def test_metadata_that_is_not_json_text(tmp_path, capsys, raw, want):
     folder = entry(tmp_path)
     (folder / "submission.json").write_bytes(raw)
     assert_invalid(folder, capsys, want)
 
 
-@pytest.mark.parametrize("field,value", [
-    ("team", "fast-tensors"),
-    ("team", {"id": ["fast-tensors"], "name": 7, "members": {"name": "x"}}),
-    ("entrypoint", ["submission.py"]),
-    ("event", 3),
-    ("claimed", [0.99]),
-    ("claimed", {"accuracy": "0.99"}),
-    ("schema_version", None),
-    ("techniques", [{"$ref": "#"}]),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("team", "fast-tensors"),
+        ("team", {"id": ["fast-tensors"], "name": 7, "members": {"name": "x"}}),
+        ("entrypoint", ["submission.py"]),
+        ("event", 3),
+        ("claimed", [0.99]),
+        ("claimed", {"accuracy": "0.99"}),
+        ("schema_version", None),
+        ("techniques", [{"$ref": "#"}]),
+    ],
+)
 def test_metadata_with_wrong_types(tmp_path, capsys, field, value):
     folder = entry(tmp_path)
     set_meta(folder, lambda m: m.__setitem__(field, value))
@@ -144,13 +158,16 @@ def test_metadata_that_is_not_an_object(tmp_path, capsys):
         assert_invalid(folder, capsys, "is not of type 'object'")
 
 
-@pytest.mark.parametrize("number,want", [
-    ("NaN", "NaN is not a JSON number"),
-    ("Infinity", "Infinity is not a JSON number"),
-    ("-Infinity", "-Infinity is not a JSON number"),
-    ("1e999", "1e999 overflows to infinity"),
-    ("1" * 5000, "a 5,000-digit number"),
-])
+@pytest.mark.parametrize(
+    "number,want",
+    [
+        ("NaN", "NaN is not a JSON number"),
+        ("Infinity", "Infinity is not a JSON number"),
+        ("-Infinity", "-Infinity is not a JSON number"),
+        ("1e999", "1e999 overflows to infinity"),
+        ("1" * 5000, "a 5,000-digit number"),
+    ],
+)
 def test_numbers_json_cannot_hold_are_refused(tmp_path, capsys, number, want):
     """Fixed in scorer/validate/submission.py: NaN/Infinity were accepted (and reached the record's
     ``claimed`` block as non-standard JSON) and a 5,000-digit number crashed validate."""
@@ -163,6 +180,7 @@ def test_numbers_json_cannot_hold_are_refused(tmp_path, capsys, number, want):
 
 
 # --- weight files -----------------------------------------------------------------
+
 
 def npy_bytes(array: np.ndarray, allow_pickle: bool = False) -> bytes:
     buf = io.BytesIO()
@@ -180,15 +198,16 @@ def zip_bomb(path: Path, declared: int) -> None:
     """A small highly-compressible .npy member whose zip headers declare ``declared`` bytes."""
     # A real .npy header for the declared shape, followed by 4 MiB of zeros.
     buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False,
-                                               "shape": ((declared - 128) // 4,)})
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f4", "fortran_order": False, "shape": ((declared - 128) // 4,)}
+    )
     header = buf.getvalue()
     write_npz(path, {"w.npy": header + bytes(4 * 2**20)})
     data = bytearray(path.read_bytes())
     assert len(data) < 64 * 1024  # small on disk
     local = data.find(b"PK\x03\x04")
     central = data.find(b"PK\x01\x02")
-    struct.pack_into("<I", data, local + 22, declared)    # uncompressed size, local header
+    struct.pack_into("<I", data, local + 22, declared)  # uncompressed size, local header
     struct.pack_into("<I", data, central + 24, declared)  # uncompressed size, central directory
     path.write_bytes(bytes(data))
     with zipfile.ZipFile(path) as z:
@@ -201,8 +220,12 @@ def test_zip_bomb_is_refused_without_decompressing(tmp_path, capsys, monkeypatch
     zip_bomb(folder / "weights.npz", declared)
     opened = []
     real_open = zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or real_open(self, *a, **k))
-    assert_invalid(folder, capsys, "weight files decompress to more than 512 MiB; shrink or quantize them")
+    monkeypatch.setattr(
+        zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or real_open(self, *a, **k)
+    )
+    assert_invalid(
+        folder, capsys, "weight files decompress to more than 512 MiB; shrink or quantize them"
+    )
     assert not opened  # refused from the central directory alone
 
 
@@ -215,13 +238,18 @@ def test_many_members_adding_up_past_the_limit(tmp_path, capsys):
 
 def test_npz_member_that_holds_pickled_objects(tmp_path, capsys):
     folder = entry(tmp_path, "pkg-team", CNN)
-    write_npz(folder / "weights.npz", {"w.npy": npy_bytes(np.array([print], dtype=object), allow_pickle=True)})
+    write_npz(
+        folder / "weights.npz",
+        {"w.npy": npy_bytes(np.array([print], dtype=object), allow_pickle=True)},
+    )
     assert_invalid(folder, capsys, "weights.npz[w.npy]: holds pickled Python objects")
 
 
 def test_npz_member_that_is_not_an_array(tmp_path, capsys):
     folder = entry(tmp_path, "pkg-team", CNN)
-    write_npz(folder / "weights.npz", {"w.npy": npy_bytes(np.zeros(3)), "__init__.py": b"import os"})
+    write_npz(
+        folder / "weights.npz", {"w.npy": npy_bytes(np.zeros(3)), "__init__.py": b"import os"}
+    )
     assert_invalid(folder, capsys, "weights.npz[__init__.py]: an .npz may only hold .npy arrays")
 
 
@@ -231,12 +259,18 @@ def test_npz_member_truncated_inside_a_valid_archive(tmp_path, capsys):
     assert_invalid(folder, capsys, "weights.npz[w.npy]: truncated array")
 
 
-@pytest.mark.parametrize("raw,want", [
-    (b"\x93NUMPY\x01\x00\x10\x00{'descr': 'zz'}  \n", "not a valid .npy array"),
-    (b"\x93NUMPY\x01\x00\x20\x00" + b"__import__('os')            \n", "not a valid .npy array"),
-    (b"not numpy at all", "not a valid .npy array"),
-    (b"", "not a valid .npy array"),
-])
+@pytest.mark.parametrize(
+    "raw,want",
+    [
+        (b"\x93NUMPY\x01\x00\x10\x00{'descr': 'zz'}  \n", "not a valid .npy array"),
+        (
+            b"\x93NUMPY\x01\x00\x20\x00" + b"__import__('os')            \n",
+            "not a valid .npy array",
+        ),
+        (b"not numpy at all", "not a valid .npy array"),
+        (b"", "not a valid .npy array"),
+    ],
+)
 def test_npy_with_a_broken_header(tmp_path, capsys, raw, want):
     folder = entry(tmp_path, "pkg-team", CNN)
     (folder / "w.npy").write_bytes(raw)
@@ -246,19 +280,25 @@ def test_npy_with_a_broken_header(tmp_path, capsys, raw, want):
 def test_npy_declaring_a_huge_shape_is_truncated_not_allocated(tmp_path, capsys):
     folder = entry(tmp_path, "pkg-team", CNN)
     buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)})
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)}
+    )
     (folder / "w.npy").write_bytes(buf.getvalue() + b"\0" * 64)
     assert_invalid(folder, capsys, "w.npy: truncated: the file is shorter than its header says")
 
 
 # --- folder tricks ------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,target", [
-    ("submission.py", "/etc/passwd"),
-    ("helpers.py", "OTHER_TEAM"),
-    ("labels.txt", "LABELS"),
-    ("README.md", "/proc/self/environ"),
-])
+
+@pytest.mark.parametrize(
+    "name,target",
+    [
+        ("submission.py", "/etc/passwd"),
+        ("helpers.py", "OTHER_TEAM"),
+        ("labels.txt", "LABELS"),
+        ("README.md", "/proc/self/environ"),
+    ],
+)
 def test_symlinks_are_refused(tmp_path, capsys, name, target):
     folder = entry(tmp_path)
     other = entry(tmp_path, "other-team")
@@ -269,7 +309,9 @@ def test_symlinks_are_refused(tmp_path, capsys, name, target):
     path = folder / name
     path.unlink(missing_ok=True)
     path.symlink_to(target)
-    assert_invalid(folder, capsys, f"{name}: symbolic links are not allowed; commit the file itself")
+    assert_invalid(
+        folder, capsys, f"{name}: symbolic links are not allowed; commit the file itself"
+    )
 
 
 def test_symlinked_folder_inside_the_entry(tmp_path, capsys):
@@ -284,8 +326,9 @@ def test_symlinked_metadata(tmp_path, capsys):
     other = entry(tmp_path, "other-team")
     (folder / "submission.json").unlink()
     (folder / "submission.json").symlink_to(other / "submission.json")
-    assert_invalid(folder, capsys, "submission.json: symbolic links are not allowed",
-                   "missing submission.json")
+    assert_invalid(
+        folder, capsys, "submission.json: symbolic links are not allowed", "missing submission.json"
+    )
 
 
 def test_event_folder_that_is_a_symlink(tmp_path, capsys):
@@ -294,7 +337,9 @@ def test_event_folder_that_is_a_symlink(tmp_path, capsys):
     link.parent.mkdir()
     link.symlink_to(other, target_is_directory=True)
     rc, lines = validate_cli(link, capsys)
-    assert rc == 1 and lines == [f"{link}: not a submission folder; expected submissions/<team-id>/<event-id>/"]
+    assert rc == 1 and lines == [
+        f"{link}: not a submission folder; expected submissions/<team-id>/<event-id>/"
+    ]
     assert submission.find_submissions(tmp_path / "submissions") == [other]
 
 
@@ -304,25 +349,50 @@ def test_team_folder_that_links_to_another_team(tmp_path, capsys):
     entry(tmp_path, "victim")
     link = tmp_path / "submissions" / "evil"
     link.symlink_to("victim", target_is_directory=True)
-    assert_invalid(link / "mlp_sprint", capsys, "evil: the team folder is a symbolic link",
-                   "'victim' does not match the folder 'evil'")
-    assert submission.find_submissions(tmp_path / "submissions") == [tmp_path / "submissions" / "victim" / "mlp_sprint"]
+    assert_invalid(
+        link / "mlp_sprint",
+        capsys,
+        "evil: the team folder is a symbolic link",
+        "'victim' does not match the folder 'evil'",
+    )
+    assert submission.find_submissions(tmp_path / "submissions") == [
+        tmp_path / "submissions" / "victim" / "mlp_sprint"
+    ]
 
 
-@pytest.mark.parametrize("entrypoint", [
-    "../other-team/mlp_sprint/submission.py", "/etc/passwd.py", "sub/../../../x.py",
-    "./submission.py", "submission.py\n", "/tmp/evil.py",
-])
+@pytest.mark.parametrize(
+    "entrypoint",
+    [
+        "../other-team/mlp_sprint/submission.py",
+        "/etc/passwd.py",
+        "sub/../../../x.py",
+        "./submission.py",
+        "submission.py\n",
+        "/tmp/evil.py",
+    ],
+)
 def test_entrypoint_outside_the_folder(tmp_path, capsys, entrypoint):
     folder = entry(tmp_path)
     set_meta(folder, lambda m: m.update(entrypoint=entrypoint))
     assert_invalid(folder, capsys, "$.entrypoint")
 
 
-@pytest.mark.parametrize("name", [
-    "evil\nname.py", "a\rb.py", "x\x1b[2J.py", "tab\there.py", "zero\u200bwidth.py",
-    "rtl\u202egnp.py", "caf\u00e9.py", ".hidden.py", "..py", "-rf.py", "a" * 120 + ".py",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evil\nname.py",
+        "a\rb.py",
+        "x\x1b[2J.py",
+        "tab\there.py",
+        "zero\u200bwidth.py",
+        "rtl\u202egnp.py",
+        "caf\u00e9.py",
+        ".hidden.py",
+        "..py",
+        "-rf.py",
+        "a" * 120 + ".py",
+    ],
+)
 def test_file_names_with_control_or_odd_characters(tmp_path, capsys, name):
     folder = entry(tmp_path)
     (folder / name).write_text("x = 1\n")
@@ -408,7 +478,9 @@ def test_problem_lines_are_always_one_line():
     assert str(p) == "a\\nb: c\\rd\\u2028e\\x00"
 
 
-def patch_zip(path: Path, flags: int | None = None, method: int | None = None, scramble: bool = False) -> None:
+def patch_zip(
+    path: Path, flags: int | None = None, method: int | None = None, scramble: bool = False
+) -> None:
     """Rewrite the first member's headers (flag bits, compression method) or its data."""
     data = bytearray(path.read_bytes())
     local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
@@ -426,13 +498,16 @@ def patch_zip(path: Path, flags: int | None = None, method: int | None = None, s
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("compression,change", [
-    (zipfile.ZIP_STORED, {"flags": 1}),                 # "encrypted": RuntimeError
-    (zipfile.ZIP_STORED, {"method": 99}),               # AES / unknown: NotImplementedError
-    (zipfile.ZIP_DEFLATED, {"scramble": True}),         # corrupt deflate stream: zlib.error
-    (zipfile.ZIP_BZIP2, {"scramble": True}),
-    (zipfile.ZIP_LZMA, {"scramble": True}),
-])
+@pytest.mark.parametrize(
+    "compression,change",
+    [
+        (zipfile.ZIP_STORED, {"flags": 1}),  # "encrypted": RuntimeError
+        (zipfile.ZIP_STORED, {"method": 99}),  # AES / unknown: NotImplementedError
+        (zipfile.ZIP_DEFLATED, {"scramble": True}),  # corrupt deflate stream: zlib.error
+        (zipfile.ZIP_BZIP2, {"scramble": True}),
+        (zipfile.ZIP_LZMA, {"scramble": True}),
+    ],
+)
 def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
     """Fixed in scorer/validate/weights.py: an encrypted member, an unknown compression method and a
     corrupt deflate stream escaped check_weights as RuntimeError, NotImplementedError and
@@ -443,8 +518,10 @@ def test_npz_members_that_cannot_be_read(tmp_path, capsys, compression, change):
         z.writestr("w.npy", npy_bytes(np.zeros(1000)))
     patch_zip(path, **change)
     lines = assert_invalid(folder, capsys)
-    assert any("weights.npz" in ln and ("not a valid .npz archive" in ln or "not a valid .npy array" in ln)
-               for ln in lines), lines
+    assert any(
+        "weights.npz" in ln and ("not a valid .npz archive" in ln or "not a valid .npy array" in ln)
+        for ln in lines
+    ), lines
 
 
 def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
@@ -452,7 +529,9 @@ def test_deeply_nested_python_does_not_crash_the_checker(tmp_path, capsys):
     900 ``+`` (validate crashed), and ast.parse itself on 100,000."""
     folder = entry(tmp_path)
     (folder / "helper.py").write_text("x = 1" + " + 1" * 1500 + "\nimport torch\ny = eval('1')\n")
-    (folder / "submission.py").write_text((folder / "submission.py").read_text() + "\nimport helper  # noqa\n")
+    (folder / "submission.py").write_text(
+        (folder / "submission.py").read_text() + "\nimport helper  # noqa\n"
+    )
     assert_invalid(folder, capsys, "helper.py:2: imports 'torch'", "helper.py:3: calls eval()")
     (folder / "helper.py").write_text("x = a" + ".b" * 100_000 + "\n")
     assert_invalid(folder, capsys, "helper.py: does not parse: an expression nested too deeply")

@@ -83,13 +83,28 @@ def repo_with_entry(tmp_path: Path, source: str | None = None) -> Path:
 
 
 def score_cmd(tmp_path: Path, repo: Path, *extra: str) -> list[str]:
-    return [sys.executable, str(tmp_path / "driver.py"), "score", "--repo", str(repo),
-            "--submission", str(repo / "submissions" / "fast-tensors" / "mlp_sprint"),
-            "--repeats", "1", "--threads", "1", *extra]
+    return [
+        sys.executable,
+        str(tmp_path / "driver.py"),
+        "score",
+        "--repo",
+        str(repo),
+        "--submission",
+        str(repo / "submissions" / "fast-tensors" / "mlp_sprint"),
+        "--repeats",
+        "1",
+        "--threads",
+        "1",
+        *extra,
+    ]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def no_traceback(err: str) -> None:
@@ -98,8 +113,11 @@ def no_traceback(err: str) -> None:
 
 # --- the scorer killed mid-run ------------------------------------------------------
 
+
 def test_scorer_killed_mid_run_leaves_the_old_record(tmp_path):
-    repo = repo_with_entry(tmp_path, """
+    repo = repo_with_entry(
+        tmp_path,
+        """
         import time
         import numpy as np
 
@@ -110,10 +128,16 @@ def test_scorer_killed_mid_run_leaves_the_old_record(tmp_path):
 
         def predict(m, x):
             return np.zeros(len(x), np.int64)
-    """)
+    """,
+    )
     before = snapshot(repo / "results")
-    proc = subprocess.Popen(score_cmd(tmp_path, repo), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        score_cmd(tmp_path, repo),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     seen = ""
     deadline = time.monotonic() + 60
     while "entry ..." not in seen and time.monotonic() < deadline:  # the round has started
@@ -128,7 +152,10 @@ def test_scorer_killed_mid_run_leaves_the_old_record(tmp_path):
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(repo / "results") == before  # no partial record, no temporary file
-    assert [r["team"] for r in results.load_records(repo / "results")] == ["fast-tensors", "other-team"]
+    assert [r["team"] for r in results.load_records(repo / "results")] == [
+        "fast-tensors",
+        "other-team",
+    ]
 
 
 def test_scorer_killed_between_writing_and_renaming(tmp_path):
@@ -143,10 +170,10 @@ def test_scorer_killed_between_writing_and_renaming(tmp_path):
         from pathlib import Path
         from scorer.contract import results
         os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
-        rec = json.loads(Path({str(HERE / 'fixtures/records/example_mlp_sprint.json')!r}).read_text())
+        rec = json.loads(Path({str(HERE / "fixtures/records/example_mlp_sprint.json")!r}).read_text())
         rec["team"] = "fast-tensors"
         rec["speed"]["median"] = 0.001
-        results.write_record(Path({str(repo / 'results')!r}), rec)
+        results.write_record(Path({str(repo / "results")!r}), rec)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
@@ -157,7 +184,10 @@ def test_scorer_killed_between_writing_and_renaming(tmp_path):
     assert len(loaded) == 1 and loaded[0]["speed"]["median"] == EXAMPLE["speed"]["median"]
     # The next write is not disturbed by the stray file, and the lock was released by the kill.
     results.write_record(repo / "results", record(**{"speed.median": 0.002}))
-    assert results.load_records(repo / "results")[0]["history"][-1]["speed"] == EXAMPLE["speed"]["median"]
+    assert (
+        results.load_records(repo / "results")[0]["history"][-1]["speed"]
+        == EXAMPLE["speed"]["median"]
+    )
 
 
 # --- a half-written or unreadable record --------------------------------------------------
@@ -165,9 +195,13 @@ def test_scorer_killed_between_writing_and_renaming(tmp_path):
 CORRUPT = {
     "truncated": lambda text: text[: len(text) // 2],
     "empty": lambda text: "",
-    "not-utf8": lambda text: text.replace('"baseline"', '"fast-tensors"').encode("utf-8")[:40] + b"\xff\xfe",
+    "not-utf8": lambda text: (
+        text.replace('"baseline"', '"fast-tensors"').encode("utf-8")[:40] + b"\xff\xfe"
+    ),
     "nul-bytes": lambda text: "\0" * 64,
-    "huge-integer": lambda text: text.replace('"schema_version": 1', '"schema_version": ' + "9" * 5000),
+    "huge-integer": lambda text: text.replace(
+        '"schema_version": 1', '"schema_version": ' + "9" * 5000
+    ),
     "deeply-nested": lambda text: "[" * 100_000,
     "not-an-object": lambda text: "[]",
     "wrong-schema": lambda text: text.replace('"status": "ok"', '"status": "pwned"'),
@@ -218,8 +252,13 @@ def test_build_with_a_half_written_record_exits_non_zero_naming_it(tmp_path):
     root = sitefixture.make_root(tmp_path)
     victim = root / "results" / "slowpoke" / "mlp_sprint.json"
     victim.write_bytes(victim.read_bytes()[:100])
-    proc = subprocess.run([sys.executable, "-m", "scorer", "build", "--repo", str(root)],
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scorer", "build", "--repo", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert proc.returncode == 1
     no_traceback(proc.stderr)
     last = proc.stderr.strip().splitlines()[-1]
@@ -261,9 +300,22 @@ def test_two_scorers_writing_at_once_both_land(tmp_path):
     writer = tmp_path / "writer.py"
     writer.write_text(WRITER)
     n = 15
-    procs = [subprocess.Popen([sys.executable, str(writer), str(REPO), str(HERE / "fixtures/records/example_mlp_sprint.json"),
-                               str(results_dir), str(base), str(n)], stderr=subprocess.PIPE, text=True)
-             for base in (1000, 2000)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(writer),
+                str(REPO),
+                str(HERE / "fixtures/records/example_mlp_sprint.json"),
+                str(results_dir),
+                str(base),
+                str(n),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for base in (1000, 2000)
+    ]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
@@ -271,7 +323,9 @@ def test_two_scorers_writing_at_once_both_land(tmp_path):
     speeds = [h["speed"] for h in final["history"]] + [final["speed"]["median"]]
     # Every write landed exactly once, in order per writer: nothing lost, nothing doubled.
     assert speeds[0] == EXAMPLE["speed"]["median"]
-    assert sorted(speeds[1:]) == sorted([1000.0 + i for i in range(n)] + [2000.0 + i for i in range(n)])
+    assert sorted(speeds[1:]) == sorted(
+        [1000.0 + i for i in range(n)] + [2000.0 + i for i in range(n)]
+    )
     for base in (1000, 2000):
         mine = [s for s in speeds if base <= s < base + n]
         assert mine == sorted(mine)
@@ -281,13 +335,16 @@ def test_two_scorers_writing_at_once_both_land(tmp_path):
 
 # --- a corrupt record re-scored; history through the command ------------------------------
 
+
 def test_rescore_moves_a_corrupt_record_aside_and_history_grows(tmp_path):
     repo = repo_with_entry(tmp_path)
     path = repo / "results" / "fast-tensors" / "mlp_sprint.json"
     other = (repo / "results" / "other-team" / "mlp_sprint.json").read_bytes()
 
     def score() -> dict:
-        proc = subprocess.run(score_cmd(tmp_path, repo), capture_output=True, text=True, cwd=REPO, timeout=120)
+        proc = subprocess.run(
+            score_cmd(tmp_path, repo), capture_output=True, text=True, cwd=REPO, timeout=120
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         no_traceback(proc.stderr)
         return results.load_record(path)
@@ -306,7 +363,10 @@ def test_rescore_moves_a_corrupt_record_aside_and_history_grows(tmp_path):
     third = score()
     assert [h["finished_at"] for h in third["history"]] == [second["finished_at"]]
     assert (repo / "results" / "other-team" / "mlp_sprint.json").read_bytes() == other
-    assert [r["team"] for r in results.load_records(repo / "results")] == ["fast-tensors", "other-team"]
+    assert [r["team"] for r in results.load_records(repo / "results")] == [
+        "fast-tensors",
+        "other-team",
+    ]
 
 
 def test_two_corrupt_records_in_one_second_are_both_kept(tmp_path):

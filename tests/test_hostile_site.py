@@ -35,10 +35,12 @@ EVIL = "e.vil"
 NAME = "Evil\n---\ntitle: owned\n# H1 <!-- {{ config.site_name }}"
 MEMBER = "![t](https://e.vil/t.png) <https://e.vil/a>\n\n[r]: javascript:alert(2)"
 TITLE = "&#106;avascript:alert(3) {% raw %} {{ 7*7 }} | a | b |\n|---|---|"
-DESCRIPTION = ("<!-- hide the rest\n\n<iframe src=https://e.vil></iframe><svg onload=alert(4)>\u0000"
-               " [c1](javascript&#58;alert(5)) [c2](JAVASCRIPT:alert(6))"
-               " [c3](data:text/html;base64,PHNjcmlwdD4=) <a href='vbscript:x'>v</a>\n"
-               "| forged | row |\n|---|---|\n| x | y |\n") + "long " * 300
+DESCRIPTION = (
+    "<!-- hide the rest\n\n<iframe src=https://e.vil></iframe><svg onload=alert(4)>\u0000"
+    " [c1](javascript&#58;alert(5)) [c2](JAVASCRIPT:alert(6))"
+    " [c3](data:text/html;base64,PHNjcmlwdD4=) <a href='vbscript:x'>v</a>\n"
+    "| forged | row |\n|---|---|\n| x | y |\n"
+) + "long " * 300
 README = """# Write-up
 
 <script>alert("XSS-readme2")</script>
@@ -58,14 +60,24 @@ REASON = "<img src=x onerror=alert(11)> {{ 7*7 }} <!-- | forged |"
 
 
 def add_evil_team(root: Path) -> None:
-    template = json.loads((root / "submissions/fast-tensors/mlp_sprint/submission.json").read_text())
+    template = json.loads(
+        (root / "submissions/fast-tensors/mlp_sprint/submission.json").read_text()
+    )
     for event in ("mlp_sprint", "cnn_marathon"):
         folder = root / "submissions" / "evil-md" / event
         folder.mkdir(parents=True)
-        meta = dict(template, event=event, title=TITLE, description=DESCRIPTION,
-                    innovation=event == "cnn_marathon",
-                    team={"id": "evil-md", "name": NAME,
-                          "members": [{"name": MEMBER}, {"name": "Mallory\u202e\u200b\u0000"}]})
+        meta = dict(
+            template,
+            event=event,
+            title=TITLE,
+            description=DESCRIPTION,
+            innovation=event == "cnn_marathon",
+            team={
+                "id": "evil-md",
+                "name": NAME,
+                "members": [{"name": MEMBER}, {"name": "Mallory\u202e\u200b\u0000"}],
+            },
+        )
         (folder / "submission.json").write_text(json.dumps(meta))
         if event == "cnn_marathon":
             (folder / "README.md").write_text(README)
@@ -79,8 +91,10 @@ def add_evil_team(root: Path) -> None:
         results.write_record(root / "results", rec)
     # An award publishes the Innovation write-up (README.md) on the site.
     with open(root / "awards.yml", "a", encoding="utf-8") as f:
-        f.write("  - team: evil-md\n    event: cnn_marathon\n    title: Evil write-up\n"
-                "    citation: \"{{ 7*7 }} <!-- x\"\n    date: '2026-11-27'\n")
+        f.write(
+            "  - team: evil-md\n    event: cnn_marathon\n    title: Evil write-up\n"
+            "    citation: \"{{ 7*7 }} <!-- x\"\n    date: '2026-11-27'\n"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +120,9 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, {k: v or "" for k, v in attrs}))
         if tag == "script":
-            self._script = self.data if dict(attrs).get("type") == "application/json" \
-                else self.scripts
+            self._script = (
+                self.data if dict(attrs).get("type") == "application/json" else self.scripts
+            )
             self._script.append("")
 
     def handle_endtag(self, tag):
@@ -136,7 +151,11 @@ def html_pages(site_dir: Path) -> list[Path]:
 
 
 def evil_pages(site_dir: Path) -> list[Path]:
-    return [p for p in html_pages(site_dir) if "evil-md" in p.read_text("utf-8") or "Evil" in p.read_text("utf-8")]
+    return [
+        p
+        for p in html_pages(site_dir)
+        if "evil-md" in p.read_text("utf-8") or "Evil" in p.read_text("utf-8")
+    ]
 
 
 def test_the_evil_team_is_on_the_site(site):
@@ -158,7 +177,9 @@ def test_no_active_content_and_nothing_from_another_host(site):
                 assert EVIL not in value, f"{page}: <{tag} {name}={value}>"
                 clean = "".join(html.unescape(value).split()).lower()
                 if name in ("href", "src", "action", "data", "formaction", "xlink:href"):
-                    assert not clean.startswith(("javascript:", "vbscript:", "data:")), f"{page}: {value}"
+                    assert not clean.startswith(("javascript:", "vbscript:", "data:")), (
+                        f"{page}: {value}"
+                    )
         for script in parsed.scripts:
             assert "alert(" not in script and EVIL not in script, page
         for block in parsed.data:  # must parse as JSON and hold nothing that ends the script
@@ -175,7 +196,9 @@ def test_templates_in_text_are_not_evaluated(site):
     assert "{{ config.site_name }}" in team or "{{ 7*7 }}" in team
     assert " 49 " not in team
     for page in evil_pages(site_dir):
-        assert "loop loop loop" not in " ".join(parse(page).text) and "looplooploop" not in page.read_text("utf-8")
+        assert "loop loop loop" not in " ".join(
+            parse(page).text
+        ) and "looplooploop" not in page.read_text("utf-8")
 
 
 def test_front_matter_cannot_be_forged(site):
@@ -248,10 +271,15 @@ def test_svgs_hold_no_active_content(site):
             assert not el.tag.endswith(("script", "foreignObject")), path
             for name, value in el.attrib.items():
                 assert not name.startswith("on") and EVIL not in value, (path, name, value)
-                assert not value.strip().lower().startswith(("javascript:", "data:text")), (path, value)
+                assert not value.strip().lower().startswith(("javascript:", "data:text")), (
+                    path,
+                    value,
+                )
 
 
-@pytest.mark.parametrize("payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"])
+@pytest.mark.parametrize(
+    "payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"]
+)
 def test_pr_report_text_is_inert(payload):
     """The pull-request comment (scorer/pr/report.py) quotes submitted text through md()."""
     from scorer.pr.report import md
@@ -292,5 +320,6 @@ def test_ranking_table_attributes_cannot_be_broken_out_of(site):
     rows = [attrs for tag, attrs in parsed.tags if tag == "tr" and attrs.get("data-team")]
     evil = [r for r in rows if r["data-team"] == "evil-md"]
     assert evil and set(evil[0]) == {"data-team", "data-status", "data-techniques", "data-event"}
-    assert all(set(r["data-techniques"]) <= set("abcdefghijklmnopqrstuvwxyz0123456789- ")
-               for r in rows)
+    assert all(
+        set(r["data-techniques"]) <= set("abcdefghijklmnopqrstuvwxyz0123456789- ") for r in rows
+    )

@@ -38,14 +38,22 @@ def test_the_package_data_has_no_second_copy_in_the_repository():
     for old, new in MOVED.items():
         assert not (ROOT / old).exists() or not any((ROOT / old).rglob("*.*")), (
             f"{old}/ moved to {new}/ (package data, so `pip install .` ships it); "
-            f"put the files there instead")
+            f"put the files there instead"
+        )
     names = sorted(p.name for p in (ROOT / "scorer" / "contract" / "schemas").glob("*.schema.json"))
     assert names == sorted(f"{n}.schema.json" for n in schema.SCHEMA_NAMES)
 
 
 def _run(cmd, *, cwd, env, timeout=120, ok=(0,)):
-    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     assert proc.returncode in ok, f"{cmd}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -58,23 +66,64 @@ def installed(tmp_path_factory):
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "scorer", src / "scorer",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        ROOT / "scorer", src / "scorer", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["NO_MKDOCS_2_WARNING"] = "1"
     dist = tmp / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "--no-index", "-w", dist, src], cwd=tmp, env=env, timeout=180)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            dist,
+            src,
+        ],
+        cwd=tmp,
+        env=env,
+        timeout=180,
+    )
     wheel = next(dist.glob("tinymlperf-*.whl"))
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp, env=env)
-    _run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
-          "--no-deps", "--no-index", wheel], cwd=tmp, env=env, timeout=180)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            venv / "bin" / "python",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            wheel,
+        ],
+        cwd=tmp,
+        env=env,
+        timeout=180,
+    )
     # Third-party dependencies from the development venv, appended after the new venv's own
     # site-packages (a plain path line: the dev venv's editable-install hook is not run).
-    site = Path(_run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                     cwd=tmp, env=env).stdout.strip())
+    site = Path(
+        _run(
+            [
+                venv / "bin" / "python",
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('purelib'))",
+            ],
+            cwd=tmp,
+            env=env,
+        ).stdout.strip()
+    )
     (site / "zz-dev-dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return venv, wheel, env
@@ -85,10 +134,16 @@ def test_the_wheel_ships_every_resource_the_scorer_reads(installed):
     names = set(zipfile.ZipFile(wheel).namelist())
     for n in schema.SCHEMA_NAMES:
         assert f"scorer/contract/schemas/{n}.schema.json" in names
-    templates = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "site" / "templates").rglob("*")
-                 if p.is_file() and "__pycache__" not in p.parts]
+    templates = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "scorer" / "site" / "templates").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     assert templates and set(templates) <= names, sorted(set(templates) - names)
-    starters = [p.relative_to(ROOT).as_posix() for p in (ROOT / "scorer" / "validate" / "starters").rglob("*.py")]
+    starters = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "scorer" / "validate" / "starters").rglob("*.py")
+    ]
     assert set(starters) <= names
 
 
@@ -97,8 +152,9 @@ def test_the_installed_scorer_validates_runs_and_builds_outside_the_tree(install
     venv, _, env = installed
     work = tmp_path / "work"
     shutil.copytree(SITE_FIXTURE, work)
-    where = _run([venv / "bin" / "python", "-c", "import scorer; print(scorer.__file__)"],
-                 cwd=work, env=env).stdout.strip()
+    where = _run(
+        [venv / "bin" / "python", "-c", "import scorer; print(scorer.__file__)"], cwd=work, env=env
+    ).stdout.strip()
     assert Path(where).resolve().is_relative_to(venv.resolve()), f"scorer imported from {where}"
     tinymlperf = venv / "bin" / "tinymlperf"
 
@@ -110,7 +166,11 @@ def test_the_installed_scorer_validates_runs_and_builds_outside_the_tree(install
     out = _run([tinymlperf, "validate", entry], cwd=work, env=env)
     assert "1 of 1 submission(s) valid" in out.stderr
     plan = json.loads(_run([tinymlperf, "plan", "--json"], cwd=work, env=env).stdout)
-    assert {"team": "centroid", "event": "mlp_sprint", "path": "submissions/centroid/mlp_sprint"} in plan
+    assert {
+        "team": "centroid",
+        "event": "mlp_sprint",
+        "path": "submissions/centroid/mlp_sprint",
+    } in plan
 
     # new reads the starters
     _run([tinymlperf, "new", "--event", "mlp_sprint", "--team", "new-team"], cwd=work, env=env)
@@ -122,8 +182,26 @@ def test_the_installed_scorer_validates_runs_and_builds_outside_the_tree(install
     data = real_data_dir()
     if data is not None:
         record_path = tmp_path / "record.json"
-        _run([tinymlperf, "run", "--event", "mlp_sprint", "--submission", entry, "--repeats", "1",
-              "--data", data, "--json", record_path], cwd=work, env=env, timeout=300, ok=(0, 1))
+        _run(
+            [
+                tinymlperf,
+                "run",
+                "--event",
+                "mlp_sprint",
+                "--submission",
+                entry,
+                "--repeats",
+                "1",
+                "--data",
+                data,
+                "--json",
+                record_path,
+            ],
+            cwd=work,
+            env=env,
+            timeout=300,
+            ok=(0, 1),
+        )
         record = json.loads(record_path.read_text())
         assert record["status"] in ("ok", "below_threshold"), record["reason"]
         assert record["quality"]["median"] is not None
@@ -135,11 +213,14 @@ def test_the_installed_scorer_validates_runs_and_builds_outside_the_tree(install
     out = _run([tinymlperf, "build"], cwd=work, env=env)
     docs = work / "build" / "docs"
     assert "built" in out.stderr and (docs / "index.md").is_file()
-    assert (docs / "events" / "mlp_sprint.md").is_file() and (docs / "submission-format.md").is_file()
+    assert (docs / "events" / "mlp_sprint.md").is_file() and (
+        docs / "submission-format.md"
+    ).is_file()
     assert list((docs / "badges").rglob("*.svg"))
     for n in schema.SCHEMA_NAMES:
-        assert (docs / "schemas" / f"{n}.schema.json").read_bytes() == \
-            (ROOT / "scorer" / "contract" / "schemas" / f"{n}.schema.json").read_bytes()
+        assert (docs / "schemas" / f"{n}.schema.json").read_bytes() == (
+            ROOT / "scorer" / "contract" / "schemas" / f"{n}.schema.json"
+        ).read_bytes()
     myst = work / "build" / "myst"
     _run([tinymlperf, "build", "--format", "myst"], cwd=work, env=env)
     assert list(myst.rglob("*.md"))

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("event_id", EVENT_IDS)
 def test_the_baseline_qualifies_on_the_real_data(event_id, data_dir):
     folder = ROOT / "submissions" / "baseline" / event_id
-    job = scoring.Job(repeats=1, data_folder=data_dir, repo_root=ROOT, progress=Progress(quiet=True))
+    job = scoring.Job(
+        repeats=1, data_folder=data_dir, repo_root=ROOT, progress=Progress(quiet=True)
+    )
     record = scoring.score_entry(folder, event_id, job)
     assert schema.validate(record, "result") == []
     assert record["status"] == "ok", record["reason"]

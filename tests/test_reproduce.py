@@ -32,6 +32,7 @@ CNN, GPT = EVENTS["cnn_marathon"], EVENTS["transformer_decathlon"]
 
 # --- the comparison ------------------------------------------------------------
 
+
 def test_accuracy_is_compared_with_an_absolute_tolerance():
     assert CNN.tolerance.kind == "absolute"
     tol = CNN.tolerance.value
@@ -66,6 +67,7 @@ def test_the_budget_defaults_to_two_hours_and_must_be_positive():
 
 # --- the training contract ------------------------------------------------------
 
+
 def _entry(tmp_path: Path, train: str | None) -> Path:
     folder = tmp_path / "exploit" / "cnn_marathon"
     shutil.copytree(PROTOTYPES, folder)
@@ -76,13 +78,28 @@ def _entry(tmp_path: Path, train: str | None) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("train", "where", "says"), [
-    (None, "train.py", "missing: a CNN Marathon entry ships weights"),
-    ("import numpy\n\ndef train(x):\n    pass\n", "train.py:1", "no top-level def fit(train_split, out_dir, budget)"),
-    ("def fit(train_split):\n    pass\n", "train.py:1", "fit must be a plain function called as fit("),
-    ("\n\nasync def fit(a, b, c):\n    pass\n", "train.py:3", "fit must be a plain function"),
-    ("import subprocess\n\ndef fit(a, b, c):\n    pass\n", "train.py:1", "imports 'subprocess'"),
-])
+@pytest.mark.parametrize(
+    ("train", "where", "says"),
+    [
+        (None, "train.py", "missing: a CNN Marathon entry ships weights"),
+        (
+            "import numpy\n\ndef train(x):\n    pass\n",
+            "train.py:1",
+            "no top-level def fit(train_split, out_dir, budget)",
+        ),
+        (
+            "def fit(train_split):\n    pass\n",
+            "train.py:1",
+            "fit must be a plain function called as fit(",
+        ),
+        ("\n\nasync def fit(a, b, c):\n    pass\n", "train.py:3", "fit must be a plain function"),
+        (
+            "import subprocess\n\ndef fit(a, b, c):\n    pass\n",
+            "train.py:1",
+            "imports 'subprocess'",
+        ),
+    ],
+)
 def test_a_broken_training_contract_is_one_line_with_where_and_how(tmp_path, train, where, says):
     folder = _entry(tmp_path, train)
     errors = submission.check(folder, train_contract=True).errors
@@ -92,11 +109,14 @@ def test_a_broken_training_contract_is_one_line_with_where_and_how(tmp_path, tra
     assert submission.check(folder).ok
 
 
-@pytest.mark.parametrize("train", [
-    "def fit(train_split, out_dir, budget):\n    pass\n",
-    "def fit(*args):\n    pass\n",
-    "def fit(split, out, budget, seed=0):\n    pass\n",
-])
+@pytest.mark.parametrize(
+    "train",
+    [
+        "def fit(train_split, out_dir, budget):\n    pass\n",
+        "def fit(*args):\n    pass\n",
+        "def fit(split, out, budget, seed=0):\n    pass\n",
+    ],
+)
 def test_fit_signatures_that_take_the_three_arguments_pass(tmp_path, train):
     assert submission.check(_entry(tmp_path, train), train_contract=True).ok
 
@@ -123,7 +143,7 @@ def test_reproduce_refuses_an_event_that_ships_no_weights(tmp_path, capsys):
 
 # --- the training sandbox ---------------------------------------------------------
 
-TINY_FIT = '''
+TINY_FIT = """
 import os
 import numpy as np
 
@@ -135,7 +155,7 @@ def fit(train_split, out_dir, budget):
         np.save(f, np.arange(3))
     if train_split.get("escape"):
         open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "w.npy"), "wb")
-'''
+"""
 
 
 def _fit_in_sandbox(folder: Path, split: dict, budget: dict, out: Path) -> tuple:
@@ -173,6 +193,7 @@ def test_fit_cannot_write_beside_its_code(tmp_path):
 
 # --- the record's provenance ----------------------------------------------------------
 
+
 def _results_with(tmp_path: Path, event: str = "cnn_marathon") -> tuple[Path, dict]:
     record = results.load_record(ROOT / "results" / "baseline" / f"{event}.json")
     record.pop("provenance", None)
@@ -183,18 +204,30 @@ def _results_with(tmp_path: Path, event: str = "cnn_marathon") -> tuple[Path, di
 
 
 def _block(record: dict, status: str = "reproduced", **extra) -> dict:
-    return {"status": status, "reason": f"{status} here", "metric": "accuracy",
-            "shipped_quality": 0.81, "reproduced_quality": 0.8,
-            "tolerance": {"kind": "absolute", "value": 0.02}, "train_wall_s": 10.0,
-            "train_cpu_s": 19.0, "budget": {"wall_s": 7200.0, "cpu_s": 14400.0},
-            "files": ["weights.npz"], "content_hash": record["submission"]["content_hash"],
-            "scorer_version": record["scorer_version"], "started_at": "2026-12-02T06:00:00Z",
-            "finished_at": "2026-12-02T06:30:00Z", **extra}
+    return {
+        "status": status,
+        "reason": f"{status} here",
+        "metric": "accuracy",
+        "shipped_quality": 0.81,
+        "reproduced_quality": 0.8,
+        "tolerance": {"kind": "absolute", "value": 0.02},
+        "train_wall_s": 10.0,
+        "train_cpu_s": 19.0,
+        "budget": {"wall_s": 7200.0, "cpu_s": 14400.0},
+        "files": ["weights.npz"],
+        "content_hash": record["submission"]["content_hash"],
+        "scorer_version": record["scorer_version"],
+        "started_at": "2026-12-02T06:00:00Z",
+        "finished_at": "2026-12-02T06:30:00Z",
+        **extra,
+    }
 
 
 def test_record_provenance_replaces_the_block_and_keeps_the_old_one_in_its_history(tmp_path):
     folder, record = _results_with(tmp_path)
-    path = results.write_provenance(folder, "baseline", "cnn_marathon", _block(record, "not_reproduced"))
+    path = results.write_provenance(
+        folder, "baseline", "cnn_marathon", _block(record, "not_reproduced")
+    )
     path = results.write_provenance(folder, "baseline", "cnn_marathon", _block(record))
     written = results.load_record(path)
     assert written["provenance"]["status"] == "reproduced"
@@ -206,13 +239,16 @@ def test_record_provenance_replaces_the_block_and_keeps_the_old_one_in_its_histo
 def test_record_provenance_refuses_a_record_of_other_files(tmp_path):
     folder, record = _results_with(tmp_path)
     with pytest.raises(RecordError, match="re-scored for other files"):
-        results.write_provenance(folder, "baseline", "cnn_marathon",
-                                 _block(record, content_hash="sha256:" + "1" * 64))
+        results.write_provenance(
+            folder, "baseline", "cnn_marathon", _block(record, content_hash="sha256:" + "1" * 64)
+        )
     with pytest.raises(RecordError, match="score the entry first"):
         results.check_provenance_target(folder, Path("submissions/nobody/cnn_marathon"), "x")
 
 
-def test_a_rescore_keeps_the_block_for_the_same_files_else_makes_it_not_tried(tmp_path, monkeypatch):
+def test_a_rescore_keeps_the_block_for_the_same_files_else_makes_it_not_tried(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv(results.ALLOW_WEAK_ENV, "1")
     folder, record = _results_with(tmp_path)
     results.write_provenance(folder, "baseline", "cnn_marathon", _block(record))
@@ -232,7 +268,9 @@ def test_a_rescore_keeps_the_block_for_the_same_files_else_makes_it_not_tried(tm
 def test_records_of_events_that_ship_no_weights_get_no_provenance(tmp_path, monkeypatch):
     monkeypatch.setenv(results.ALLOW_WEAK_ENV, "1")
     folder, record = _results_with(tmp_path, "mlp_sprint")
-    assert "provenance" not in results.load_record(results.write_record(folder, dict(record, history=[])))
+    assert "provenance" not in results.load_record(
+        results.write_record(folder, dict(record, history=[]))
+    )
 
 
 def test_the_schema_refuses_an_unknown_status_and_extra_fields():
@@ -244,11 +282,14 @@ def test_the_schema_refuses_an_unknown_status_and_extra_fields():
 
 # --- end to end -------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_reproduce_command_end_to_end_with_record_and_json(tmp_path, capsys, monkeypatch):
     data = real_data_dir()
     if data is None:
-        pytest.skip("the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets")
+        pytest.skip(
+            "the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets"
+        )
     monkeypatch.setenv("TINYMLPERF_DATA", str(data))
     repo = tmp_path / "repo"
     folder = repo / "submissions" / "exploit" / "cnn_marathon"
@@ -264,8 +305,20 @@ def test_reproduce_command_end_to_end_with_record_and_json(tmp_path, capsys, mon
     (repo / "results" / "exploit").mkdir(parents=True)
     (repo / "results" / "exploit" / "cnn_marathon.json").write_text(results.dumps(record))
     out_json = tmp_path / "out.json"
-    code = main(["reproduce", "--submission", str(folder), "--repo", str(repo), "--budget", "120",
-                 "--json", str(out_json), "--record"])
+    code = main(
+        [
+            "reproduce",
+            "--submission",
+            str(folder),
+            "--repo",
+            str(repo),
+            "--budget",
+            "120",
+            "--json",
+            str(out_json),
+            "--record",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "reproduced" in out and "accuracy: shipped" in out and "training:" in out
@@ -283,11 +336,18 @@ def test_the_starters_train_py_follows_the_contract_in_the_sandbox(tmp_path, eve
     assert submission.check(target, train_contract=True).ok
     rng = np.random.default_rng(0)
     if event == "cnn_marathon":  # a small split shaped like the real one
-        split = {"x_train": rng.integers(0, 256, (50, 32, 32, 3), dtype=np.uint8),
-                 "y_train": np.arange(50, dtype=np.uint8) % 10}
+        split = {
+            "x_train": rng.integers(0, 256, (50, 32, 32, 3), dtype=np.uint8),
+            "y_train": np.arange(50, dtype=np.uint8) % 10,
+        }
     else:
-        split = {"tokens": rng.integers(0, 65, 500), "vocab": np.array(list("abcdefghij" * 6 + "ABCDE"))}
-    result, files = _fit_in_sandbox(target, split, {"wall_s": 60.0, "cpu_s": 120.0}, tmp_path / "out")
+        split = {
+            "tokens": rng.integers(0, 65, 500),
+            "vocab": np.array(list("abcdefghij" * 6 + "ABCDE")),
+        }
+    result, files = _fit_in_sandbox(
+        target, split, {"wall_s": 60.0, "cpu_s": 120.0}, tmp_path / "out"
+    )
     assert result.status == "ok", result.message
     assert files == ["weights.npz"]
 

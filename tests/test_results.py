@@ -11,7 +11,9 @@ import pytest
 from scorer.contract import results
 from scorer.contract.errors import RecordError
 
-EXAMPLE = json.loads((Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text())
+EXAMPLE = json.loads(
+    (Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text()
+)
 
 
 def record(**changes) -> dict:
@@ -34,8 +36,12 @@ def test_write_then_load_round_trips(tmp_path):
 
 def test_a_rescore_keeps_the_old_numbers_in_history(tmp_path):
     results.write_record(tmp_path, record())
-    results.write_record(tmp_path, record(**{"speed.median": 0.2, "finished_at": "2026-11-30T00:00:00Z"}))
-    results.write_record(tmp_path, record(**{"speed.median": 0.1, "finished_at": "2026-12-01T00:00:00Z"}))
+    results.write_record(
+        tmp_path, record(**{"speed.median": 0.2, "finished_at": "2026-11-30T00:00:00Z"})
+    )
+    results.write_record(
+        tmp_path, record(**{"speed.median": 0.1, "finished_at": "2026-12-01T00:00:00Z"})
+    )
     latest = results.load_records(tmp_path)[0]
     assert latest["speed"]["median"] == 0.1
     assert [h["speed"] for h in latest["history"]] == [EXAMPLE["speed"]["median"], 0.2]
@@ -86,7 +92,11 @@ def test_an_invalid_record_is_never_written(tmp_path):
 )
 def test_is_current(change, current):
     r = record()
-    args = {"content_hash": r["submission"]["content_hash"], "scorer_version": r["scorer_version"], "dataset_hashes": r["datasets"]}
+    args = {
+        "content_hash": r["submission"]["content_hash"],
+        "scorer_version": r["scorer_version"],
+        "dataset_hashes": r["datasets"],
+    }
     args.update(change)
     assert results.is_current(r, **args) is current
     assert results.is_current(None, **args) is False

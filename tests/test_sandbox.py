@@ -23,8 +23,9 @@ from scorer.sandbox.client import Sandbox
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
 BASIC = FIXTURES / "basic"
 MISBEHAVE = FIXTURES / "misbehave"
-SMALL = Limits(phase_wall_s=20, memory_bytes=512 * 1024**2, file_size_bytes=8 * 1024**2,
-               processes=16)
+SMALL = Limits(
+    phase_wall_s=20, memory_bytes=512 * 1024**2, file_size_bytes=8 * 1024**2, processes=16
+)
 METHODS = {"cgroup-v2-memory.peak+VmHWM", "cgroup-v1-max_usage+VmHWM", "rusage-maxrss+VmHWM"}
 
 
@@ -45,6 +46,7 @@ def run_one(fn, *args, folder=MISBEHAVE, limits=SMALL, inputs=None, **kw):
 
 
 # --- normal operation ----------------------------------------------------------
+
 
 def test_ok_call_returns_value_and_parent_timing():
     with Sandbox(BASIC) as sb:
@@ -139,13 +141,16 @@ def test_profile_lists_hot_functions_and_allocations():
         sb.put("x", np.arange(1000))
         r = sb.call("double", "x", profile=True)
     assert r.status == "ok"
-    assert any(row["function"] == "double" and row["where"].startswith("submission.py:")
-               for row in r.profile["hot_functions"])
+    assert any(
+        row["function"] == "double" and row["where"].startswith("submission.py:")
+        for row in r.profile["hot_functions"]
+    )
     assert {"where", "size_bytes", "count"} <= set(r.profile["allocations"][0])
     assert len(r.profile["hot_functions"]) <= 20
 
 
 # --- resources -----------------------------------------------------------------
+
 
 def test_fifty_megabytes_of_output_keeps_only_the_tail():
     _, r, after, report = run_one("print_lots", 50 * 1024**2)
@@ -242,6 +247,7 @@ def test_the_allowlisted_thread_pool_can_be_used():
 
 # --- isolation -----------------------------------------------------------------
 
+
 def test_cannot_connect_even_with_socket_allowlisted():
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -249,8 +255,9 @@ def test_cannot_connect_even_with_socket_allowlisted():
     server.settimeout(0.5)
     port = server.getsockname()[1]
     try:
-        _, r, _, _ = run_one("connect", port,
-                             sandbox_kw={"allowed_stdlib": DEFAULT_STDLIB_ALLOWLIST | {"socket"}})
+        _, r, _, _ = run_one(
+            "connect", port, sandbox_kw={"allowed_stdlib": DEFAULT_STDLIB_ALLOWLIST | {"socket"}}
+        )
         assert r.status in {"rule_violation", "error"}, r
         with pytest.raises(TimeoutError):
             server.accept()
@@ -259,8 +266,9 @@ def test_cannot_connect_even_with_socket_allowlisted():
 
 
 def test_cannot_resolve_a_host():
-    _, r, _, _ = run_one("resolve",
-                         sandbox_kw={"allowed_stdlib": DEFAULT_STDLIB_ALLOWLIST | {"socket"}})
+    _, r, _, _ = run_one(
+        "resolve", sandbox_kw={"allowed_stdlib": DEFAULT_STDLIB_ALLOWLIST | {"socket"}}
+    )
     assert r.status == "rule_violation" and "socket" in r.message
 
 
@@ -307,7 +315,8 @@ def test_symlinks_out_of_the_folder_are_not_copied(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "submission.py").write_text(
-        "import pathlib\n\ndef has_link():\n    return pathlib.Path('link.txt').exists()\n")
+        "import pathlib\n\ndef has_link():\n    return pathlib.Path('link.txt').exists()\n"
+    )
     (sub / "link.txt").symlink_to(secret)
     with Sandbox(sub) as sb:
         sb.start()
@@ -315,15 +324,18 @@ def test_symlinks_out_of_the_folder_are_not_copied(tmp_path):
     assert r.status == "ok" and not r.value
 
 
-@pytest.mark.parametrize("module,line", [("subprocess", 92), ("ctypes", 98),
-                                         ("socket", 104), ("torch", 110)])
+@pytest.mark.parametrize(
+    "module,line", [("subprocess", 92), ("ctypes", 98), ("socket", 104), ("torch", 110)]
+)
 def test_imports_outside_the_allowlist_are_import_errors(module, line):
     # An ImportError, not a refusal that ends the run: code with a fallback for a missing module
     # (try: import psutil / except ImportError) carries on; what reaches outside (processes,
     # sockets, native code) is still refused when it is done.
     _, r, after, _ = run_one(f"import_{module}")
     assert r.status == "error"
-    assert r.message.startswith(f"submission.py:{line}: ModuleNotFoundError: No module named '{module}' in the sandbox")
+    assert r.message.startswith(
+        f"submission.py:{line}: ModuleNotFoundError: No module named '{module}' in the sandbox"
+    )
     assert after.status == "ok"
 
 
@@ -395,12 +407,14 @@ def test_without_a_cgroup_rlimits_and_rusage_take_over(monkeypatch):
 
 def test_leftovers_of_a_killed_scorer_are_removed():
     repo = str(Path(__file__).resolve().parent.parent)
-    code = (f"import json, sys, time; sys.path.insert(0, {repo!r})\n"
-            "from scorer.sandbox.client import Sandbox\n"
-            f"sb = Sandbox({str(BASIC)!r}); sb.start()\n"
-            "cg = [str(d) for d in sb._cgroup.dirs] if sb._cgroup else []\n"
-            "print(json.dumps([sb._tmp, cg]), flush=True)\n"
-            "time.sleep(60)\n")
+    code = (
+        f"import json, sys, time; sys.path.insert(0, {repo!r})\n"
+        "from scorer.sandbox.client import Sandbox\n"
+        f"sb = Sandbox({str(BASIC)!r}); sb.start()\n"
+        "cg = [str(d) for d in sb._cgroup.dirs] if sb._cgroup else []\n"
+        "print(json.dumps([sb._tmp, cg]), flush=True)\n"
+        "time.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         tmp, cgroups = json.loads(proc.stdout.readline())

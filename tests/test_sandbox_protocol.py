@@ -20,8 +20,11 @@ def _str(node) -> str | None:
 
 
 def _calls(tree, name: str) -> list[ast.Call]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Name) and n.func.id == name]
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+    ]
 
 
 def _compared_with(tree, name: str) -> set[str]:
@@ -40,9 +43,15 @@ def _keys_read(tree, name: str) -> set[str]:
         if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id == name:
             if _str(n.slice) is not None:
                 out.add(_str(n.slice))
-        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "get"
-                and isinstance(n.func.value, ast.Name) and n.func.value.id == name and n.args
-                and _str(n.args[0]) is not None):
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "get"
+            and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == name
+            and n.args
+            and _str(n.args[0]) is not None
+        ):
             out.add(_str(n.args[0]))
     return out
 
@@ -90,7 +99,9 @@ def test_argument_kinds_are_the_protocols():
 
 
 def test_the_refusal_exit_code_is_the_protocols():
-    (refuse,) = [n for n in ast.walk(CHILD) if isinstance(n, ast.FunctionDef) and n.name == "refuse"]
+    (refuse,) = [
+        n for n in ast.walk(CHILD) if isinstance(n, ast.FunctionDef) and n.name == "refuse"
+    ]
     codes = {c.args[0].value for c in _calls(refuse, "_exit")}
     assert codes == {protocol.REFUSAL_EXIT_CODE}
 
@@ -98,8 +109,11 @@ def test_the_refusal_exit_code_is_the_protocols():
 def test_the_child_reads_its_pipes_from_argv_1_and_2():
     fds = {}
     for n in CHILD.body:
-        if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name) \
-                and n.targets[0].id in ("CMD_FD", "REPLY_FD"):
+        if (
+            isinstance(n, ast.Assign)
+            and isinstance(n.targets[0], ast.Name)
+            and n.targets[0].id in ("CMD_FD", "REPLY_FD")
+        ):
             fds[n.targets[0].id] = n.value.args[0].slice.value  # int(sys.argv[N])
     assert fds == {"CMD_FD": 1, "REPLY_FD": 2}
 

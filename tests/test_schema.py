@@ -54,7 +54,9 @@ def test_every_property_is_documented(path):
     data = json.loads(path.read_text())
     missing = [p for p, sub in properties(data) if not {"description"} <= set(sub)]
     assert not missing, f"properties without a description: {missing}"
-    top = [p for p, sub in properties({"properties": data.get("properties", {})}) if p.count(".") == 1]
+    top = [
+        p for p, sub in properties({"properties": data.get("properties", {})}) if p.count(".") == 1
+    ]
     for p in top:
         sub = data["properties"][p[2:]]
         assert {"title", "description", "examples"} <= set(sub), p
@@ -63,12 +65,18 @@ def test_every_property_is_documented(path):
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
 def test_objects_forbid_unknown_properties(path):
     data = json.loads(path.read_text())
-    loose = [p for p, node in objects(data) if node.get("additionalProperties") is not False and p != "$.environment.isolation"]
+    loose = [
+        p
+        for p, node in objects(data)
+        if node.get("additionalProperties") is not False and p != "$.environment.isolation"
+    ]
     assert not loose, f"objects without additionalProperties: false: {loose}"
 
 
 def test_problems_have_json_paths_with_the_best_match_first():
-    problems = schema.validate({"schema_version": 1, "team": {"id": "X!", "name": "", "members": []}}, "submission")
+    problems = schema.validate(
+        {"schema_version": 1, "team": {"id": "X!", "name": "", "members": []}}, "submission"
+    )
     paths = [p.path for p in problems]
     assert paths[0] == "$"  # the missing required properties are the headline
     assert "$.team.id" in paths and "$.team.members" in paths
@@ -76,7 +84,9 @@ def test_problems_have_json_paths_with_the_best_match_first():
 
 
 def test_unknown_properties_are_named():
-    record = json.loads((Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text())
+    record = json.loads(
+        (Path(__file__).parent / "fixtures/records/example_mlp_sprint.json").read_text()
+    )
     record["surprise"] = 1
     problems = schema.validate(record, "result")
     assert any("'surprise'" in p.message for p in problems)

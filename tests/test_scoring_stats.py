@@ -25,47 +25,59 @@ ROOT = Path(__file__).resolve().parent.parent
 LN2 = math.log(2.0)
 
 
-@pytest.mark.parametrize("entry, base, direction, expected", [
-    ([2.0, 4.0], [4.0, 4.0], "lower", [LN2, 0.0]),         # seconds: baseline / entry
-    ([200.0, 100.0], [100.0, 100.0], "higher", [LN2, 0.0]),  # a rate: entry / baseline
-    ([1.0], [0.5], "lower", [-LN2]),                        # twice the baseline's time: speed-up 1/2
-])
+@pytest.mark.parametrize(
+    "entry, base, direction, expected",
+    [
+        ([2.0, 4.0], [4.0, 4.0], "lower", [LN2, 0.0]),  # seconds: baseline / entry
+        ([200.0, 100.0], [100.0, 100.0], "higher", [LN2, 0.0]),  # a rate: entry / baseline
+        ([1.0], [0.5], "lower", [-LN2]),  # twice the baseline's time: speed-up 1/2
+    ],
+)
 def test_log_speedups(entry, base, direction, expected):
     assert stats.log_speedups(entry, base, direction) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("entry, base, direction", [
-    ([1.0, 2.0], [1.0], "lower"),            # unequal lengths
-    ([1.0, 0.0], [1.0, 1.0], "lower"),       # zero
-    ([1.0, -1.0], [1.0, 1.0], "lower"),      # negative
-    ([1.0, float("nan")], [1.0, 1.0], "lower"),
-    ([1.0, 1.0], [1.0, float("inf")], "lower"),
-    ([1.0], [1.0], "sideways"),
-])
+@pytest.mark.parametrize(
+    "entry, base, direction",
+    [
+        ([1.0, 2.0], [1.0], "lower"),  # unequal lengths
+        ([1.0, 0.0], [1.0, 1.0], "lower"),  # zero
+        ([1.0, -1.0], [1.0, 1.0], "lower"),  # negative
+        ([1.0, float("nan")], [1.0, 1.0], "lower"),
+        ([1.0, 1.0], [1.0, float("inf")], "lower"),
+        ([1.0], [1.0], "sideways"),
+    ],
+)
 def test_log_speedups_refuses_meaningless_pairs(entry, base, direction):
     with pytest.raises(ValueError):
         stats.log_speedups(entry, base, direction)
 
 
-@pytest.mark.parametrize("x, df, expected", [
-    (0.0, 3, 0.5),
-    (1.0, 1, 0.75),                                  # Cauchy: 1/2 + atan(1)/pi
-    (1.0, 2, 0.5 + 1.0 / (2.0 * math.sqrt(3.0))),    # df 2: 1/2 + t / (2 sqrt(2 + t^2))
-    (-1.0, 2, 0.5 - 1.0 / (2.0 * math.sqrt(3.0))),
-    (3.0, 1, 0.5 + math.atan(3.0) / math.pi),
-])
+@pytest.mark.parametrize(
+    "x, df, expected",
+    [
+        (0.0, 3, 0.5),
+        (1.0, 1, 0.75),  # Cauchy: 1/2 + atan(1)/pi
+        (1.0, 2, 0.5 + 1.0 / (2.0 * math.sqrt(3.0))),  # df 2: 1/2 + t / (2 sqrt(2 + t^2))
+        (-1.0, 2, 0.5 - 1.0 / (2.0 * math.sqrt(3.0))),
+        (3.0, 1, 0.5 + math.atan(3.0) / math.pi),
+    ],
+)
 def test_t_cdf(x, df, expected):
     assert stats.t_cdf(x, df) == pytest.approx(expected, abs=1e-7)
 
 
-@pytest.mark.parametrize("p, df, expected", [
-    (0.975, 1, math.tan(math.pi * 0.475)),              # 12.7062: Cauchy's quantile
-    (0.975, 2, 0.95 / math.sqrt(2 * 0.975 * 0.025)),    # 4.30265: df 2 has a closed form
-    (0.025, 2, -0.95 / math.sqrt(2 * 0.975 * 0.025)),
-    (0.975, 4, 2.776445),                                # printed t tables
-    (0.975, 30, 2.042272),
-    (0.5, 7, 0.0),
-])
+@pytest.mark.parametrize(
+    "p, df, expected",
+    [
+        (0.975, 1, math.tan(math.pi * 0.475)),  # 12.7062: Cauchy's quantile
+        (0.975, 2, 0.95 / math.sqrt(2 * 0.975 * 0.025)),  # 4.30265: df 2 has a closed form
+        (0.025, 2, -0.95 / math.sqrt(2 * 0.975 * 0.025)),
+        (0.975, 4, 2.776445),  # printed t tables
+        (0.975, 30, 2.042272),
+        (0.5, 7, 0.0),
+    ],
+)
 def test_t_quantile(p, df, expected):
     assert stats.t_quantile(p, df) == pytest.approx(expected, abs=1e-5)
 
@@ -76,19 +88,27 @@ def test_t_quantile_refuses_impossible_arguments():
             stats.t_quantile(p, df)
 
 
-@pytest.mark.parametrize("logs, point, low, high", [
-    # n=3, mean 0.1, sd 0.1: half-width 4.302653 * 0.1 / sqrt(3) = 0.248414
-    ([0.0, 0.1, 0.2], math.exp(0.1), math.exp(0.1 - 0.248414), math.exp(0.1 + 0.248414)),
-    # n=2, logs -0.01 and 0.01: sd 0.01 * sqrt(2), half-width 12.7062 * 0.01 = 0.127062
-    ([-0.01, 0.01], 1.0, math.exp(-0.127062), math.exp(0.127062)),
-    # no noise at all: the interval is the point
-    ([LN2, LN2, LN2], 2.0, 2.0, 2.0),
-])
+@pytest.mark.parametrize(
+    "logs, point, low, high",
+    [
+        # n=3, mean 0.1, sd 0.1: half-width 4.302653 * 0.1 / sqrt(3) = 0.248414
+        ([0.0, 0.1, 0.2], math.exp(0.1), math.exp(0.1 - 0.248414), math.exp(0.1 + 0.248414)),
+        # n=2, logs -0.01 and 0.01: sd 0.01 * sqrt(2), half-width 12.7062 * 0.01 = 0.127062
+        ([-0.01, 0.01], 1.0, math.exp(-0.127062), math.exp(0.127062)),
+        # no noise at all: the interval is the point
+        ([LN2, LN2, LN2], 2.0, 2.0, 2.0),
+    ],
+)
 def test_paired_t(logs, point, low, high):
     got = stats.paired_t(logs)
     assert (got.point, got.low, got.high) == pytest.approx((point, low, high), rel=1e-5)
     assert (got.level, got.method) == (0.95, stats.T_METHOD)
-    assert got.as_record() == {"low": got.low, "high": got.high, "level": 0.95, "method": "paired-t-log"}
+    assert got.as_record() == {
+        "low": got.low,
+        "high": got.high,
+        "level": 0.95,
+        "method": "paired-t-log",
+    }
 
 
 def test_one_round_has_no_interval():
@@ -96,9 +116,15 @@ def test_one_round_has_no_interval():
     assert stats.paired_bootstrap([0.1], seed=1) is None
 
 
-@pytest.mark.parametrize("low, high, verdict", [
-    (1.01, 1.2, "faster"), (0.8, 0.99, "slower"), (0.99, 1.01, "tie"), (1.0, 1.0, "tie"),
-])
+@pytest.mark.parametrize(
+    "low, high, verdict",
+    [
+        (1.01, 1.2, "faster"),
+        (0.8, 0.99, "slower"),
+        (0.99, 1.01, "tie"),
+        (1.0, 1.0, "tie"),
+    ],
+)
 def test_verdict_is_a_tie_unless_the_interval_excludes_one(low, high, verdict):
     assert stats.Interval(1.0, low, high, 0.95, "x").verdict() == verdict
 
@@ -116,11 +142,14 @@ def test_bootstrap_is_seeded_and_no_wider_than_the_data():
     assert (flat.low, flat.high) == pytest.approx((2.0, 2.0))
 
 
-@pytest.mark.parametrize("speed, wall, cpu, direction, expected", [
-    (0.4, 2.0, 1.0, "lower", 0.2),     # had the core half the time: half the seconds
-    (100.0, 2.0, 1.0, "higher", 200.0),  # a rate the other way round
-    (0.3, 0.3, 0.6, "lower", 0.6),     # two busy threads: CPU seconds add up
-])
+@pytest.mark.parametrize(
+    "speed, wall, cpu, direction, expected",
+    [
+        (0.4, 2.0, 1.0, "lower", 0.2),  # had the core half the time: half the seconds
+        (100.0, 2.0, 1.0, "higher", 200.0),  # a rate the other way round
+        (0.3, 0.3, 0.6, "lower", 0.6),  # two busy threads: CPU seconds add up
+    ],
+)
 def test_cpu_equivalent(speed, wall, cpu, direction, expected):
     assert stats.cpu_equivalent(speed, wall, cpu, direction) == pytest.approx(expected)
 
@@ -145,20 +174,41 @@ def test_round_orders_differ_between_seeds():
     assert firsts == {"AB", "BA"}
 
 
-def fake_run(speed: float, cpu_s: float | None, wall_calls: float, method="cgroup-v1-cpuacct.usage"):
-    cpu = None if cpu_s is None else {"method": method, "total_s": cpu_s, "calls_s": cpu_s,
-                                      "outside_s": 0.0, "import_s": 0.0}
-    report = SimpleNamespace(cpu=cpu, peak_memory_bytes=100 * scoring.MIB, memory_method="test",
-                             isolation={}, violation=None)
-    return scoring_runs.Run(Outcome(status="ok", quality=0.97, speed=speed), 100.0, report, wall_calls)
+def fake_run(
+    speed: float, cpu_s: float | None, wall_calls: float, method="cgroup-v1-cpuacct.usage"
+):
+    cpu = (
+        None
+        if cpu_s is None
+        else {
+            "method": method,
+            "total_s": cpu_s,
+            "calls_s": cpu_s,
+            "outside_s": 0.0,
+            "import_s": 0.0,
+        }
+    )
+    report = SimpleNamespace(
+        cpu=cpu,
+        peak_memory_bytes=100 * scoring.MIB,
+        memory_method="test",
+        isolation={},
+        violation=None,
+    )
+    return scoring_runs.Run(
+        Outcome(status="ok", quality=0.97, speed=speed), 100.0, report, wall_calls
+    )
 
 
-@pytest.mark.parametrize("threads, method, estimator", [
-    (1, "cgroup-v1-cpuacct.usage", "cpu"),
-    (1, "cgroup-v2-cpu.stat", "cpu"),
-    (1, "proc-stat-session", "wall"),   # /proc sums are not the kernel's count for a cgroup
-    (2, "cgroup-v1-cpuacct.usage", "wall"),  # two threads: CPU seconds are not elapsed time
-])
+@pytest.mark.parametrize(
+    "threads, method, estimator",
+    [
+        (1, "cgroup-v1-cpuacct.usage", "cpu"),
+        (1, "cgroup-v2-cpu.stat", "cpu"),
+        (1, "proc-stat-session", "wall"),  # /proc sums are not the kernel's count for a cgroup
+        (2, "cgroup-v1-cpuacct.usage", "wall"),  # two threads: CPU seconds are not elapsed time
+    ],
+)
 def test_ranked_estimator(threads, method, estimator):
     runs = [fake_run(1.0, 1.0, 1.0, method)]
     assert scoring_runs.ranked_estimator(threads, runs) == estimator
@@ -196,6 +246,7 @@ def pair(tmp_path):
 def test_score_entry_runs_each_round_in_the_recorded_order(pair, monkeypatch):
     entry, base = pair
     calls = []
+
     # The entry takes 1.0 s (wall) in every round, the baseline 1.1 s, 1.2 s, ... so the paired
     # ratios are 1.1, 1.2, 1.3; CPU seconds equal the wall seconds (one busy thread).
     def run_once(folder, event_id, job, rng, wrap=None, entry=None):
@@ -206,7 +257,9 @@ def test_score_entry_runs_each_round_in_the_recorded_order(pair, monkeypatch):
         return fake_run(speed, speed, speed)
 
     monkeypatch.setattr(scoring, "run_once", run_once)
-    job = scoring.Job(repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True))
+    job = scoring.Job(
+        repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True)
+    )
     record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
     block = record["baseline"]
     assert "".join(block["order"].split()) == "".join(calls)
@@ -228,7 +281,12 @@ def test_a_baseline_scored_against_itself_has_the_unit_interval(pair, monkeypatc
     monkeypatch.setattr(scoring, "run_once", lambda *a, **k: fake_run(1.0, 1.0, 1.0))
     job = scoring.Job(repeats=2, repo_root=entry.parent.parent, progress=Progress(quiet=True))
     record = scoring.score_entry(entry, "mlp_sprint", job, baseline=entry)
-    assert record["baseline"]["speedup_interval"] == {"low": 1.0, "high": 1.0, "level": 0.95, "method": "self"}
+    assert record["baseline"]["speedup_interval"] == {
+        "low": 1.0,
+        "high": 1.0,
+        "level": 0.95,
+        "method": "self",
+    }
     assert not schema.validate(record, "result")
 
 
@@ -248,7 +306,9 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
         return run
 
     monkeypatch.setattr(scoring, "run_once", run_once)
-    job = scoring.Job(repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True))
+    job = scoring.Job(
+        repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True)
+    )
     record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
     assert ("baseline_failed" in record["flags"]) is flagged
     assert record["status"] == ("ok" if failing == "B" else "error")

@@ -56,8 +56,9 @@ class Tags(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
         if tag == "script":
-            self._in_script = self.data if dict(attrs).get("type") == "application/json" \
-                else self.scripts
+            self._in_script = (
+                self.data if dict(attrs).get("type") == "application/json" else self.scripts
+            )
             self._in_script.append("")
 
     def handle_endtag(self, tag):
@@ -81,12 +82,23 @@ def test_generated_files(built):
     root, report, site = built
     out = root / "build" / "docs"
     assert report.records == 11 and report.teams == 5
-    for rel in ["index.md", "records.md", "submission-format.md", "teams/index.md",
-                "teams/hostile.md", "categories/speed.md", "categories/innovation.md",
-                "data/leaderboard.json", "data/leaderboard.csv", "feed.xml",
-                "data/results/hostile/cnn_marathon.json", "schemas/leaderboard.schema.json",
-                "badges/fast-tensors/mlp_sprint.svg", "badges/fast-tensors/triple-crown.svg",
-                "badges/hostile/innovation-pioneer.svg"]:
+    for rel in [
+        "index.md",
+        "records.md",
+        "submission-format.md",
+        "teams/index.md",
+        "teams/hostile.md",
+        "categories/speed.md",
+        "categories/innovation.md",
+        "data/leaderboard.json",
+        "data/leaderboard.csv",
+        "feed.xml",
+        "data/results/hostile/cnn_marathon.json",
+        "schemas/leaderboard.schema.json",
+        "badges/fast-tensors/mlp_sprint.svg",
+        "badges/fast-tensors/triple-crown.svg",
+        "badges/hostile/innovation-pioneer.svg",
+    ]:
         assert (out / rel).is_file(), rel
     for eid in EVENTS:
         assert (out / "events" / f"{eid}.md").is_file()
@@ -101,8 +113,7 @@ def test_generated_files(built):
 
 
 def test_nav_lists_every_event():
-    config = yaml.load((sitefixture.REPO_ROOT / "mkdocs.yml").read_text(),
-                       Loader=yaml.SafeLoader)
+    config = yaml.load((sitefixture.REPO_ROOT / "mkdocs.yml").read_text(), Loader=yaml.SafeLoader)
     nav = json.dumps(config["nav"])
     for eid in EVENTS:
         assert f"events/{eid}.md" in nav
@@ -115,7 +126,11 @@ def test_leaderboard_json_matches_its_schema(built):
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
     mlp = next(e for e in data["events"] if e["id"] == "mlp_sprint")
     assert [(r["team"], r["speed_rank"]) for r in mlp["entries"]] == [
-        ("fast-tensors", 1), ("tiny-mem", 2), ("hostile", None), ("slowpoke", None)]
+        ("fast-tensors", 1),
+        ("tiny-mem", 2),
+        ("hostile", None),
+        ("slowpoke", None),
+    ]
     assert data["updated"] == "2026-11-22T09:00:00Z"
 
 
@@ -130,8 +145,9 @@ def _walk(node, path="#"):
 
 def test_leaderboard_schema_documents_every_property():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["$id"] == ("https://tinymlperf.github.io/leaderboard/schemas/"
-                             "leaderboard.schema.json")
+    assert SCHEMA["$id"] == (
+        "https://tinymlperf.github.io/leaderboard/schemas/leaderboard.schema.json"
+    )
     for path, node in _walk(SCHEMA):
         if "/properties/" in path:
             for key in ("title", "description", "examples"):
@@ -154,13 +170,18 @@ def test_csv_has_a_row_per_entry_and_defuses_formulas(built):
 
 def test_exports_carry_baseline_environment_units_and_plain_booleans(built):
     root, _, _ = built
-    rows = list(csv.DictReader(io.StringIO(
-        (root / "build/docs/data/leaderboard.csv").read_text("utf-8"))))
+    rows = list(
+        csv.DictReader(io.StringIO((root / "build/docs/data/leaderboard.csv").read_text("utf-8")))
+    )
     assert {r["qualified"] for r in rows} == {"true", "false"}
     assert {r["tied_within_noise"] for r in rows} <= {"true", "false"}
     fast = next(r for r in rows if (r["team"], r["event"]) == ("fast-tensors", "mlp_sprint"))
     assert (fast["baseline_speed"], fast["speed_unit"], fast["memory_unit"], fast["cpu"]) == (
-        "0.4", "s", "MiB", "AMD EPYC")
+        "0.4",
+        "s",
+        "MiB",
+        "AMD EPYC",
+    )
     assert fast["quality_unit"] == "fraction" and fast["threshold"] == "0.95"
     # Speed Demon was won in mlp_sprint: its row carries it, cnn_marathon's does not.
     board = json.loads((root / "build/docs/data/leaderboard.json").read_text("utf-8"))
@@ -199,8 +220,9 @@ def test_hostile_text_is_only_text(built):
             for name, value in attrs.items():
                 assert not name.startswith("on"), f"{page}: {tag} has {name}"
                 if name in ("href", "src", "xlink:href", "action") and value:
-                    assert not value.strip().lower().startswith(("javascript:", "data:text")), \
+                    assert not value.strip().lower().startswith(("javascript:", "data:text")), (
                         f"{page}: {tag} {name}={value}"
+                    )
             assert not (tag == "img" and attrs.get("src") == "x"), page
         for script in tags.scripts:
             assert "XSS" not in script and "alert(" not in script, page
@@ -228,16 +250,20 @@ def test_no_resource_or_link_to_another_host(built):
                 value = (attrs.get(name) or "").strip()
                 parts = urlsplit(value)
                 if parts.scheme in ("http", "https") or value.startswith("//"):
-                    assert any(parts.hostname == host and parts.path.startswith(prefix)
-                               for host, prefix in allowed), f"{page}: <{tag} {name}={value}>"
+                    assert any(
+                        parts.hostname == host and parts.path.startswith(prefix)
+                        for host, prefix in allowed
+                    ), f"{page}: <{tag} {name}={value}>"
 
 
 def test_pages_link_code_at_commit_and_records(built):
     _, _, site = built
     html = (site / "events/mlp_sprint/index.html").read_text("utf-8")
     html = html + htmllib.unescape(html)  # raw HTML tables write URLs with references
-    assert ("https://github.com/tinymlperf/leaderboard/tree/"
-            "0123456789abcdef0123456789abcdef01234567/submissions/fast-tensors/mlp_sprint") in html
+    assert (
+        "https://github.com/tinymlperf/leaderboard/tree/"
+        "0123456789abcdef0123456789abcdef01234567/submissions/fast-tensors/mlp_sprint"
+    ) in html
     assert "../../data/results/fast-tensors/mlp_sprint.json" in html
     team = (site / "teams/fast-tensors/index.html").read_text("utf-8")
     assert "https://tinymlperf.github.io/leaderboard/badges/fast-tensors/mlp_sprint.svg" in team
@@ -249,8 +275,9 @@ def test_build_is_deterministic(tmp_path):
         root = sitefixture.make_root(tmp_path / name)
         build_site(root)
         out = root / "build" / "docs"
-        outs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
-                     if p.is_file()})
+        outs.append(
+            {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        )
     assert outs[0].keys() == outs[1].keys()
     for rel in outs[0]:
         assert outs[0][rel] == outs[1][rel], rel
@@ -303,7 +330,10 @@ def test_myst_drops_into_a_course_book_with_parts(tmp_path):
     toc["parts"] += part
     merged = yaml.safe_load(yaml.safe_dump(toc))
     assert [p["caption"] for p in merged["parts"]] == [
-        "Foundations", "Optimisation", "TinyMLPerf leaderboard"]
+        "Foundations",
+        "Optimisation",
+        "TinyMLPerf leaderboard",
+    ]
     ours = merged["parts"][-1]["chapters"]
     files = [ours[0]["file"]] + [s["file"] for s in ours[0]["sections"]]
     assert files == ["leaderboard/index"] + [f"leaderboard/{e}" for e in EVENTS]
@@ -322,8 +352,11 @@ def test_myst_charts_follow_the_book_theme_and_keep_a_print_copy(tmp_path):
     page = (out / "mlp_sprint.md").read_text("utf-8")
     svg = page.split("```{raw} html", 1)[1].split("```", 1)[0]
     # No colour of its own: inherited text colour and the book theme's variables only.
-    assert "<svg" in svg and not re.search(r"#[0-9a-fA-F]{3,6}\b(?![;0-9])", svg.replace(
-        "&#35;", "")) and "prefers-color-scheme" not in svg
+    assert (
+        "<svg" in svg
+        and not re.search(r"#[0-9a-fA-F]{3,6}\b(?![;0-9])", svg.replace("&#35;", ""))
+        and "prefers-color-scheme" not in svg
+    )
     assert "var(--pst-color-primary, currentColor)" in svg
     # The PDF build gets a LaTeX-only figure of a static copy with fixed colours.
     assert "````{only} latex\n```{figure} charts/pareto-mlp_sprint.svg" in page
@@ -331,7 +364,10 @@ def test_myst_charts_follow_the_book_theme_and_keep_a_print_copy(tmp_path):
     assert "#4051b5" in static and "var(" not in static
     assert "sphinx.ext.imgconverter" in (out / "_config.yml").read_text("utf-8")
     # It carries the baseline and links back to the full leaderboard.
-    assert "**Baseline**" in page and "https://tinymlperf.github.io/leaderboard/events/mlp_sprint/" in page
+    assert (
+        "**Baseline**" in page
+        and "https://tinymlperf.github.io/leaderboard/events/mlp_sprint/" in page
+    )
 
 
 def test_bad_awards_file_names_the_file(tmp_path):
@@ -415,7 +451,8 @@ def test_every_page_announces_the_feed_and_says_when_its_data_was_updated(built)
         assert feeds[0]["href"] == "../" * depth + "feed.xml", page
         if page.parent.name not in ("search", "schemas"):  # hand-written pages too
             assert "Leaderboard data last updated 22 Nov 2026, 09:00 UTC" in " ".join(
-                " ".join(tags.text).split()), page
+                " ".join(tags.text).split()
+            ), page
 
 
 def test_404_works_under_any_path_and_offers_search_and_links(built):

@@ -26,7 +26,18 @@ def repo(tmp_path):
 
 
 def submit(repo, *extra, data=None):
-    argv = ["submit", "--repo", str(repo), "--event", "mlp_sprint", "--team", "new-team", "--repeats", "1", *extra]
+    argv = [
+        "submit",
+        "--repo",
+        str(repo),
+        "--event",
+        "mlp_sprint",
+        "--team",
+        "new-team",
+        "--repeats",
+        "1",
+        *extra,
+    ]
     if data is not None:
         argv += ["--data", str(data)]
     return cli.main(argv)
@@ -64,17 +75,25 @@ def test_refuses_a_missing_folder_and_a_non_checkout(repo, tmp_path, capsys):
     assert "tinymlperf new --event mlp_sprint --team new-team" in capsys.readouterr().err
     plain = tmp_path / "plain"
     plain.mkdir()
-    assert cli.main(["submit", "--repo", str(plain), "--event", "mlp_sprint", "--team", "new-team"]) == 2
+    assert (
+        cli.main(["submit", "--repo", str(plain), "--event", "mlp_sprint", "--team", "new-team"])
+        == 2
+    )
     assert "not inside a git checkout" in capsys.readouterr().err
 
 
 def test_refuses_the_baseline_team(repo, capsys):
-    assert cli.main(["submit", "--repo", str(repo), "--event", "mlp_sprint", "--team", "baseline"]) == 2
+    assert (
+        cli.main(["submit", "--repo", str(repo), "--event", "mlp_sprint", "--team", "baseline"])
+        == 2
+    )
     assert "maintainers-only" in capsys.readouterr().err
 
 
 @pytest.mark.slow
-def test_makes_the_branch_with_one_commit_then_refuses_a_second_time(repo, data_dir, capsys, tmp_path):
+def test_makes_the_branch_with_one_commit_then_refuses_a_second_time(
+    repo, data_dir, capsys, tmp_path
+):
     folder = put_entry(repo, "new-team")
     (folder / "__pycache__").mkdir()
     (folder / "__pycache__" / "submission.cpython-311.pyc").write_bytes(b"cache")
@@ -92,19 +111,41 @@ def test_makes_the_branch_with_one_commit_then_refuses_a_second_time(repo, data_
     assert changed and all(p.startswith("submissions/new-team/mlp_sprint/") for p in changed)
     assert not any("__pycache__" in p for p in changed)
 
-    meta = json.loads(git(repo, "show", f"{BRANCH}:submissions/new-team/mlp_sprint/submission.json"))
+    meta = json.loads(
+        git(repo, "show", f"{BRANCH}:submissions/new-team/mlp_sprint/submission.json")
+    )
     assert set(meta["claimed"]) == {"accuracy", "train_time_s", "peak_memory_mib"}
     assert meta["claimed"]["accuracy"] >= 0.95 and meta["claimed"]["accuracy"] != 0.96
     assert json.loads((folder / "submission.json").read_text())["claimed"] == meta["claimed"]
-    assert (repo / "scratch.txt").exists() and "scratch.txt" not in git(repo, "ls-tree", "-r", "--name-only", BRANCH)
+    assert (repo / "scratch.txt").exists() and "scratch.txt" not in git(
+        repo, "ls-tree", "-r", "--name-only", BRANCH
+    )
 
     assert submit(repo, data=data_dir) == 1
     assert "already exists" in capsys.readouterr().err
     assert git(repo, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
 
     # What the pull request will meet: the check passes on this branch.
-    code = cli.main(["ci", "pr", "--repo", str(repo), "--base", "main", "--head", BRANCH, "--repeats", "1",
-                     "--data", str(data_dir), "--report", str(tmp_path / "r.md"), "--summary", str(tmp_path / "s.json")])
+    code = cli.main(
+        [
+            "ci",
+            "pr",
+            "--repo",
+            str(repo),
+            "--base",
+            "main",
+            "--head",
+            BRANCH,
+            "--repeats",
+            "1",
+            "--data",
+            str(data_dir),
+            "--report",
+            str(tmp_path / "r.md"),
+            "--summary",
+            str(tmp_path / "s.json"),
+        ]
+    )
     assert code == 0
 
 

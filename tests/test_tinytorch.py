@@ -36,7 +36,9 @@ def test_the_course_style_package_validates_with_at_most_warnings(team):
     assert report.ok, [str(p) for p in report.errors]
     warnings = [str(p) for p in report.warnings]
     # The capstone's exec() is in a file the entry never imports: a note for a reviewer only.
-    assert any("competition/submit.py" in w and "exec()" in w and "not run" in w for w in warnings), warnings
+    assert any(
+        "competition/submit.py" in w and "exec()" in w and "not run" in w for w in warnings
+    ), warnings
     assert not any("psutil" in w for w in warnings), warnings
 
 
@@ -56,8 +58,13 @@ def test_an_unguarded_import_outside_the_allowlist_is_still_an_error(team):
 
 @pytest.mark.slow
 def test_a_tinytorch_mlp_entry_scores_ok(team, data_dir):
-    job = scoring.Job(repeats=1, limits=Limits(phase_wall_s=300), repo_root=team.parent.parent,
-                      data_folder=data_dir, progress=Progress(quiet=True))
+    job = scoring.Job(
+        repeats=1,
+        limits=Limits(phase_wall_s=300),
+        repo_root=team.parent.parent,
+        data_folder=data_dir,
+        progress=Progress(quiet=True),
+    )
     record = scoring.score_entry(team / "mlp_sprint", "mlp_sprint", job)
     assert schema.validate(record, "result") == []
     assert record["status"] == "ok", record["reason"]
@@ -70,15 +77,45 @@ def test_new_copies_a_framework_into_the_team_lib(tmp_path):
     repo = tmp_path / "repo"
     (repo / "submissions").mkdir(parents=True)
     framework = TEAM / "lib" / "tinytorch"
-    assert main(["new", "--event", "mlp_sprint", "--team", "my-team", "--repo", str(repo),
-                 "--framework", str(framework)]) == 0
+    assert (
+        main(
+            [
+                "new",
+                "--event",
+                "mlp_sprint",
+                "--team",
+                "my-team",
+                "--repo",
+                str(repo),
+                "--framework",
+                str(framework),
+            ]
+        )
+        == 0
+    )
     lib = repo / "submissions" / "my-team" / "lib" / "tinytorch"
-    assert (lib / "core" / "tensor.py").read_text() == (framework / "core" / "tensor.py").read_text()
+    assert (lib / "core" / "tensor.py").read_text() == (
+        framework / "core" / "tensor.py"
+    ).read_text()
     assert submission.check(repo / "submissions" / "my-team" / "mlp_sprint").ok
     # A second event of the same team reuses the copy; asking to copy again is a clear error.
     assert main(["new", "--event", "cnn_marathon", "--team", "my-team", "--repo", str(repo)]) == 0
-    assert main(["new", "--event", "transformer_decathlon", "--team", "my-team", "--repo", str(repo),
-                 "--framework", str(framework)]) == 2
+    assert (
+        main(
+            [
+                "new",
+                "--event",
+                "transformer_decathlon",
+                "--team",
+                "my-team",
+                "--repo",
+                str(repo),
+                "--framework",
+                str(framework),
+            ]
+        )
+        == 2
+    )
 
 
 @pytest.mark.parametrize("per_image_s,verdict", [(0.0, None), (0.002, "close to"), (0.004, "over")])
@@ -90,10 +127,13 @@ def test_smoke_run_projects_the_full_training_time(tmp_path, per_image_s, verdic
     (folder / "submission.py").write_text(
         "import time\n\nimport numpy as np\n\n\ndef train(x, y):\n"
         f"    time.sleep({per_image_s} * len(x))  # a Python loop over the images\n    return None\n\n\n"
-        "def predict(m, x):\n    return np.zeros(len(x), np.int64)\n")
+        "def predict(m, x):\n    return np.zeros(len(x), np.int64)\n"
+    )
     job = scoring.Job(repeats=1, limits=Limits(phase_wall_s=200), progress=Progress(quiet=True))
-    job._data["mlp_sprint"] = {"x_train": np.zeros((60_000, 28, 28), np.uint8),
-                               "y_train": np.zeros(60_000, np.uint8)}
+    job._data["mlp_sprint"] = {
+        "x_train": np.zeros((60_000, 28, 28), np.uint8),
+        "y_train": np.zeros(60_000, np.uint8),
+    }
     projection = smoke.project(folder, "mlp_sprint", job)
     if verdict is None:
         assert projection is None

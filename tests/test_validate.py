@@ -35,7 +35,9 @@ def case_folder(case: Path) -> Path:
 
 
 def expected_lines(case: Path) -> list[str]:
-    return [ln for ln in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return [
+        ln for ln in (case / "expected.txt").read_text(encoding="utf-8").splitlines() if ln.strip()
+    ]
 
 
 def rel(path: Path) -> str:
@@ -50,10 +52,13 @@ def assert_clean_output(out: str, err: str, prefix: str) -> None:
         where, sep, message = line.partition(": ")
         assert sep and where and message.strip(), line
     # stderr holds the one summary line only.
-    assert [ln for ln in err.splitlines() if ln.strip()] == [ln for ln in err.splitlines() if "submission(s) valid" in ln]
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        ln for ln in err.splitlines() if "submission(s) valid" in ln
+    ]
 
 
 # --- the fixture set itself --------------------------------------------------
+
 
 def test_fixture_set_is_complete():
     assert len(CASES) >= 12
@@ -65,6 +70,7 @@ def test_fixture_set_is_complete():
 
 
 # --- in process ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("folder", VALID, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_valid_fixture_passes(folder, capsys, monkeypatch):
@@ -119,12 +125,15 @@ def test_default_is_every_submission_in_the_repository(tmp_path, capsys, monkeyp
 
 # --- usage errors: exit 2, one line, no traceback ------------------------------
 
+
 def test_usage_error_no_submissions(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["validate"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.strip().splitlines() == ["tinymlperf validate: error: no submissions found; name a folder or run inside the repository"]
+    assert err.strip().splitlines() == [
+        "tinymlperf validate: error: no submissions found; name a folder or run inside the repository"
+    ]
 
 
 def test_usage_error_unknown_option(capsys):
@@ -142,15 +151,25 @@ def test_path_that_is_not_a_folder_is_a_problem_line(tmp_path, capsys):
     missing = tmp_path / "nowhere" / "mlp_sprint"
     assert main(["validate", str(missing)]) == 1
     out, _ = capsys.readouterr()
-    assert out.strip() == f"{missing}: not a submission folder; expected submissions/<team-id>/<event-id>/"
+    assert (
+        out.strip()
+        == f"{missing}: not a submission folder; expected submissions/<team-id>/<event-id>/"
+    )
 
 
 # --- as a subprocess: the command CI and participants run -----------------------
 
+
 def _spawn(args: list[str], cwd: Path = REPO) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    return subprocess.Popen([sys.executable, "-m", "scorer", "validate", *args], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "scorer", "validate", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +185,9 @@ def subprocess_runs():
         "usage": _spawn(["--bogus"]),
         "none": _spawn([], cwd=Path("/")),
     }
-    return {key: (proc.communicate(timeout=120), proc.returncode)[::-1] for key, proc in procs.items()}
+    return {
+        key: (proc.communicate(timeout=120), proc.returncode)[::-1] for key, proc in procs.items()
+    }
 
 
 def test_subprocess_valid(subprocess_runs):
@@ -183,9 +204,13 @@ def test_subprocess_invalid(subprocess_runs):
     lines = out.splitlines()
     for case in CASES:
         mine = [ln for ln in lines if ln.startswith(rel(case) + "/")]
-        assert len(mine) == len(submission.check(case_folder(case), train_contract=True).problems), case.name
+        assert len(mine) == len(
+            submission.check(case_folder(case), train_contract=True).problems
+        ), case.name
         for want in expected_lines(case):
-            assert any(want in line for line in mine), f"{case.name}: {want!r} not in:\n" + "\n".join(mine)
+            assert any(want in line for line in mine), (
+                f"{case.name}: {want!r} not in:\n" + "\n".join(mine)
+            )
 
 
 def test_subprocess_usage_errors_exit_2(subprocess_runs):
@@ -194,10 +219,13 @@ def test_subprocess_usage_errors_exit_2(subprocess_runs):
     assert "Traceback" not in err and "unrecognized arguments: --bogus" in err
     rc, (out, err) = subprocess_runs["none"]
     assert rc == 2 and out == ""
-    assert err.strip().splitlines()[-1].startswith("tinymlperf validate: error: no submissions found")
+    assert (
+        err.strip().splitlines()[-1].startswith("tinymlperf validate: error: no submissions found")
+    )
 
 
 # --- answer-table flags (the review gate; the exploits are in tests/exploits/answers/) -----
+
 
 def test_problem_stays_backward_compatible():
     """Three positional fields as before; a code only adds a bracketed tag to the line."""
@@ -206,8 +234,14 @@ def test_problem_stays_backward_compatible():
     plain = Problem("a.py:1", "something", "warning")
     assert (plain.code, plain.needs_review) == ("", False)
     assert str(plain) == "a.py:1: warning: something"
-    flagged = Problem("a.txt", "a table; flagged for review", "warning", "answer-table/high-entropy")
-    assert flagged.needs_review and str(flagged) == "a.txt: warning: a table; flagged for review [answer-table/high-entropy]"
+    flagged = Problem(
+        "a.txt", "a table; flagged for review", "warning", "answer-table/high-entropy"
+    )
+    assert (
+        flagged.needs_review
+        and str(flagged)
+        == "a.txt: warning: a table; flagged for review [answer-table/high-entropy]"
+    )
 
 
 def test_every_review_flag_has_a_code_and_every_error_none(tmp_path):
@@ -221,17 +255,22 @@ def test_every_review_flag_has_a_code_and_every_error_none(tmp_path):
     meta = (folder / "submission.json").read_text().replace('"baseline"', '"some-team"', 1)
     (folder / "submission.json").write_text(meta)
     assert submission.check(folder).problems == []
-    (folder / "labels.txt").write_text("".join(f"{hashlib.sha256(bytes([i])).hexdigest()} {i % 10}\n" for i in range(100)))
+    (folder / "labels.txt").write_text(
+        "".join(f"{hashlib.sha256(bytes([i])).hexdigest()} {i % 10}\n" for i in range(100))
+    )
     report = submission.check(folder)
     assert report.ok and report.problems
     assert all(p.needs_review and p.severity == "warning" for p in report.problems), report.problems
     assert review.record_flags(report.problems) == ["answer-table/high-entropy", "large_literal"]
 
 
-@pytest.mark.parametrize(("pieces", "flagged"), [
-    (40, False),  # 40 x 3,000 characters = 120,000: under the file's 128 KiB
-    (50, True),   # 150,000 characters in literals each far under the 64 KiB of one literal
-])
+@pytest.mark.parametrize(
+    ("pieces", "flagged"),
+    [
+        (40, False),  # 40 x 3,000 characters = 120,000: under the file's 128 KiB
+        (50, True),  # 150,000 characters in literals each far under the 64 KiB of one literal
+    ],
+)
 def test_literal_data_split_into_small_pieces_adds_up(tmp_path, pieces, flagged):
     """Weights hidden in code as many small base64 strings are flagged like one big literal."""
     folder = tmp_path / "submissions" / "some-team" / "mlp_sprint"

@@ -48,15 +48,25 @@ def tool(name: str) -> str | None:
 
 
 def test_the_five_workflows_exist():
-    assert {p.name for p in FILES} >= {"pr.yml", "pr-comment.yml", "publish.yml", "tests.yml", "reproduce.yml"}
+    assert {p.name for p in FILES} >= {
+        "pr.yml",
+        "pr-comment.yml",
+        "publish.yml",
+        "tests.yml",
+        "reproduce.yml",
+    }
 
 
 def test_zizmor_finds_nothing_offline():
     zizmor = tool("zizmor")
     if zizmor is None:
         pytest.skip("zizmor is not installed (pip install -e '.[dev]')")
-    out = subprocess.run([zizmor, "--offline", "--no-progress", "--color", "never", str(WORKFLOWS)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [zizmor, "--offline", "--no-progress", "--color", "never", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -64,8 +74,12 @@ def test_workflows_match_the_github_workflow_schema():
     checker = tool("check-jsonschema")
     if checker is None:
         pytest.skip("check-jsonschema is not installed (pip install -e '.[dev]')")
-    out = subprocess.run([checker, "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -76,7 +90,9 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path):
         if match:
             ref, comment = match.groups()
             assert PIN.match(ref), f"{path.name}: {ref} is not pinned to a full commit"
-            assert comment and re.fullmatch(r"v\d+\.\d+\.\d+", comment), f"{path.name}: {ref} lacks a # vX.Y.Z comment"
+            assert comment and re.fullmatch(r"v\d+\.\d+\.\d+", comment), (
+                f"{path.name}: {ref} lacks a # vX.Y.Z comment"
+            )
 
 
 def test_one_commit_per_action_across_workflows():
@@ -97,7 +113,9 @@ def test_no_pull_request_target_and_no_expressions_in_scripts(path):
     assert "pull_request_target" not in triggers
     for job_id, step in steps(data):
         script = step.get("run", "")
-        assert "${{" not in script, f"{path.name}: job {job_id} step {step.get('name')!r} puts an expression in its script; pass it through env:"
+        assert "${{" not in script, (
+            f"{path.name}: job {job_id} step {step.get('name')!r} puts an expression in its script; pass it through env:"
+        )
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -109,7 +127,9 @@ def test_least_privilege_permissions_and_no_kept_credentials(path):
         assert "write-all" not in str(job["permissions"])
     for job_id, step in steps(data):
         if step.get("uses", "").startswith("actions/checkout@"):
-            assert step.get("with", {}).get("persist-credentials") is False, f"{path.name}: {job_id} keeps git credentials"
+            assert step.get("with", {}).get("persist-credentials") is False, (
+                f"{path.name}: {job_id} keeps git credentials"
+            )
 
 
 def test_the_pull_request_check_is_read_only_and_secret_free():
@@ -121,7 +141,11 @@ def test_the_pull_request_check_is_read_only_and_secret_free():
     assert "secrets." not in text and "github.token" not in text
     runs = " ".join(step.get("run", "") for _, step in steps(data))
     assert "tinymlperf ci pr" in runs and "pip install --quiet ./base" in runs
-    checkouts = [step["with"] for _, step in steps(data) if step.get("uses", "").startswith("actions/checkout@")]
+    checkouts = [
+        step["with"]
+        for _, step in steps(data)
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert [c.get("sparse-checkout") for c in checkouts] == [None, "submissions"]
 
 
@@ -131,12 +155,21 @@ def test_the_comment_workflow_treats_the_artifact_as_data():
     (job,) = data["jobs"].values()
     assert job["permissions"] == {"actions": "read", "contents": "read", "pull-requests": "write"}
     runs = "\n".join(step.get("run", "") for _, step in steps(data))
-    assert "tinymlperf ci comment" in runs and "--input" in runs and "<!-- tinymlperf-pr-check -->" in runs
+    assert (
+        "tinymlperf ci comment" in runs
+        and "--input" in runs
+        and "<!-- tinymlperf-pr-check -->" in runs
+    )
     # The only suppressed zizmor findings are the triggers these designs need (this one and
     # reproduce.yml's, started by the publish workflow).
-    ignores = {p.name: [line for line in p.read_text().splitlines() if "zizmor: ignore" in line] for p in FILES}
+    ignores = {
+        p.name: [line for line in p.read_text().splitlines() if "zizmor: ignore" in line]
+        for p in FILES
+    }
     assert {k: v for k, v in ignores.items() if v} == {
-        name: ["  workflow_run: # zizmor: ignore[dangerous-triggers]"] for name in ("pr-comment.yml", "reproduce.yml")}
+        name: ["  workflow_run: # zizmor: ignore[dangerous-triggers]"]
+        for name in ("pr-comment.yml", "reproduce.yml")
+    }
 
 
 def test_publish_plans_scores_collects_and_deploys():
@@ -161,22 +194,31 @@ def test_reproduce_retrains_after_a_publish_or_on_request_and_commits_like_publi
     assert data["on"]["workflow_run"]["workflows"] == [load(WORKFLOWS / "publish.yml")["name"]]
     assert set(data["on"]["workflow_dispatch"]["inputs"]) == {"team", "event"}
     assert data["on"]["workflow_dispatch"]["inputs"]["event"]["options"] == [
-        e for e, ev in EVENTS.items() if ev.loads_weights]
+        e for e, ev in EVENTS.items() if ev.loads_weights
+    ]
     assert data["concurrency"] == {"group": "reproduce", "cancel-in-progress": False}
     jobs = data["jobs"]
     assert list(jobs) == ["plan", "reproduce", "collect"]
     assert jobs["plan"]["permissions"] == jobs["reproduce"]["permissions"] == {"contents": "read"}
     assert jobs["collect"]["permissions"] == {"contents": "write"}
-    runs = {job_id: "\n".join(s.get("run", "") for s in job["steps"]) for job_id, job in jobs.items()}
+    runs = {
+        job_id: "\n".join(s.get("run", "") for s in job["steps"]) for job_id, job in jobs.items()
+    }
     assert "tinymlperf plan --reproduce --json" in runs["plan"]
-    assert "tinymlperf reproduce --submission" in runs["reproduce"] and "--record" in runs["reproduce"]
+    assert (
+        "tinymlperf reproduce --submission" in runs["reproduce"] and "--record" in runs["reproduce"]
+    )
     # The commit step is publish's, word for word but for its messages.
     publish = load(WORKFLOWS / "publish.yml")["jobs"]["collect"]["steps"]
-    ours = next(s for s in jobs["collect"]["steps"] if s.get("name") == "Commit the records to results/")
+    ours = next(
+        s for s in jobs["collect"]["steps"] if s.get("name") == "Commit the records to results/"
+    )
     theirs = next(s for s in publish if s.get("name") == "Commit the records to results/")
     assert ours["env"] == {k: v for k, v in theirs["env"].items()}
     strip = re.compile(r'(echo|-m) "[^"]*"|#.*')
-    assert [strip.sub("", x) for x in ours["run"].splitlines()] == [strip.sub("", x) for x in theirs["run"].splitlines()]
+    assert [strip.sub("", x) for x in ours["run"].splitlines()] == [
+        strip.sub("", x) for x in theirs["run"].splitlines()
+    ]
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -188,7 +230,9 @@ def test_every_script_parses_as_bash(path, tmp_path):
         if "run" in step:
             script = tmp_path / "step.sh"
             script.write_text(step["run"])
-            out = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True, check=False)
+            out = subprocess.run(
+                [bash, "-n", str(script)], capture_output=True, text=True, check=False
+            )
             assert out.returncode == 0, f"{path.name}: {job_id} {step.get('name')!r}: {out.stderr}"
 
 
@@ -217,7 +261,9 @@ def _tiny_entry_files(data: Path, tmp: Path) -> dict[str, bytes]:
     record = results.load_record(ROOT / "results" / "baseline" / "cnn_marathon.json")
     record = json.loads(json.dumps(dict(record, team="exploit")))
     record.pop("provenance", None)
-    record["submission"].update(path=ENTRY, content_hash=submission.content_hash(folder), commit=None)
+    record["submission"].update(
+        path=ENTRY, content_hash=submission.content_hash(folder), commit=None
+    )
     record["speed"]["median"] = record["speed"]["median"] / 2
     files = {f"{ENTRY}/{p.name}": p.read_bytes() for p in folder.iterdir()}
     files[RECORD] = results.dumps(record).encode()
@@ -234,24 +280,40 @@ def world(tmp_path_factory):
 
     data = real_data_dir()
     if data is None:
-        pytest.skip("the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets")
+        pytest.skip(
+            "the real datasets are not here: set TINYMLPERF_DATA to a copy of shared/datasets"
+        )
     venv_bin = str(Path(sys.executable).parent)
-    path = ":".join(p for p in os.environ.get("PATH", "/usr/bin:/bin").split(":")
-                    if p and Path(p).resolve() != Path(venv_bin).resolve())
+    path = ":".join(
+        p
+        for p in os.environ.get("PATH", "/usr/bin:/bin").split(":")
+        if p and Path(p).resolve() != Path(venv_bin).resolve()
+    )
     env = {"PATH": path, "LANG": "C.UTF-8", "TINYMLPERF_DATA": str(Path(data).resolve())}
     env.update({k: v for k, v in os.environ.items() if k.startswith("TINYMLPERF_SANDBOX")})
     root = tmp_path_factory.mktemp("reproduce-rehearsal")
     w = World(root, ROOT, site.getsitepackages()[0], env)
     w.init_origin(_tiny_entry_files(Path(data), tmp_path_factory.mktemp("entry")))
     yield w
-    (w.root / "runs.log").write_text("\n\n".join(f"### run {r.id} {r.workflow} ({r.event}): {r.conclusion}\n{r.log()}" for r in w.runs))
+    (w.root / "runs.log").write_text(
+        "\n\n".join(
+            f"### run {r.id} {r.workflow} ({r.event}): {r.conclusion}\n{r.log()}" for r in w.runs
+        )
+    )
 
 
 def _publish_done(world, conclusion: str):
     from rehearsal import Run
 
-    return Run(id=900 + len(world.runs), workflow=load(WORKFLOWS / "publish.yml")["name"], event="push",
-               head_sha=world.main_sha(), head_branch="main", head_repo=world.REPO, conclusion=conclusion)
+    return Run(
+        id=900 + len(world.runs),
+        workflow=load(WORKFLOWS / "publish.yml")["name"],
+        event="push",
+        head_sha=world.main_sha(),
+        head_branch="main",
+        head_repo=world.REPO,
+        conclusion=conclusion,
+    )
 
 
 def _provenance(world) -> dict:
@@ -280,7 +342,14 @@ def test_rehearsal_after_a_publish_the_new_record_holder_is_retrained_and_record
     head = world.main_sha()
     assert git(world.origin, "rev-parse", f"{head}^").strip() == before
     assert git(world.origin, "show", "--name-only", "--format=%an %s", head).split() == [
-        "tinymlperf-bot", "Record", "weights", "provenance", "(1", "record(s))", RECORD]
+        "tinymlperf-bot",
+        "Record",
+        "weights",
+        "provenance",
+        "(1",
+        "record(s))",
+        RECORD,
+    ]
     block = _provenance(world)
     assert block["status"] == "reproduced" and block["files"] == ["weights.npz"], block
     # Recorded: the next publish's plan has no record holder left to retrain.

@@ -15,7 +15,9 @@ HELP = "generate the leaderboard site from submissions/, results/ and awards.yml
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("mkdocs", "myst"), default="mkdocs")
-    p.add_argument("--out", help="output folder (default: build/docs for mkdocs, build/myst for myst)")
+    p.add_argument(
+        "--out", help="output folder (default: build/docs for mkdocs, build/myst for myst)"
+    )
     p.add_argument("--repo", default=".")
 
 

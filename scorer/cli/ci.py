@@ -16,17 +16,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     q.add_argument("--base", required=True, help="the base ref (the target branch)")
     q.add_argument("--head", default="HEAD", help="the pull request's ref (default HEAD)")
     # Defaults under build/ (ignored by git): the outputs never land in the checked tree.
-    q.add_argument("--report", default="build/pr-report.md", help="Markdown report path (default: build/pr-report.md)")
-    q.add_argument("--summary", default="build/pr-summary.json", help="JSON summary path (default: build/pr-summary.json)")
+    q.add_argument(
+        "--report",
+        default="build/pr-report.md",
+        help="Markdown report path (default: build/pr-report.md)",
+    )
+    q.add_argument(
+        "--summary",
+        default="build/pr-summary.json",
+        help="JSON summary path (default: build/pr-summary.json)",
+    )
     q.add_argument("--pr-number", type=int, default=None)
     q.add_argument("--repeats", type=int, default=3)
     add_run_options(q)
-    q = ci.add_parser("comment", help="render the bot's comment from a pr-summary.json (validated first)")
-    q.add_argument("--summary", required=True, help="the pr-summary.json of a check run (untrusted data)")
+    q = ci.add_parser(
+        "comment", help="render the bot's comment from a pr-summary.json (validated first)"
+    )
+    q.add_argument(
+        "--summary", required=True, help="the pr-summary.json of a check run (untrusted data)"
+    )
     q.add_argument("--out", required=True, help="where to write the comment's Markdown")
-    q.add_argument("--run-url", default="", help="link to the check's workflow run, shown at the end")
-    q.add_argument("--pr-files", help="the pull request's files as GitHub lists them, one JSON string a line: "
-                   "a scope they contradict, or any change to .github/, fails the comment")
+    q.add_argument(
+        "--run-url", default="", help="link to the check's workflow run, shown at the end"
+    )
+    q.add_argument(
+        "--pr-files",
+        help="the pull request's files as GitHub lists them, one JSON string a line: "
+        "a scope they contradict, or any change to .github/, fails the comment",
+    )
 
 
 def run(args) -> int:

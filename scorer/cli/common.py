@@ -18,8 +18,13 @@ from scorer.validate import submission
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """--data, --threads and --repo, as every command that runs an entry takes them."""
-    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)")
-    p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads for the child (default 2)")
+    p.add_argument(
+        "--data",
+        help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)",
+    )
+    p.add_argument(
+        "--threads", type=int, default=2, help="BLAS/OpenMP threads for the child (default 2)"
+    )
     p.add_argument("--repo", default=".", help="repository root (default: the current folder)")
 
 
@@ -45,7 +50,9 @@ def resolve_folder(repo: Path, event_id: str, args) -> Path:
     else:
         folder = repo / "submissions" / BASELINE_TEAM / event_id
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such submission folder; name one with --submission DIR or --team T")
+        raise UsageError(
+            f"{folder}: no such submission folder; name one with --submission DIR or --team T"
+        )
     return folder
 
 
@@ -60,8 +67,12 @@ def summary_row(record: dict, rank: str = "") -> dict:
             ratio += f", {base['memory_ratio']:.2f}x memory"
     return {
         "entry": f"{record['team']}/{record['event']}",
-        "status": record["status"] if record["status"] == "ok" else f"{record['status']}: {record['reason']}",
-        "quality": "" if q is None else f"{event.quality.key} {q:.4g} (threshold {event.threshold:g})",
+        "status": record["status"]
+        if record["status"] == "ok"
+        else f"{record['status']}: {record['reason']}",
+        "quality": ""
+        if q is None
+        else f"{event.quality.key} {q:.4g} (threshold {event.threshold:g})",
         "speed": "" if s is None else f"{s:.4g} {event.speed.unit}",
         "memory": "" if m is None else f"{m:.0f} MiB",
         "vs baseline": ratio,

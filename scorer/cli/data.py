@@ -11,7 +11,10 @@ HELP = "verify, and where needed download, the datasets"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)")
+    p.add_argument(
+        "--data",
+        help="dataset folder (default: $TINYMLPERF_DATA, else the folder `tinymlperf data` last verified, else the download cache)",
+    )
 
 
 def run(args) -> int:

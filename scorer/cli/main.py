@@ -42,7 +42,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tinymlperf", description="TinyMLPerf: validate, score and publish NumPy ML submissions.")
+    parser = _Parser(
+        prog="tinymlperf",
+        description="TinyMLPerf: validate, score and publish NumPy ML submissions.",
+    )
     parser.add_argument("--version", action="version", version=f"tinymlperf {scorer.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:
@@ -62,4 +65,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tinymlperf: interrupted", file=sys.stderr)
         return 130
-

@@ -17,9 +17,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event", required=True, choices=EVENT_IDS)
     p.add_argument("--team", required=True)
     p.add_argument("--dir", help="target folder (default: submissions/<team>/<event>/)")
-    p.add_argument("--framework", metavar="DIR",
-                   help="your own framework package (e.g. your TinyTorch's tinytorch/): copied once "
-                        "into submissions/<team>/lib/, where every event of the team imports it")
+    p.add_argument(
+        "--framework",
+        metavar="DIR",
+        help="your own framework package (e.g. your TinyTorch's tinytorch/): copied once "
+        "into submissions/<team>/lib/, where every event of the team imports it",
+    )
     p.add_argument("--repo", default=".")
 
 
@@ -31,8 +34,12 @@ def run(args) -> int:
         print(f"copied the framework {Path(args.framework).name!r} into {lib}")
     starter.write(target, args.event, args.team)
     print(f"wrote a starter {EVENTS[args.event].name} submission to {target}")
-    print(f"next: edit {target / 'submission.py'}, then `tinymlperf run --event {args.event} --submission {target}`")
+    print(
+        f"next: edit {target / 'submission.py'}, then `tinymlperf run --event {args.event} --submission {target}`"
+    )
     if EVENTS[args.event].loads_weights:
-        print(f"your weights must come from {target / 'train.py'}'s fit(): the scorer retrains them "
-              f"with it (`tinymlperf reproduce --submission {target}`)")
+        print(
+            f"your weights must come from {target / 'train.py'}'s fit(): the scorer retrains them "
+            f"with it (`tinymlperf reproduce --submission {target}`)"
+        )
     return 0

@@ -19,10 +19,15 @@ HELP = "list the submissions whose record is missing or stale"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print a JSON list (for the publish workflow's matrix)")
-    p.add_argument("--reproduce", action="store_true",
-                   help="list the entries to retrain instead (reproduce.yml): the weights-loading "
-                        "events' record holders not yet retrained, or the one --team/--event names")
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON list (for the publish workflow's matrix)"
+    )
+    p.add_argument(
+        "--reproduce",
+        action="store_true",
+        help="list the entries to retrain instead (reproduce.yml): the weights-loading "
+        "events' record holders not yet retrained, or the one --team/--event names",
+    )
     p.add_argument("--team", help="with --reproduce: this team's entry ...")
     p.add_argument("--event", choices=EVENT_IDS, help="... in this event")
     p.add_argument("--repo", default=".")
@@ -35,7 +40,10 @@ def run(args) -> int:
             raise UsageError("--team and --event name an entry to retrain: add --reproduce")
         todo = reproduce.plan(repo, args.team, args.event)
     else:
-        todo = [{"team": f.parent.name, "event": e, "path": submission.display(f, repo)} for f, e in stale_entries(repo)]
+        todo = [
+            {"team": f.parent.name, "event": e, "path": submission.display(f, repo)}
+            for f, e in stale_entries(repo)
+        ]
     if args.json:
         print(json.dumps(todo))
     else:

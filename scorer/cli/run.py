@@ -33,12 +33,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--event", choices=EVENT_IDS)
     group.add_argument("--all-events", action="store_true")
-    p.add_argument("--submission", help="the submission folder (default: submissions/<team>/<event>)")
+    p.add_argument(
+        "--submission", help="the submission folder (default: submissions/<team>/<event>)"
+    )
     p.add_argument("--team", default=None, help="team id (default: baseline)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--json", help="write the result record (as CI writes it) to this file")
-    p.add_argument("--no-smoke", action="store_true",
-                   help="skip the short timed smoke run that warns early about code too slow for the phase limit")
+    p.add_argument(
+        "--no-smoke",
+        action="store_true",
+        help="skip the short timed smoke run that warns early about code too slow for the phase limit",
+    )
     add_run_options(p)
 
 
@@ -58,11 +63,16 @@ def run(args) -> int:
         skipped = [e for e, folder in todo if not folder.is_dir()]
         todo = [(e, folder) for e, folder in todo if folder.is_dir()]
         if not todo:
-            raise UsageError(f"team {team} has no entry under {repo / 'submissions' / team}/ for any event "
-                             f"({', '.join(events)}); name the team with --team T")
+            raise UsageError(
+                f"team {team} has no entry under {repo / 'submissions' / team}/ for any event "
+                f"({', '.join(events)}); name the team with --team T"
+            )
         if skipped:
-            print(f"skipped {', '.join(skipped)}: team {team} has no entry for "
-                  f"{'it' if len(skipped) == 1 else 'them'}", file=sys.stderr)
+            print(
+                f"skipped {', '.join(skipped)}: team {team} has no entry for "
+                f"{'it' if len(skipped) == 1 else 'them'}",
+                file=sys.stderr,
+            )
     else:
         todo = [(args.event, resolve_folder(repo, args.event, args))]
     records = []
@@ -72,15 +82,23 @@ def run(args) -> int:
             # Minutes of waiting for a timeout are worth a second of smoke run first.
             projection = smoke.project(folder, event_id, job)
             if projection is not None and projection.over:
-                raise UsageError(f"{submission.display(folder, repo)}: {projection.message()} "
-                                 "(rerun with --no-smoke to try the full run anyway)")
+                raise UsageError(
+                    f"{submission.display(folder, repo)}: {projection.message()} "
+                    "(rerun with --no-smoke to try the full run anyway)"
+                )
             if projection is not None:
-                print(f"warning: {submission.display(folder, repo)}: {projection.message()}",
-                      file=sys.stderr)
+                print(
+                    f"warning: {submission.display(folder, repo)}: {projection.message()}",
+                    file=sys.stderr,
+                )
         records.append(scoring.score_entry(folder, event_id, job, baseline_folder(repo, event_id)))
-    job.progress.summary([summary_row(r, would_rank(r, existing)) for r in records], title="tinymlperf run")
+    job.progress.summary(
+        [summary_row(r, would_rank(r, existing)) for r in records], title="tinymlperf run"
+    )
     if args.json:
         payload = records[0] if len(records) == 1 else records
-        results.atomic_write_text(Path(args.json), json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        results.atomic_write_text(
+            Path(args.json), json.dumps(payload, indent=2, sort_keys=True) + "\n"
+        )
         print(f"wrote {args.json}", file=sys.stderr)
     return 0 if all(r["qualified"] for r in records) else 1

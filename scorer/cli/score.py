@@ -21,11 +21,21 @@ HELP = "score submissions and write official records to results/"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--all", action="store_true", help="every submission whose record is missing or stale (default)")
-    group.add_argument("--changed-since", metavar="REF", help="only submissions changed since a git ref")
-    p.add_argument("--submission", action="append", default=[], help="score this folder (repeatable)")
+    group.add_argument(
+        "--all",
+        action="store_true",
+        help="every submission whose record is missing or stale (default)",
+    )
+    group.add_argument(
+        "--changed-since", metavar="REF", help="only submissions changed since a git ref"
+    )
+    p.add_argument(
+        "--submission", action="append", default=[], help="score this folder (repeatable)"
+    )
     p.add_argument("--force", action="store_true", help="re-score even when the record is current")
-    p.add_argument("--jobs", type=int, default=1, help="entries scored at once (1 gives the cleanest timings)")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="entries scored at once (1 gives the cleanest timings)"
+    )
     p.add_argument("--repeats", type=int, default=3)
     add_run_options(p)
 

@@ -15,7 +15,9 @@ HELP = "validate, check and commit an entry on a submit/ branch"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event", required=True, choices=EVENT_IDS)
     p.add_argument("--team", required=True)
-    p.add_argument("--from", dest="source", help="the folder to submit (default: submissions/<team>/<event>)")
+    p.add_argument(
+        "--from", dest="source", help="the folder to submit (default: submissions/<team>/<event>)"
+    )
     p.add_argument("--repeats", type=int, default=3)
     add_run_options(p)
 

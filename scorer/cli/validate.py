@@ -15,7 +15,9 @@ HELP = "check submissions without running them"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help="submission folders (default: every one under submissions/)")
+    p.add_argument(
+        "paths", nargs="*", help="submission folders (default: every one under submissions/)"
+    )
     p.add_argument("--repo", default=".")
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Metric:
-    key: str          # name in result records, e.g. "train_time"
-    label: str        # column heading on the site
-    unit: str         # "s", "tokens/s", "MiB", "fraction", "perplexity"
-    direction: str    # "lower" or "higher" is better
+    key: str  # name in result records, e.g. "train_time"
+    label: str  # column heading on the site
+    unit: str  # "s", "tokens/s", "MiB", "fraction", "perplexity"
+    direction: str  # "lower" or "higher" is better
     claimed_key: str | None  # the matching key in submission.json's "claimed"; None: a check,
     # not something a team claims (canary agreement, memorisation perplexities)
     description: str
@@ -32,7 +32,7 @@ class Tolerance:
     "relative": by ``value`` times the shipped quality (perplexity).
     """
 
-    kind: str     # "absolute" | "relative"
+    kind: str  # "absolute" | "relative"
     value: float
 
     def allowed(self, shipped: float) -> float:
@@ -58,7 +58,7 @@ class Event:
     name: str
     dataset: str
     summary: str
-    api: tuple[str, ...]      # the signatures a submission implements
+    api: tuple[str, ...]  # the signatures a submission implements
     quality: Metric
     threshold: float
     speed: Metric

@@ -15,25 +15,81 @@ __all__ = ["DEFAULT_STDLIB_ALLOWLIST", "Limits"]
 # import guard. Submodules of a listed module are allowed too. Everything listed
 # is still subject to the child's audit hook (no processes, sockets, native code,
 # files outside the submission folder), so this list is about intent, not safety.
-DEFAULT_STDLIB_ALLOWLIST: frozenset[str] = frozenset({
-    # pure computation
-    "__future__", "math", "cmath", "numbers", "fractions", "decimal", "statistics",
-    "random", "operator", "functools", "itertools", "heapq", "bisect", "array",
-    "struct", "copy", "string", "re", "textwrap", "unicodedata", "difflib",
-    "collections",  # incl. collections.abc
-    "dataclasses", "enum", "typing", "types", "abc", "contextlib", "warnings",
-    "weakref", "datetime", "calendar", "time", "timeit", "pprint", "reprlib",
-    "keyword", "colorsys",
-    # reading/writing the submission's own files (paths are checked at run time)
-    "json", "csv", "io", "pathlib", "os", "glob", "fnmatch", "tempfile", "shutil",
-    "gzip", "zlib", "bz2", "lzma", "zipfile", "hashlib", "base64", "binascii",
-    "pickle", "copyreg",
-    # what a student's framework (TinyTorch) imports for its profiler, config and logging
-    "sys", "gc", "platform", "tracemalloc", "argparse", "logging",
-    # threads are the permitted parallelism; CPU a thread spends outside the timed calls is
-    # charged by the parent's kernel accounting
-    "threading", "queue", "concurrent.futures",
-})
+DEFAULT_STDLIB_ALLOWLIST: frozenset[str] = frozenset(
+    {
+        # pure computation
+        "__future__",
+        "math",
+        "cmath",
+        "numbers",
+        "fractions",
+        "decimal",
+        "statistics",
+        "random",
+        "operator",
+        "functools",
+        "itertools",
+        "heapq",
+        "bisect",
+        "array",
+        "struct",
+        "copy",
+        "string",
+        "re",
+        "textwrap",
+        "unicodedata",
+        "difflib",
+        "collections",  # incl. collections.abc
+        "dataclasses",
+        "enum",
+        "typing",
+        "types",
+        "abc",
+        "contextlib",
+        "warnings",
+        "weakref",
+        "datetime",
+        "calendar",
+        "time",
+        "timeit",
+        "pprint",
+        "reprlib",
+        "keyword",
+        "colorsys",
+        # reading/writing the submission's own files (paths are checked at run time)
+        "json",
+        "csv",
+        "io",
+        "pathlib",
+        "os",
+        "glob",
+        "fnmatch",
+        "tempfile",
+        "shutil",
+        "gzip",
+        "zlib",
+        "bz2",
+        "lzma",
+        "zipfile",
+        "hashlib",
+        "base64",
+        "binascii",
+        "pickle",
+        "copyreg",
+        # what a student's framework (TinyTorch) imports for its profiler, config and logging
+        "sys",
+        "gc",
+        "platform",
+        "tracemalloc",
+        "argparse",
+        "logging",
+        # threads are the permitted parallelism; CPU a thread spends outside the timed calls is
+        # charged by the parent's kernel accounting
+        "threading",
+        "queue",
+        "concurrent.futures",
+    }
+)
 # Why os, sys and pickle are allowed: the child is assumed hostile anyway (it controls its own
 # interpreter), so the boundary is the operating system (namespaces, read-only binds, cgroup,
 # rlimits) and the parent trusts only its own clock and the kernel. What reaches outside is still

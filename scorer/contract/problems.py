@@ -16,8 +16,8 @@ REVIEW_PREFIX = "answer-table/"
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    where: str       # "path/to/file:line" or "path/to/submission.json: $.json.path"
-    message: str     # what is wrong and how to fix it
+    where: str  # "path/to/file:line" or "path/to/submission.json: $.json.path"
+    message: str  # what is wrong and how to fix it
     severity: str = "error"  # "error" fails validation; "warning" is flagged for review
     # A stable id for what was found, e.g. "answer-table/high-entropy"; empty for most problems.
     # Codes under REVIEW_PREFIX keep an entry off the rankings until a maintainer approves its
@@ -36,7 +36,9 @@ class Problem:
 
 def one_line(text: str) -> str:
     """Escape control, zero-width and direction characters: one problem stays one plain line."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def display(path: Path, root: Path | None = None) -> str:

@@ -39,18 +39,28 @@ def load_record(path: Path) -> dict:
     try:
         raw = path.read_bytes()
     except OSError as err:  # a folder, a dangling link, no permission
-        raise RecordError(f"{path}: cannot read the result record ({err.strerror or err}); {_fix_hint(path)}") from err
+        raise RecordError(
+            f"{path}: cannot read the result record ({err.strerror or err}); {_fix_hint(path)}"
+        ) from err
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as err:  # ValueError: JSONDecodeError, a 5,000-digit number
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        RecursionError,
+    ) as err:  # ValueError: JSONDecodeError, a 5,000-digit number
         reason = str(err).split(";")[0]
         raise RecordError(f"{path}: corrupt result record ({reason}); {_fix_hint(path)}") from err
     problems = schema.validate(data, "result")
     if problems:
-        raise RecordError(f"{path}: {problems[0]}; the record does not match the result schema; {_fix_hint(path)}")
+        raise RecordError(
+            f"{path}: {problems[0]}; the record does not match the result schema; {_fix_hint(path)}"
+        )
     expected = path.parent.name, path.stem
     if (data["team"], data["event"]) != expected:
-        raise RecordError(f"{path}: the record is for {data['team']}/{data['event']}, not {expected[0]}/{expected[1]}; {_fix_hint(path)}")
+        raise RecordError(
+            f"{path}: the record is for {data['team']}/{data['event']}, not {expected[0]}/{expected[1]}; {_fix_hint(path)}"
+        )
     return data
 
 
@@ -80,8 +90,15 @@ def summary(record: dict) -> dict:
     }
 
 
-PROVENANCE_HISTORY_KEYS = ("status", "reason", "shipped_quality", "reproduced_quality",
-                           "content_hash", "scorer_version", "finished_at")
+PROVENANCE_HISTORY_KEYS = (
+    "status",
+    "reason",
+    "shipped_quality",
+    "reproduced_quality",
+    "content_hash",
+    "scorer_version",
+    "finished_at",
+)
 
 
 def _provenance_summary(block: dict) -> dict:
@@ -105,11 +122,13 @@ def carried_provenance(old: dict | None, record: dict) -> dict | None:
         history = list(block.get("history", []))
         if block["status"] != "not_tried":
             history.append(_provenance_summary(block))
-    return {"status": "not_tried",
-            "reason": "not retrained from train.py since these files were scored"
-                      + ("" if block is None else " (the files changed)"),
-            "content_hash": record["submission"]["content_hash"],
-            **({"history": history} if history else {})}
+    return {
+        "status": "not_tried",
+        "reason": "not retrained from train.py since these files were scored"
+        + ("" if block is None else " (the files changed)"),
+        "content_hash": record["submission"]["content_hash"],
+        **({"history": history} if history else {}),
+    }
 
 
 @contextlib.contextmanager
@@ -158,7 +177,8 @@ def refuse_weak(record: dict) -> None:
             f"it was scored without the full sandbox (filesystem {iso.get('filesystem', '?')}, "
             f"memory by {limits.get('memory_by', '?')}, CPU by {limits.get('cpu_by', '?')}); "
             "install bubblewrap (apt-get install bubblewrap) and run as a user who may create "
-            "cgroups, or use `tinymlperf run` for a local check")
+            "cgroups, or use `tinymlperf run` for a local check"
+        )
 
 
 def write_record(results_dir: Path, record: dict) -> Path:
@@ -195,7 +215,9 @@ def write_record(results_dir: Path, record: dict) -> Path:
     return path
 
 
-def is_current(record: dict | None, content_hash: str, scorer_version: str, dataset_hashes: dict) -> bool:
+def is_current(
+    record: dict | None, content_hash: str, scorer_version: str, dataset_hashes: dict
+) -> bool:
     """True when re-scoring would measure the same thing again: same files, scorer and data."""
     return (
         record is not None
@@ -210,12 +232,16 @@ def check_provenance_target(results_dir: Path, folder: Path, content_hash: str) 
     """The record ``write_provenance`` will update: it must exist and be of ``content_hash``."""
     path = record_path(results_dir, folder.parent.name, folder.name)
     if not path.is_file():
-        raise RecordError(f"{path}: no result record to add the provenance to; score the entry "
-                          "first (`tinymlperf score --submission ...`), or reproduce without --record")
+        raise RecordError(
+            f"{path}: no result record to add the provenance to; score the entry "
+            "first (`tinymlperf score --submission ...`), or reproduce without --record"
+        )
     record = load_record(path)
     if record["submission"]["content_hash"] != content_hash:
-        raise RecordError(f"{path}: the record is of other files ({record['submission']['content_hash']}, "
-                          f"the folder is {content_hash}); re-score the entry first, then reproduce")
+        raise RecordError(
+            f"{path}: the record is of other files ({record['submission']['content_hash']}, "
+            f"the folder is {content_hash}); re-score the entry first, then reproduce"
+        )
     return path
 
 
@@ -226,8 +252,10 @@ def write_provenance(results_dir: Path, team: str, event: str, block: dict) -> P
     with locked(results_dir):
         record = load_record(path)
         if record["submission"]["content_hash"] != block.get("content_hash"):
-            raise RecordError(f"{path}: the record was re-scored for other files while the entry "
-                              "was retrained; reproduce it again")
+            raise RecordError(
+                f"{path}: the record was re-scored for other files while the entry "
+                "was retrained; reproduce it again"
+            )
         old = record.get("provenance")
         history = list((old or {}).get("history", []))
         if old is not None and old["status"] != "not_tried":

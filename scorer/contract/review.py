@@ -37,7 +37,9 @@ def record_flags(problems: Iterable[Problem]) -> list[str]:
 
 def review_flags(record: Mapping) -> list[str]:
     """The flags of a record that need a maintainer's review, sorted."""
-    return sorted(f for f in record.get("flags") or () if f.startswith(REVIEW_PREFIX) or f == LEGACY_FLAG)
+    return sorted(
+        f for f in record.get("flags") or () if f.startswith(REVIEW_PREFIX) or f == LEGACY_FLAG
+    )
 
 
 def read_reviews(path: Path) -> list[dict]:
@@ -49,9 +51,12 @@ def read_reviews(path: Path) -> list[dict]:
 
 def parse_reviews(raw: bytes, where: str = REVIEWS_FILE) -> list[dict]:
     """The approvals in reviews.yml's bytes (read from a commit, say), validated."""
-    data = schema.load_yaml(raw, where, "reviews",
-                            "the reviews schema (schemas/reviews.schema.json on the site)")
-    return sorted(data["reviews"], key=lambda r: (r["team"], r["event"], r["date"], r["content_hash"]))
+    data = schema.load_yaml(
+        raw, where, "reviews", "the reviews schema (schemas/reviews.schema.json on the site)"
+    )
+    return sorted(
+        data["reviews"], key=lambda r: (r["team"], r["event"], r["date"], r["content_hash"])
+    )
 
 
 def approvals(reviews: Iterable[Mapping]) -> frozenset[tuple[str, str, str]]:
@@ -73,5 +78,7 @@ def reason(record: Mapping, flags: list[str]) -> str:
     """One line for the site and the PR report: what was flagged and how it gets ranked."""
     codes = ", ".join(f for f in flags if f != LEGACY_FLAG) or LEGACY_FLAG
     content_hash = (record.get("submission") or {}).get("content_hash", "")
-    return (f"{AWAITING}: flagged as a possible answer table ({codes}); ranked once a maintainer "
-            f"approves content hash {content_hash} in {REVIEWS_FILE}")
+    return (
+        f"{AWAITING}: flagged as a possible answer table ({codes}); ranked once a maintainer "
+        f"approves content hash {content_hash} in {REVIEWS_FILE}"
+    )

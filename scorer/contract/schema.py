@@ -25,7 +25,7 @@ SCHEMA_NAMES = ("submission", "result", "awards", "reviews", "leaderboard", "pr-
 
 @dataclass(frozen=True, order=True)
 class SchemaProblem:
-    path: str      # a JSON path such as "$.team.id"
+    path: str  # a JSON path such as "$.team.id"
     message: str
 
     def __str__(self) -> str:
@@ -97,9 +97,7 @@ def validate(instance: object, name: str) -> list[SchemaProblem]:
     if not errors:
         return []
     headline = best_match(errors)
-    rest = sorted(
-        {SchemaProblem(json_path(e), _message(e)) for e in errors if e is not headline}
-    )
+    rest = sorted({SchemaProblem(json_path(e), _message(e)) for e in errors if e is not headline})
     first = SchemaProblem(json_path(headline), _message(headline))
     return [first] + [p for p in rest if p != first]
 
@@ -114,7 +112,9 @@ def load_yaml(raw: bytes | str, where: str, name: str, schema_hint: str) -> dict
     try:
         data = yaml.safe_load(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise RecordError(f"{where}: not valid YAML ({err}); fix the syntax, see {schema_hint}") from err
+        raise RecordError(
+            f"{where}: not valid YAML ({err}); fix the syntax, see {schema_hint}"
+        ) from err
     problems = validate(data, name)
     if problems:
         raise RecordError(f"{where}: {problems[0]}; fix the entry to match {schema_hint}")

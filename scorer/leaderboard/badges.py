@@ -32,8 +32,9 @@ def top_count(n_qualified: int) -> int:
     return max(1, math.ceil(n_qualified * 0.1 - 1e-9))
 
 
-def beats(board: Board, kind: str, value: float | None,
-          interval: tuple[float, float] | None = None) -> bool:
+def beats(
+    board: Board, kind: str, value: float | None, interval: tuple[float, float] | None = None
+) -> bool:
     """Whether ``value`` (on the board's scale for ``kind``) beats the baseline; see the docstring."""
     if value is None:
         return False
@@ -58,8 +59,9 @@ def beats_baseline(board: Board, kind: str, ranked: Ranked) -> bool:
     return beats(board, kind, ranked.value, interval)
 
 
-def event_badges(boards: Mapping[str, Board],
-                 awarded: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
+def event_badges(
+    boards: Mapping[str, Board], awarded: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
     """(team, event) -> the badges won in that event, in the fixed order of AWARD_IDS."""
     got: dict[tuple[str, str], set[str]] = {}
     crowns: dict[str, set[str]] = {}
@@ -84,11 +86,9 @@ def event_badges(boards: Mapping[str, Board],
     return {k: [a for a in AWARD_IDS if a in v] for k, v in sorted(got.items())}
 
 
-def badges(boards: Mapping[str, Board],
-           awarded: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def badges(boards: Mapping[str, Board], awarded: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """Team -> every badge it won in any event (for its team page), in AWARD_IDS order."""
     per_team: dict[str, set[str]] = {}
     for (team, _eid), got in event_badges(boards, awarded).items():
         per_team.setdefault(team, set()).update(got)
     return {t: [a for a in AWARD_IDS if a in v] for t, v in sorted(per_team.items())}
-

@@ -102,8 +102,11 @@ def _range(block: Mapping) -> tuple[float, float] | None:
 def first_measured(record: Mapping) -> str:
     """The earliest ``finished_at`` of the record's current content hash (see the docstring)."""
     current = (record.get("submission") or {}).get("content_hash")
-    stamps = [h.get("finished_at") for h in record.get("history") or ()
-              if current and h.get("content_hash") == current and h.get("finished_at")]
+    stamps = [
+        h.get("finished_at")
+        for h in record.get("history") or ()
+        if current and h.get("content_hash") == current and h.get("finished_at")
+    ]
     own = record.get("finished_at") or ""
     return min([*stamps, own] if own else stamps, default="")
 
@@ -118,8 +121,11 @@ def _interval(base: Mapping) -> tuple[float, float] | None:
     return (float(min(lo, hi)), float(max(lo, hi)))
 
 
-def entry_from_record(record: Mapping, meta: Mapping | None = None,
-                      approved: frozenset[tuple[str, str, str]] = frozenset()) -> Entry:
+def entry_from_record(
+    record: Mapping,
+    meta: Mapping | None = None,
+    approved: frozenset[tuple[str, str, str]] = frozenset(),
+) -> Entry:
     """Flatten a result record (and the entry's submission.json, when readable) into an Entry.
 
     ``approved`` holds the (team, event, content_hash) approvals of reviews.yml: a record with
@@ -170,6 +176,7 @@ def efficiency(event: Event, quality, speedup, memory_ratio) -> float | None:
     if q is None or speedup is None or not memory_ratio:
         return None
     return q * speedup / memory_ratio
+
 
 @dataclass(frozen=True)
 class Ranked:
@@ -280,8 +287,9 @@ def best_per_team(entries: Iterable[Entry], basis: str) -> list[Entry]:
         if key not in best:
             best[key] = e
             continue
-        ranked = rank([best[key], e], lambda x: _speed_value(x, basis),
-                      speed_higher(EVENTS[e.event], basis))
+        ranked = rank(
+            [best[key], e], lambda x: _speed_value(x, basis), speed_higher(EVENTS[e.event], basis)
+        )
         if ranked:
             best[key] = ranked[0].entry
     return [best[k] for k in sorted(best)]
@@ -311,8 +319,9 @@ def build_board(event: Event, entries: Iterable[Entry]) -> Board:
         event=event,
         speed_basis=speed_basis,
         memory_basis=memory_basis,
-        speed=rank(qualified, lambda e: _speed_value(e, speed_basis),
-                   speed_higher(event, speed_basis)),
+        speed=rank(
+            qualified, lambda e: _speed_value(e, speed_basis), speed_higher(event, speed_basis)
+        ),
         memory=rank(qualified, lambda e: _memory_value(e, memory_basis), False),
         efficiency=rank(qualified, lambda e: _efficiency_value(e, ""), True),
         unranked=unranked,

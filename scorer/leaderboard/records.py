@@ -36,11 +36,23 @@ def _scores(entry: Entry):
     as (finished_at, speed, speedup, memory, memory_ratio, content hash)."""
     for h in entry.history:
         if h.get("status") == "ok":
-            yield h.get("finished_at") or "", h.get("speed"), h.get("speedup"), \
-                h.get("memory"), h.get("memory_ratio"), h.get("content_hash")
+            yield (
+                h.get("finished_at") or "",
+                h.get("speed"),
+                h.get("speedup"),
+                h.get("memory"),
+                h.get("memory_ratio"),
+                h.get("content_hash"),
+            )
     if entry.qualified:
-        yield (entry.finished_at, entry.speed, entry.speedup, entry.memory, entry.memory_ratio,
-               (entry.record.get("submission") or {}).get("content_hash"))
+        yield (
+            entry.finished_at,
+            entry.speed,
+            entry.speedup,
+            entry.memory,
+            entry.memory_ratio,
+            (entry.record.get("submission") or {}).get("content_hash"),
+        )
 
 
 def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFall]:
@@ -73,9 +85,17 @@ def record_history(board: Board, all_entries: Iterable[Entry]) -> list[RecordFal
             if best is None or (v > best[1] if hi else v < best[1]):
                 same = best is not None and (best[0], best[2]) == (p[1], p[5]) and p[5]
                 if not same:
-                    falls.append(RecordFall(board.event.id, kind, p[1], v, p[0],
-                                            best[0] if best else None,
-                                            best[1] if best else None))
+                    falls.append(
+                        RecordFall(
+                            board.event.id,
+                            kind,
+                            p[1],
+                            v,
+                            p[0],
+                            best[0] if best else None,
+                            best[1] if best else None,
+                        )
+                    )
                 best = (p[1], v, p[5])
     falls.sort(key=lambda f: (f.at, f.kind, f.team))
     return falls

@@ -35,22 +35,38 @@ def materialise(repo: Path, commit: str, prefix: str, dest: Path) -> list[Findin
         meta, raw_path = item.split(b"\t", 1)
         mode, kind, obj, size = meta.split()
         path, bad = decode_path(raw_path)
-        rel = path[len(prefix) + 1:] if path.startswith(prefix + "/") else path
+        rel = path[len(prefix) + 1 :] if path.startswith(prefix + "/") else path
         if bad is None and not all(SAFE_NAME.match(part) for part in rel.split("/")):
-            bad = "file names must be ASCII letters, digits, '_', '-' and '.', not hidden; rename it"
+            bad = (
+                "file names must be ASCII letters, digits, '_', '-' and '.', not hidden; rename it"
+            )
         if bad:
             problems.append(Finding(path, bad, kind="path"))
         elif kind == b"commit":
-            problems.append(Finding(path, "a git submodule; commit the files themselves", kind="path"))
+            problems.append(
+                Finding(path, "a git submodule; commit the files themselves", kind="path")
+            )
         elif mode == b"120000":
-            problems.append(Finding(path, "a symbolic link (never followed); commit the file itself", kind="path"))
+            problems.append(
+                Finding(
+                    path, "a symbolic link (never followed); commit the file itself", kind="path"
+                )
+            )
         elif kind != b"blob" or mode not in REGULAR_MODES:
             problems.append(Finding(path, "only regular files are allowed", kind="path"))
         else:
             total, count = total + int(size), count + 1
             if count > submission.MAX_FILES or total > submission.MAX_FOLDER_BYTES:
-                limit = f"{submission.MAX_FILES} files and {submission.MAX_FOLDER_BYTES // 2**20} MiB"
-                problems.append(Finding(prefix, f"the folder exceeds {limit}; shrink it (quantize or drop weights)", kind="path"))
+                limit = (
+                    f"{submission.MAX_FILES} files and {submission.MAX_FOLDER_BYTES // 2**20} MiB"
+                )
+                problems.append(
+                    Finding(
+                        prefix,
+                        f"the folder exceeds {limit}; shrink it (quantize or drop weights)",
+                        kind="path",
+                    )
+                )
                 break
             target = dest.joinpath(*path.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -64,27 +80,53 @@ def materialise(repo: Path, commit: str, prefix: str, dest: Path) -> list[Findin
 def _metric(block: dict | None, metric) -> dict | None:
     if not block or block.get("median") is None:
         return None
-    out = {"key": metric.key, "label": metric.label, "unit": metric.unit, "direction": metric.direction,
-           "median": block["median"], "min": block.get("min"), "max": block.get("max")}
+    out = {
+        "key": metric.key,
+        "label": metric.label,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "median": block["median"],
+        "min": block.get("min"),
+        "max": block.get("max"),
+    }
     if "threshold" in block:
         out["threshold"] = block["threshold"]
     return out
 
 
 def _leader(existing: list[dict], event_id: str, team: str) -> dict | None:
-    entries = [ranking.entry_from_record(r) for r in existing if r["event"] == event_id and r["team"] != team]
+    entries = [
+        ranking.entry_from_record(r)
+        for r in existing
+        if r["event"] == event_id and r["team"] != team
+    ]
     board = ranking.build_board(EVENTS[event_id], entries)
     if not board.speed:
         return None
     top = board.speed[0].entry
-    return {"team": top.team, "speed": top.speed, "unit": EVENTS[event_id].speed.unit, "speedup": top.speedup}
+    return {
+        "team": top.team,
+        "speed": top.speed,
+        "unit": EVENTS[event_id].speed.unit,
+        "speedup": top.speedup,
+    }
 
 
 def entry_summary(team: str, event: str, status: str, reason: str, problems: list[Finding]) -> dict:
-    return {"team": shown(team, 200), "event": shown(event, 200), "path": shown(f"submissions/{team}/{event}"),
-            "status": status, "reason": shown(reason, 2000), "qualified": False, "rank": "not ranked",
-            "metrics": {"quality": None, "speed": None, "memory": None, "extra": []},
-            "baseline": None, "claimed": [], "leader": None, "problems": problems}
+    return {
+        "team": shown(team, 200),
+        "event": shown(event, 200),
+        "path": shown(f"submissions/{team}/{event}"),
+        "status": status,
+        "reason": shown(reason, 2000),
+        "qualified": False,
+        "rank": "not ranked",
+        "metrics": {"quality": None, "speed": None, "memory": None, "extra": []},
+        "baseline": None,
+        "claimed": [],
+        "leader": None,
+        "problems": problems,
+    }
 
 
 FIXES = {
@@ -105,7 +147,14 @@ def base_context(repo: Path, base: str, work: Path) -> tuple[list[dict], list[Fi
     try:
         return results.load_records(work / "base" / "results"), []
     except ScorerError as err:
-        return [], [Finding("results/", f"the base branch's records are unreadable, so ranks are not shown: {err}", "warning", "scoring")]
+        return [], [
+            Finding(
+                "results/",
+                f"the base branch's records are unreadable, so ranks are not shown: {err}",
+                "warning",
+                "scoring",
+            )
+        ]
 
 
 def _unroot(text: str, root: Path) -> str:
@@ -115,7 +164,9 @@ def _unroot(text: str, root: Path) -> str:
     return text
 
 
-def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: Path, existing: list[dict], args) -> dict:
+def check_entry(
+    repo: Path, base: str, head: str, team: str, event: str, work: Path, existing: list[dict], args
+) -> dict:
     """Materialise, validate and (when valid) score one changed entry."""
     prefix = f"submissions/{team}/{event}"
     if event not in EVENT_IDS:
@@ -132,25 +183,40 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
     folder = root / "submissions" / team / event
     folder.mkdir(parents=True, exist_ok=True)
     report = submission.check(folder, train_contract=True)
-    problems += [Finding(_unroot(p.where, root), _unroot(p.message, root), p.severity, "validation") for p in report.problems]
+    problems += [
+        Finding(_unroot(p.where, root), _unroot(p.message, root), p.severity, "validation")
+        for p in report.problems
+    ]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         fix = FIXES["invalid"].format(path=prefix)
-        return entry_summary(team, event, "invalid", f"{len(errors)} problem(s), first {errors[0].where}: {errors[0].message}; {fix}", problems)
+        return entry_summary(
+            team,
+            event,
+            "invalid",
+            f"{len(errors)} problem(s), first {errors[0].where}: {errors[0].message}; {fix}",
+            problems,
+        )
     # The yardstick comes from the base commit, never from the pull request.
     baseline = None
     if git(repo, "ls-tree", base, "--", f"submissions/{BASELINE_TEAM}/{event}"):
         materialise(repo, base, f"submissions/{BASELINE_TEAM}/{event}", work / "base")
         candidate = work / "base" / "submissions" / BASELINE_TEAM / event
         baseline = candidate if (candidate / submission.METADATA).is_file() else None
-    job = scoring.Job(repeats=args.repeats, threads=args.threads,
-                      data_folder=datasets.data_dir(args.data), repo_root=root)
+    job = scoring.Job(
+        repeats=args.repeats,
+        threads=args.threads,
+        data_folder=datasets.data_dir(args.data),
+        repo_root=root,
+    )
     record = scoring.score_entry(folder, event, job, baseline)
     ev = EVENTS[event]
     out = entry_summary(team, event, record["status"], _unroot(record["reason"], root), problems)
     if record["status"] != "ok":
         fix = FIXES.get(record["status"], FIXES["invalid"]).format(event=event, path=prefix)
-        out["problems"].append(Finding(prefix, f"{record['status']}: {out['reason']}; {fix}", kind="scoring"))
+        out["problems"].append(
+            Finding(prefix, f"{record['status']}: {out['reason']}; {fix}", kind="scoring")
+        )
     out["qualified"] = record["qualified"]
     out["rank"] = would_rank(record, existing)
     # An answer-table flag holds the entry back until the base branch's reviews.yml approves
@@ -158,13 +224,23 @@ def check_entry(repo: Path, base: str, head: str, team: str, event: str, work: P
     held = review.awaiting(record, review.approvals(base_reviews(repo, base)))
     if held:
         out["qualified"], out["rank"] = False, review.AWAITING
-        out["problems"].append(Finding(prefix, _unroot(review.reason(record, held), root), "warning", "scoring"))
-    out["metrics"] = {"quality": _metric(record["quality"], ev.quality), "speed": _metric(record["speed"], ev.speed),
-                      "memory": _metric(record["memory"], ev.memory),
-                      "extra": [m for m in (_metric(record["extra"].get(x.key), x) for x in ev.extra) if m]}
+        out["problems"].append(
+            Finding(prefix, _unroot(review.reason(record, held), root), "warning", "scoring")
+        )
+    out["metrics"] = {
+        "quality": _metric(record["quality"], ev.quality),
+        "speed": _metric(record["speed"], ev.speed),
+        "memory": _metric(record["memory"], ev.memory),
+        "extra": [m for m in (_metric(record["extra"].get(x.key), x) for x in ev.extra) if m],
+    }
     block = record.get("baseline")
-    out["baseline"] = {"speedup": block["speedup"], "memory_ratio": block["memory_ratio"]} if block else None
-    out["claimed"] = [{k: row[k] for k in ("metric", "claimed", "measured", "relative")} for row in record["claimed"]]
+    out["baseline"] = (
+        {"speedup": block["speedup"], "memory_ratio": block["memory_ratio"]} if block else None
+    )
+    out["claimed"] = [
+        {k: row[k] for k in ("metric", "claimed", "measured", "relative")}
+        for row in record["claimed"]
+    ]
     out["leader"] = _leader(existing, event, team)
     return out
 

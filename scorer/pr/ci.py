@@ -56,7 +56,9 @@ from scorer.pr.scope import (
 MARKER = "<!-- tinymlperf-pr-check -->"  # finds the bot's one sticky comment again
 MAX_SUMMARY_BYTES = 4 * 2**20
 MAX_COMMENT_CHARS = 60_000
-RUN_URL = re.compile(r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/actions/runs/[0-9]+(/attempts/[0-9]+)?$")
+RUN_URL = re.compile(
+    r"^https://[A-Za-z0-9.-]+/[A-Za-z0-9._-]+/[A-Za-z0-9._-]+/actions/runs/[0-9]+(/attempts/[0-9]+)?$"
+)
 
 
 def comment(args) -> int:
@@ -69,21 +71,36 @@ def comment(args) -> int:
     path = Path(args.summary)
     try:
         if path.stat().st_size > MAX_SUMMARY_BYTES:
-            raise ScorerError(f"{path}: larger than {MAX_SUMMARY_BYTES:,} bytes; not a summary this scorer wrote")
+            raise ScorerError(
+                f"{path}: larger than {MAX_SUMMARY_BYTES:,} bytes; not a summary this scorer wrote"
+            )
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise ScorerError(f"{path}: not a readable JSON summary ({shown(str(err), 200)}); nothing to post") from err
+        raise ScorerError(
+            f"{path}: not a readable JSON summary ({shown(str(err), 200)}); nothing to post"
+        ) from err
     problems = schema.validate(data, "pr-summary")
     if problems:
-        raise ScorerError(f"{path}: {shown(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted")
+        raise ScorerError(
+            f"{path}: {shown(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted"
+        )
     files = read_pr_files(Path(args.pr_files)) if getattr(args, "pr_files", None) else None
     doubts = vouch(data, files) if files is not None else []
     verdict = "fail (not vouched for)" if doubts else data["verdict"]
     body = render_unvouched(data, files, doubts) if doubts else render(data)
     if len(body) > MAX_COMMENT_CHARS:  # GitHub refuses comments over 65,536 characters
-        body = body[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0] + "\n\n*(report truncated; the workflow run has all of it)*\n"
-    footer = f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {md(data['scorer_version'])}"
-    footer += f" · [workflow run]({args.run_url})</sub>\n" if RUN_URL.match(args.run_url or "") else "</sub>\n"
+        body = (
+            body[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0]
+            + "\n\n*(report truncated; the workflow run has all of it)*\n"
+        )
+    footer = (
+        f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {md(data['scorer_version'])}"
+    )
+    footer += (
+        f" · [workflow run]({args.run_url})</sub>\n"
+        if RUN_URL.match(args.run_url or "")
+        else "</sub>\n"
+    )
     results.atomic_write_text(Path(args.out), f"{MARKER}\n{body}{footer}")
     print(f"wrote {args.out} ({verdict})")
     return 0
@@ -106,29 +123,57 @@ def pr(args) -> int:
     try:
         existing, notes = base_context(repo, base, work) if changed and not problems else ([], [])
         problems += notes
-        for (t, event) in sorted(changed):
+        for t, event in sorted(changed):
             if any(p.severity == "error" for p in problems):
                 # A pull request out of scope is not scored: the answer comes fast and clear.
-                entries.append(entry_summary(t, event, "not_scored", "not scored: fix the pull request's problems first", []))
+                entries.append(
+                    entry_summary(
+                        t,
+                        event,
+                        "not_scored",
+                        "not scored: fix the pull request's problems first",
+                        [],
+                    )
+                )
             else:
                 entries.append(check_entry(repo, base, head, t, event, work, existing, args))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    ok = (not any(p.severity == "error" for p in problems) and bool(entries)
-          and all(e["qualified"] and not any(p.severity == "error" for p in e["problems"]) for e in entries))
+    ok = (
+        not any(p.severity == "error" for p in problems)
+        and bool(entries)
+        and all(
+            e["qualified"] and not any(p.severity == "error" for p in e["problems"])
+            for e in entries
+        )
+    )
     summary = {
-        "schema_version": 1, "pr_number": args.pr_number,
-        "base": {"ref": shown(args.base, 255), "sha": base}, "head": {"ref": shown(args.head, 255), "sha": head},
-        "merge_base": merge_base, "scorer_version": scorer.__version__, "verdict": "pass" if ok else "fail",
-        "team": team, "changed_files": [decode_path(p)[0] for p in paths[:500]], "changed_files_count": len(paths),
-        "entries": entries, "problems": [asdict(p) for p in problems[:500]],
+        "schema_version": 1,
+        "pr_number": args.pr_number,
+        "base": {"ref": shown(args.base, 255), "sha": base},
+        "head": {"ref": shown(args.head, 255), "sha": head},
+        "merge_base": merge_base,
+        "scorer_version": scorer.__version__,
+        "verdict": "pass" if ok else "fail",
+        "team": team,
+        "changed_files": [decode_path(p)[0] for p in paths[:500]],
+        "changed_files_count": len(paths),
+        "entries": entries,
+        "problems": [asdict(p) for p in problems[:500]],
     }
     for e in entries:
-        e["problems"] = [asdict(p) for p in sorted(set(e["problems"]), key=lambda p: (p.severity != "error", p.where))][:200]
+        e["problems"] = [
+            asdict(p)
+            for p in sorted(set(e["problems"]), key=lambda p: (p.severity != "error", p.where))
+        ][:200]
     invalid = schema.validate(summary, "pr-summary")
     if invalid:  # we built it: a bug, so it keeps its traceback
         raise ValueError(f"refusing to write an invalid pr summary: {invalid[0]}")
     results.atomic_write_text(Path(args.report), render(summary))
-    results.atomic_write_text(Path(args.summary), json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    print(f"{MARK[summary['verdict']]} {summary['verdict']}: wrote {args.report} and {args.summary}")
+    results.atomic_write_text(
+        Path(args.summary), json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    )
+    print(
+        f"{MARK[summary['verdict']]} {summary['verdict']}: wrote {args.report} and {args.summary}"
+    )
     return 0 if ok else 1

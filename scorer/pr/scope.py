@@ -32,13 +32,16 @@ class Finding:
     where: str
     message: str
     severity: str = "error"  # "error" fails the check, "warning" is for the reviewers
-    kind: str = "scope"      # scope | path | validation | scoring
+    kind: str = "scope"  # scope | path | validation | scoring
 
 
 def shown(text: str, limit: int = 600) -> str:
     """A submitted string made printable (control and non-ASCII-space characters escaped)."""
     # isprintable() is False for control, format (zero-width, bidi override) and odd spaces.
-    out = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
+    out = "".join(
+        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+        for c in text
+    )
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
@@ -56,10 +59,25 @@ def resolve(repo: Path, ref: str, option: str) -> str:
     """The full commit id of ``ref``, or a UsageError naming the option."""
     if not ref or ref.startswith("-"):
         raise UsageError(f"{option} {ref!r}: not a git ref; name a branch, tag or commit")
-    out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo),
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{ref}^{{commit}}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
-        raise UsageError(f"{option} {ref}: no such commit in {repo}; fetch it first (git fetch origin {ref})")
+        raise UsageError(
+            f"{option} {ref}: no such commit in {repo}; fetch it first (git fetch origin {ref})"
+        )
     return out.stdout.strip()
 
 
@@ -68,7 +86,9 @@ def decode_path(raw: bytes) -> tuple[str, str | None]:
     try:
         path = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return shown(raw.decode("utf-8", "backslashreplace")), "the path is not UTF-8; rename it with ASCII letters, digits, '_', '-' and '.'"
+        return shown(
+            raw.decode("utf-8", "backslashreplace")
+        ), "the path is not UTF-8; rename it with ASCII letters, digits, '_', '-' and '.'"
     if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
         return shown(path), "the path is absolute or holds '.' or '..' components; remove it"
     if any(not c.isprintable() for c in path):
@@ -78,7 +98,18 @@ def decode_path(raw: bytes) -> tuple[str, str | None]:
 
 def changed_paths(repo: Path, merge_base: str, head: str) -> list[bytes]:
     """Every path the head changes since the merge base (renames as a delete plus an add)."""
-    out = git(repo, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", merge_base, head, "--")
+    out = git(
+        repo,
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-textconv",
+        merge_base,
+        head,
+        "--",
+    )
     return [p for p in out.split(b"\0") if p]
 
 
@@ -88,7 +119,12 @@ def scope(paths: list[bytes]) -> tuple[str | None, dict[tuple[str, str], list[st
     problems: list[Finding] = []
     teams: set[str] = set()
     if not paths:
-        problems.append(Finding("(pull request)", "the pull request changes no files; add your entry under submissions/<team-id>/<event-id>/"))
+        problems.append(
+            Finding(
+                "(pull request)",
+                "the pull request changes no files; add your entry under submissions/<team-id>/<event-id>/",
+            )
+        )
     for raw in paths:
         path, bad = decode_path(raw)
         if bad:
@@ -96,28 +132,53 @@ def scope(paths: list[bytes]) -> tuple[str | None, dict[tuple[str, str], list[st
             continue
         parts = path.split("/")
         if parts[0] != "submissions":
-            hint = AREA_HINTS.get(parts[0], "a submission pull request changes only submissions/<team-id>/<event-id>/")
-            problems.append(Finding(path, f"outside submissions/: {hint}; move this change to a separate pull request"))
+            hint = AREA_HINTS.get(
+                parts[0], "a submission pull request changes only submissions/<team-id>/<event-id>/"
+            )
+            problems.append(
+                Finding(
+                    path,
+                    f"outside submissions/: {hint}; move this change to a separate pull request",
+                )
+            )
             continue
         if len(parts) < 4:
-            problems.append(Finding(path, "files go inside submissions/<team-id>/<event-id>/; move it there"))
+            problems.append(
+                Finding(path, "files go inside submissions/<team-id>/<event-id>/; move it there")
+            )
             continue
         team, event = parts[1], parts[2]
         teams.add(team)
         entries.setdefault((team, event), []).append(path)
         if team == BASELINE_TEAM:
-            problems.append(Finding(path, "the baseline team is maintainers-only; put your entry under submissions/<your-team-id>/"))
+            problems.append(
+                Finding(
+                    path,
+                    "the baseline team is maintainers-only; put your entry under submissions/<your-team-id>/",
+                )
+            )
         elif not TEAM_ID.match(team):
-            problems.append(Finding(path, "a team folder is a slug of 2-40 characters a-z, 0-9 and '-'; rename the folder"))
+            problems.append(
+                Finding(
+                    path,
+                    "a team folder is a slug of 2-40 characters a-z, 0-9 and '-'; rename the folder",
+                )
+            )
     if len(teams) > 1:
         names = ", ".join(sorted(teams))
-        problems.append(Finding("submissions/", f"the pull request changes the folders of {len(teams)} teams ({names}); one pull request changes one team's folder: split it"))
+        problems.append(
+            Finding(
+                "submissions/",
+                f"the pull request changes the folders of {len(teams)} teams ({names}); one pull request changes one team's folder: split it",
+            )
+        )
     team = next(iter(teams)) if len(teams) == 1 and TEAM_ID.match(next(iter(teams))) else None
     return team, entries, problems
 
 
-def with_lib_users(repo: Path, head: str, changed: dict[tuple[str, str], list[str]]
-                   ) -> dict[tuple[str, str], list[str]]:
+def with_lib_users(
+    repo: Path, head: str, changed: dict[tuple[str, str], list[str]]
+) -> dict[tuple[str, str], list[str]]:
     """A change to a team's shared ``lib/`` changes every entry of the team that imports it:
     replace the ``(team, "lib")`` scope by each of the team's event folders at the head."""
     out = {k: v for k, v in changed.items() if k[1] != submission.LIB}
@@ -150,7 +211,9 @@ def read_pr_files(path: Path) -> list[str]:
                     raise ValueError(f"{shown(line, 80)} is not a JSON string")
                 names.append(name)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
-        raise ScorerError(f"{path}: not a list of the pull request's files ({shown(str(err), 200)}); nothing to post") from err
+        raise ScorerError(
+            f"{path}: not a list of the pull request's files ({shown(str(err), 200)}); nothing to post"
+        ) from err
     return names
 
 
@@ -164,14 +227,31 @@ def vouch(data: dict, files: list[str]) -> list[Finding]:
     """
     doubts = []
     if any(f == ".github" or f.startswith(".github/") for f in files):
-        doubts.append(Finding(".github/", "this pull request changes .github/, so the check ran a workflow the pull request "
-                                          "may have altered and its report is not evidence; maintainers, review it by hand"))
+        doubts.append(
+            Finding(
+                ".github/",
+                "this pull request changes .github/, so the check ran a workflow the pull request "
+                "may have altered and its report is not evidence; maintainers, review it by hand",
+            )
+        )
     if len(files) >= MAX_API_FILES:
-        doubts.append(Finding("(pull request)", f"GitHub lists only the first {MAX_API_FILES:,} changed files; split the pull request"))
+        doubts.append(
+            Finding(
+                "(pull request)",
+                f"GitHub lists only the first {MAX_API_FILES:,} changed files; split the pull request",
+            )
+        )
     listed = [decode_path(f.encode("utf-8", "surrogateescape"))[0] for f in files]
-    if data["changed_files_count"] != len(files) or (len(files) <= 500 and sorted(data["changed_files"]) != sorted(listed)):
-        doubts.append(Finding("(pull request)", f"the check's summary lists {data['changed_files_count']} changed file(s), "
-                                                f"GitHub lists {len(files)} for this pull request: the report is not evidence"))
+    if data["changed_files_count"] != len(files) or (
+        len(files) <= 500 and sorted(data["changed_files"]) != sorted(listed)
+    ):
+        doubts.append(
+            Finding(
+                "(pull request)",
+                f"the check's summary lists {data['changed_files_count']} changed file(s), "
+                f"GitHub lists {len(files)} for this pull request: the report is not evidence",
+            )
+        )
     _, _, scoped = scope([f.encode("utf-8", "surrogateescape") for f in files])
     scoped = [p for p in scoped if p.severity == "error"]
     # A failing summary that agrees with GitHub's list is the base workflow's honest refusal:

@@ -38,9 +38,17 @@ from scorer.validate import submission
 from scorer.validate.submission import METADATA, TEAM_ID
 
 
-def _git(repo: Path, *args: str, env: dict | None = None, stdin: str | None = None, what: str = "") -> str:
-    out = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), *args], capture_output=True, text=True,
-                         input=stdin, env=env, check=False)
+def _git(
+    repo: Path, *args: str, env: dict | None = None, stdin: str | None = None, what: str = ""
+) -> str:
+    out = subprocess.run(
+        ["git", "--literal-pathspecs", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        check=False,
+    )
     if out.returncode:
         last = (out.stderr.strip().splitlines() or ["failed"])[-1]
         raise ScorerError(f"git {args[0]}: {last}{'; ' + what if what else ''}")
@@ -48,14 +56,25 @@ def _git(repo: Path, *args: str, env: dict | None = None, stdin: str | None = No
 
 
 def toplevel(path: Path) -> Path:
-    out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
-        raise UsageError(f"{path.resolve()} is not inside a git checkout; clone your fork and run submit there")
+        raise UsageError(
+            f"{path.resolve()} is not inside a git checkout; clone your fork and run submit there"
+        )
     return Path(out.stdout.strip()).resolve()
 
 
 def _exists(repo: Path, ref: str) -> bool:
-    out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", ref], capture_output=True, check=False)
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", ref],
+        capture_output=True,
+        check=False,
+    )
     return out.returncode == 0
 
 
@@ -64,7 +83,9 @@ def stage(source: Path, staged: Path) -> None:
     files, problems = submission.list_files(source)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise ScorerError(f"{errors[0]}; run `tinymlperf validate {submission.display(source)}` for every problem")
+        raise ScorerError(
+            f"{errors[0]}; run `tinymlperf validate {submission.display(source)}` for every problem"
+        )
     for path in files:
         target = staged / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +96,11 @@ def claimed(record: dict) -> dict:
     """The measured medians under their ``claimed`` keys, to 4 significant digits."""
     event = EVENTS[record["event"]]
     out = {}
-    blocks = [(event.quality, record["quality"]), (event.speed, record["speed"]), (event.memory, record["memory"])]
+    blocks = [
+        (event.quality, record["quality"]),
+        (event.speed, record["speed"]),
+        (event.memory, record["memory"]),
+    ]
     blocks += [(m, record["extra"].get(m.key) or {}) for m in event.extra]
     for metric, block in blocks:
         if metric.claimed_key is not None and block.get("median") is not None:
@@ -83,15 +108,27 @@ def claimed(record: dict) -> dict:
     return out
 
 
-def commit_folder(repo: Path, parent: str, staged: Path, rel: str, message: str, scratch: Path) -> str:
+def commit_folder(
+    repo: Path, parent: str, staged: Path, rel: str, message: str, scratch: Path
+) -> str:
     """A commit on top of ``parent`` whose ``rel`` folder is exactly ``staged``; nothing else moves."""
     env = dict(os.environ, GIT_INDEX_FILE=str(scratch / "index"))
     _git(repo, "read-tree", parent, env=env)
     _git(repo, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", rel, env=env)
     files = sorted(p for p in staged.rglob("*") if p.is_file())
     # --no-filters: the blob holds the exact bytes that were checked, whatever .gitattributes says.
-    shas = _git(repo, "hash-object", "-w", "--no-filters", "--stdin-paths", stdin="".join(f"{p}\n" for p in files)).split()
-    info = "".join(f"100644 {sha}\t{rel}/{p.relative_to(staged).as_posix()}\n" for sha, p in zip(shas, files, strict=True))
+    shas = _git(
+        repo,
+        "hash-object",
+        "-w",
+        "--no-filters",
+        "--stdin-paths",
+        stdin="".join(f"{p}\n" for p in files),
+    ).split()
+    info = "".join(
+        f"100644 {sha}\t{rel}/{p.relative_to(staged).as_posix()}\n"
+        for sha, p in zip(shas, files, strict=True)
+    )
     _git(repo, "update-index", "--add", "--index-info", env=env, stdin=info)
     tree = _git(repo, "write-tree", env=env).strip()
     hint = 'tell git who you are: git config --global user.name "Your Name" && git config --global user.email you@example.com'
@@ -113,17 +150,26 @@ def precheck(staged: Path, event_id: str, job: scoring.Job, team: str, source: P
     """One run of the entry alone: an entry that fails or misses its own threshold is refused
     before minutes of interleaved timing against the baseline."""
     event = EVENTS[event_id]
-    job.progress.note(f"{team}/{event_id}: one run to check the threshold before timing the baseline")
-    outcome = scoring.run_once(staged, event_id, job, np.random.default_rng(secrets.randbits(64))).outcome
+    job.progress.note(
+        f"{team}/{event_id}: one run to check the threshold before timing the baseline"
+    )
+    outcome = scoring.run_once(
+        staged, event_id, job, np.random.default_rng(secrets.randbits(64))
+    ).outcome
     status, reason = outcome.status, one_line(outcome.reason)
     if status == "ok" and (outcome.quality is None or not event.meets_threshold(outcome.quality)):
         relation = "below" if event.quality.direction == "higher" else "above"
         status = "below_threshold"
-        reason = f"{event.quality.key} {outcome.quality:.4g} is {relation} the threshold {event.threshold:g}" \
-            if outcome.quality is not None else f"no {event.quality.key} was measured"
+        reason = (
+            f"{event.quality.key} {outcome.quality:.4g} is {relation} the threshold {event.threshold:g}"
+            if outcome.quality is not None
+            else f"no {event.quality.key} was measured"
+        )
     if status != "ok":
-        raise ScorerError(f"{team}/{event_id} does not qualify ({status}: {reason}); the baseline "
-                          f"was not timed; fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`")
+        raise ScorerError(
+            f"{team}/{event_id} does not qualify ({status}: {reason}); the baseline "
+            f"was not timed; fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`"
+        )
 
 
 def submit(args) -> int:
@@ -133,22 +179,32 @@ def submit(args) -> int:
     if not TEAM_ID.match(team):
         raise UsageError(f"--team {team!r}: a team id is 2-40 characters of a-z, 0-9 and '-'")
     if team == BASELINE_TEAM:
-        raise UsageError("--team baseline: the baseline team is maintainers-only; use your own team id")
+        raise UsageError(
+            "--team baseline: the baseline team is maintainers-only; use your own team id"
+        )
     rel = f"submissions/{team}/{event_id}"
     target = repo / rel
     source = Path(args.source).resolve() if args.source else target
     if not (source / METADATA).is_file():
-        raise UsageError(f"{source}: no {METADATA} there; start one with `tinymlperf new --event {event_id} --team {team}` or name the folder with --from DIR")
+        raise UsageError(
+            f"{source}: no {METADATA} there; start one with `tinymlperf new --event {event_id} --team {team}` or name the folder with --from DIR"
+        )
     branch = f"submit/{team}/{event_id}"
     # The cheap refusals come first, before minutes of scoring.
     if not _exists(repo, "HEAD^{commit}"):
-        raise ScorerError(f"{repo} has no commit yet; clone your fork of the repository and submit from there")
+        raise ScorerError(
+            f"{repo} has no commit yet; clone your fork of the repository and submit from there"
+        )
     if _exists(repo, f"refs/heads/{branch}"):
-        raise ScorerError(f"branch {branch} already exists; push it (git push -u origin {branch}) or delete it (git branch -D {branch}) and submit again")
+        raise ScorerError(
+            f"branch {branch} already exists; push it (git push -u origin {branch}) or delete it (git branch -D {branch}) and submit again"
+        )
     if source != target:
         dirty = _git(repo, "status", "--porcelain", "--untracked-files=all", "--", rel)
         if dirty.strip():
-            raise ScorerError(f"{rel} has uncommitted changes that --from would overwrite; commit or stash them (git stash -u) first")
+            raise ScorerError(
+                f"{rel} has uncommitted changes that --from would overwrite; commit or stash them (git stash -u) first"
+            )
     head = _git(repo, "rev-parse", "HEAD").strip()
     with tempfile.TemporaryDirectory(prefix="tinymlperf-submit-") as tmp:
         scratch = Path(tmp).resolve()
@@ -157,7 +213,9 @@ def submit(args) -> int:
         report = submission.check(staged, train_contract=True)
         if not report.ok:
             first = str(report.errors[0]).replace(str(scratch) + "/", "")
-            raise ScorerError(f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)")
+            raise ScorerError(
+                f"the entry is invalid: {first}; run `tinymlperf validate {submission.display(source)}` for all {len(report.errors)} problem(s)"
+            )
         job = job_from_args(args, repo)
         job.repo_root = scratch
         baseline = repo / "submissions" / BASELINE_TEAM / event_id
@@ -166,19 +224,25 @@ def submit(args) -> int:
             precheck(staged, event_id, job, team, source)
         record = scoring.score_entry(staged, event_id, job, baseline)
         if not record["qualified"]:
-            raise ScorerError(f"{team}/{event_id} does not qualify ({record['status']}: {record['reason']}); "
-                              f"fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`")
+            raise ScorerError(
+                f"{team}/{event_id} does not qualify ({record['status']}: {record['reason']}); "
+                f"fix it and check with `tinymlperf run --event {event_id} --submission {submission.display(source)}`"
+            )
         meta = json.loads((staged / METADATA).read_text(encoding="utf-8"))
         meta["claimed"] = claimed(record)
         problems = schema.validate(meta, "submission")
         if problems:
-            raise ScorerError(f"{rel}/{METADATA}: {problems[0]} after writing the measured numbers; fix the file and submit again")
+            raise ScorerError(
+                f"{rel}/{METADATA}: {problems[0]} after writing the measured numbers; fix the file and submit again"
+            )
         text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
         (staged / METADATA).write_text(text, encoding="utf-8")
         q, s, m = record["quality"]["median"], record["speed"]["median"], record["memory"]["median"]
         numbers = f"{event.quality.key} {q:.4g} (threshold {event.threshold:g}), {event.speed.key} {s:.4g} {event.speed.unit}, peak memory {m:.0f} MiB"
-        message = (f"Submit {team}/{event_id}: {numbers}\n\n"
-                   f"Checked locally with `tinymlperf submit` (scorer {scorer.__version__}, {record['repeats']} repeat(s)).\n")
+        message = (
+            f"Submit {team}/{event_id}: {numbers}\n\n"
+            f"Checked locally with `tinymlperf submit` (scorer {scorer.__version__}, {record['repeats']} repeat(s)).\n"
+        )
         commit = commit_folder(repo, head, staged, rel, message, scratch)
         # An empty old value makes the update fail if someone created the branch meanwhile.
         _git(repo, "update-ref", "-m", "tinymlperf submit", f"refs/heads/{branch}", commit, "")
@@ -193,12 +257,18 @@ def submit(args) -> int:
     except ScorerError:
         existing = []
     current = _git(repo, "branch", "--show-current").strip() or "a detached HEAD"
-    print(f"Created branch {branch} with one commit ({commit[:10]}) on top of {head[:10]}; you are still on {current}.")
+    print(
+        f"Created branch {branch} with one commit ({commit[:10]}) on top of {head[:10]}; you are still on {current}."
+    )
     print(f"Measured: {numbers}; would rank {would_rank(record, existing)}.")
-    print(f"The numbers are now in {rel}/{METADATA} (\"claimed\"), in the commit and in your work tree.")
+    print(
+        f'The numbers are now in {rel}/{METADATA} ("claimed"), in the commit and in your work tree.'
+    )
     for path in _outside(repo, commit, rel)[:5]:
-        print(f"warning: the branch also changes {path} against main; the pull-request check will fail: "
-              "make the branch from an up-to-date main (git fetch upstream && git switch main && git merge upstream/main)")
+        print(
+            f"warning: the branch also changes {path} against main; the pull-request check will fail: "
+            "make the branch from an up-to-date main (git fetch upstream && git switch main && git merge upstream/main)"
+        )
     print(f"""
 Next steps:
   1. Push the branch to your fork:

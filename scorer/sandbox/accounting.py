@@ -100,7 +100,9 @@ class Accounting:
         else:
             self._cpu_outside += used
             if kind == OP_PUT:
-                allowance = CPU_ALLOWANCE_PUT_S + CPU_ALLOWANCE_PUT_PER_MIB * self._put_bytes / 2**20
+                allowance = (
+                    CPU_ALLOWANCE_PUT_S + CPU_ALLOWANCE_PUT_PER_MIB * self._put_bytes / 2**20
+                )
                 where = "while receiving an input"
             else:
                 allowance = CPU_ALLOWANCE_GAP_S
@@ -111,16 +113,24 @@ class Accounting:
         if self.train:  # nothing is ranked by time: the CPU is reported, not charged
             return None
         if used > allowance:
-            return CallResult(STATUS_RULE_VIOLATION, 0.0, None,
-                              f"{phase}: the child used {used:.2f} s of CPU {where} "
-                              f"(allowance {allowance:.2f} s); {rule}")
+            return CallResult(
+                STATUS_RULE_VIOLATION,
+                0.0,
+                None,
+                f"{phase}: the child used {used:.2f} s of CPU {where} "
+                f"(allowance {allowance:.2f} s); {rule}",
+            )
         stretches = sum(1 for k, _, _ in self.cpu_log if k != OP_IMPORT)
         budget = CPU_ALLOWANCE_TOTAL_S + CPU_ALLOWANCE_PER_STRETCH * stretches
         if kind != OP_IMPORT and self._cpu_outside > budget:
-            return CallResult(STATUS_RULE_VIOLATION, 0.0, None,
-                              f"{phase}: the child used {self._cpu_outside:.2f} s of CPU outside "
-                              f"the timed calls over the run (receiving inputs and between calls;"
-                              f" budget {budget:.2f} s); {rule}")
+            return CallResult(
+                STATUS_RULE_VIOLATION,
+                0.0,
+                None,
+                f"{phase}: the child used {self._cpu_outside:.2f} s of CPU outside "
+                f"the timed calls over the run (receiving inputs and between calls;"
+                f" budget {budget:.2f} s); {rule}",
+            )
         return None
 
     def _peak(self) -> tuple[int | None, str]:

@@ -43,10 +43,9 @@ def remove_stale(folder: Path, *, cgroup: bool, prefix: str = STALE_PREFIX) -> N
     except OSError:
         return
     for entry in entries:
-        rest = entry.name[len(prefix):] if entry.name.startswith(prefix) else ""
+        rest = entry.name[len(prefix) :] if entry.name.startswith(prefix) else ""
         pid = rest.split("-", 1)[0]
-        if not (pid.isdigit() and len(pid) <= 7) or int(pid) == os.getpid() \
-                or _pid_alive(int(pid)):
+        if not (pid.isdigit() and len(pid) <= 7) or int(pid) == os.getpid() or _pid_alive(int(pid)):
             continue
         try:
             if cgroup:
@@ -59,6 +58,7 @@ def remove_stale(folder: Path, *, cgroup: bool, prefix: str = STALE_PREFIX) -> N
 
 
 # --- cgroups -------------------------------------------------------------------
+
 
 def _own_cgroup(controller: str | None) -> str | None:
     """This process's cgroup path for a v1 controller, or the v2 path when None."""
@@ -133,8 +133,9 @@ class Cgroup:
         self.pids = self._v1_extra(root, "pids", name, "pids.max", str(processes))
         self.cpu = self._v1_extra(root, "cpuacct", name, "cpuacct.usage", None)
 
-    def _v1_extra(self, root: Path, controller: str, name: str, knob: str,
-                  value: str | None) -> Path | None:
+    def _v1_extra(
+        self, root: Path, controller: str, name: str, knob: str, value: str | None
+    ) -> Path | None:
         """A v1 cgroup of ``controller`` beside the memory one: ``knob`` set to ``value``, or
         only required to exist when ``value`` is None; None when the controller is missing."""
         own = _own_cgroup(controller)

@@ -53,19 +53,44 @@ _getframe = sys._getframe
 
 NUMERIC_KINDS = frozenset("biufc")  # bool, int, uint, float, complex
 PROC_FORBIDDEN_EVENTS = (
-    "os.system", "os.exec", "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn",
-    "os.kill", "os.killpg", "subprocess.Popen", "pty.spawn", "os.startfile",
+    "os.system",
+    "os.exec",
+    "os.fork",
+    "os.forkpty",
+    "os.posix_spawn",
+    "os.spawn",
+    "os.kill",
+    "os.killpg",
+    "subprocess.Popen",
+    "pty.spawn",
+    "os.startfile",
 )
 INTROSPECTION_EVENTS = (
-    "sys._current_frames", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-    "sys.settrace", "sys.setprofile",
+    "sys._current_frames",
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "sys.settrace",
+    "sys.setprofile",
 )
 FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
 MUTATING_PATH_EVENTS = {
-    "os.remove": 1, "os.rmdir": 1, "os.rename": 2, "os.mkdir": 1, "os.chmod": 1,
-    "os.chown": 1, "os.symlink": 2, "os.link": 2, "os.truncate": 1, "os.utime": 1,
-    "shutil.rmtree": 1, "shutil.copyfile": 2, "shutil.move": 2, "os.chflags": 1,
-    "os.setxattr": 1, "os.removexattr": 1,
+    "os.remove": 1,
+    "os.rmdir": 1,
+    "os.rename": 2,
+    "os.mkdir": 1,
+    "os.chmod": 1,
+    "os.chown": 1,
+    "os.symlink": 2,
+    "os.link": 2,
+    "os.truncate": 1,
+    "os.utime": 1,
+    "shutil.rmtree": 1,
+    "shutil.copyfile": 2,
+    "shutil.move": 2,
+    "os.chflags": 1,
+    "os.setxattr": 1,
+    "os.removexattr": 1,
 }
 READING_PATH_EVENTS = ("os.listdir", "os.scandir", "glob.glob", "os.chdir", "os.getxattr")
 
@@ -73,7 +98,7 @@ READING_PATH_EVENTS = ("os.listdir", "os.scandir", "glob.glob", "os.chdir", "os.
 def send(obj):
     data = (json.dumps(obj) + "\n").encode()
     while data:
-        data = data[_write(REPLY_FD, data):]
+        data = data[_write(REPLY_FD, data) :]
 
 
 class State:
@@ -96,7 +121,8 @@ def _submission_code(filename):
     (exec/compile give "<string>"-like names; the stdlib's frozen modules are
     "<frozen ...>")."""
     return _inside(filename, (State.work,)) or (
-        filename.startswith("<") and not filename.startswith("<frozen "))
+        filename.startswith("<") and not filename.startswith("<frozen ")
+    )
 
 
 def submission_frame(start_depth=1):
@@ -115,8 +141,14 @@ def refuse(what):
     where = submission_frame(2)
     loc = f"{where[0]}:{where[1]}: " if where else ""
     try:
-        send({"status": "rule_violation", "nonce": State.nonce,
-              "message": f"{loc}refused: {what}", "traceback": ""})
+        send(
+            {
+                "status": "rule_violation",
+                "nonce": State.nonce,
+                "message": f"{loc}refused: {what}",
+                "traceback": "",
+            }
+        )
     finally:
         _exit(86)
 
@@ -138,12 +170,15 @@ def _check_open(path, mode, flags):
         if tail in ("clear_refs", "mem", "pagemap"):
             refuse(f"access to {os.fsdecode(path)}")
     write = (mode is not None and any(c in str(mode) for c in "wax+")) or (
-        isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        isinstance(flags, int)
+        and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
     )
     if write:
         if not _inside(p, State.writable):
-            refuse(f"writing {p} (outside the writable folder: the submission's copy when "
-                   "scoring, out_dir when training)")
+            refuse(
+                f"writing {p} (outside the writable folder: the submission's copy when "
+                "scoring, out_dir when training)"
+            )
     elif not _inside(p, State.readable):
         refuse(f"reading {p} (outside the submission's folder and the Python/numpy install)")
 
@@ -173,7 +208,9 @@ def _audit(event, args):
         _check_open(*args[:3])
     elif event == "tinymlperf.refuse":  # raised by the import guard below
         refuse(str(args[0]))
-    elif event.startswith("socket.") or event.startswith("ctypes.") or event in PROC_FORBIDDEN_EVENTS:
+    elif (
+        event.startswith("socket.") or event.startswith("ctypes.") or event in PROC_FORBIDDEN_EVENTS
+    ):
         refuse(f"{event} (no network, no processes, no native code)")
     elif event in ("import",):
         _check_new_import(args[0])
@@ -201,8 +238,14 @@ def _audit(event, args):
             name = os.fsdecode(name)
             if not _submission_code(name) and not _inside(os.path.realpath(name), (State.work,)):
                 refuse(f"compile() with the file name {name!r} outside the submission")
-    elif event in ("pickle.find_class", "marshal.load", "marshal.loads", "code.__new__",
-                   "sys.addaudithook", "cpython.PyInterpreterState_New"):
+    elif event in (
+        "pickle.find_class",
+        "marshal.load",
+        "marshal.loads",
+        "code.__new__",
+        "sys.addaudithook",
+        "cpython.PyInterpreterState_New",
+    ):
         if _caller_is_submission():
             refuse(event)
 
@@ -240,8 +283,12 @@ def _parent_of_allowed(name):
 
 def _check_new_import(name):
     fn = _importer_file()
-    if (fn is not None and _submission_code(fn) and not _allowed_name(name)
-            and not _parent_of_allowed(name)):
+    if (
+        fn is not None
+        and _submission_code(fn)
+        and not _allowed_name(name)
+        and not _parent_of_allowed(name)
+    ):
         refuse(f"import of {name!r} (not numpy, the submission's own code, or allowlisted stdlib)")
 
 
@@ -298,6 +345,7 @@ def _isolated(names, **namespace):
 
 # --- formatting errors ------------------------------------------------------
 
+
 def _frames(tb):
     out = []
     while tb is not None:
@@ -323,8 +371,11 @@ def describe(exc):
         fn = t.tb_frame.f_code.co_filename
         if _inside(fn, (State.work,)):
             loc = f"{os.path.relpath(fn, State.work)}:{t.tb_lineno}"
-    if isinstance(exc, SyntaxError) and isinstance(exc.filename, str) and _inside(
-            os.path.realpath(exc.filename), (State.work,)):
+    if (
+        isinstance(exc, SyntaxError)
+        and isinstance(exc.filename, str)
+        and _inside(os.path.realpath(exc.filename), (State.work,))
+    ):
         loc = f"{os.path.relpath(os.path.realpath(exc.filename), State.work)}:{exc.lineno}"
     text = _text(exc)
     text = text.splitlines()[0] if text.strip() else ""
@@ -360,8 +411,16 @@ def vmhwm():
 def reply(status, message="", tb="", **extra):
     State.internal += 1
     try:
-        send({"status": status, "nonce": State.nonce, "message": message,
-              "traceback": tb, "vmhwm": vmhwm(), **extra})
+        send(
+            {
+                "status": status,
+                "nonce": State.nonce,
+                "message": message,
+                "traceback": tb,
+                "vmhwm": vmhwm(),
+                **extra,
+            }
+        )
     finally:
         State.internal -= 1
 
@@ -407,12 +466,20 @@ def _profile_rows(prof, snap):
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
     for (fn, line, func), (_cc, nc, tt, ct, _) in sorted(
-            stats.stats.items(), key=lambda kv: -kv[1][2]):
+        stats.stats.items(), key=lambda kv: -kv[1][2]
+    ):
         if fn == __file__ or "_lsprof" in func:
             continue
         rel = _short(fn)
-        rows.append({"function": func, "where": f"{rel}:{line}", "calls": nc,
-                     "tottime": round(tt, 6), "cumtime": round(ct, 6)})
+        rows.append(
+            {
+                "function": func,
+                "where": f"{rel}:{line}",
+                "calls": nc,
+                "tottime": round(tt, 6),
+                "cumtime": round(ct, 6),
+            }
+        )
         if len(rows) == 20:
             break
     allocs = []
@@ -465,8 +532,10 @@ def do_call(cmd):
                 except BaseException as exc:  # noqa: B036
                     if submission_frame_in(exc):
                         raise
-                    invalid = (f"phase '{fn_name}' returned {type(result).__name__}, which is "
-                               f"not convertible to a numeric array ({type(exc).__name__}: {exc})")
+                    invalid = (
+                        f"phase '{fn_name}' returned {type(result).__name__}, which is "
+                        f"not convertible to a numeric array ({type(exc).__name__}: {exc})"
+                    )
         finally:
             if prof is not None:
                 State.internal += 1
@@ -481,9 +550,11 @@ def do_call(cmd):
     if invalid is not None:
         return reply("invalid_output", invalid)
     if value is not None and value.dtype.kind not in NUMERIC_KINDS:
-        return reply("invalid_output",
-                     f"phase '{fn_name}' returned {type(result).__name__} with dtype "
-                     f"{value.dtype} (needs a numeric or bool array)")
+        return reply(
+            "invalid_output",
+            f"phase '{fn_name}' returned {type(result).__name__} with dtype "
+            f"{value.dtype} (needs a numeric or bool array)",
+        )
     if cmd.get("keep_as"):
         NS[cmd["keep_as"]] = result
     value_file = None
@@ -493,8 +564,11 @@ def do_call(cmd):
             value_file = os.path.join(cmd["out"], f"value-{cmd['seq']}.npy")
             np.save(value_file, value, allow_pickle=False)
         except BaseException as exc:  # noqa: B036 - e.g. the file-size limit
-            return reply("invalid_output", f"phase '{fn_name}': the returned value could not be "
-                                           f"handed back ({type(exc).__name__}: {exc})")
+            return reply(
+                "invalid_output",
+                f"phase '{fn_name}': the returned value could not be "
+                f"handed back ({type(exc).__name__}: {exc})",
+            )
         finally:
             State.internal -= 1
     # The parent's clock stops at this reply. Saving the value comes before it, so
@@ -510,8 +584,9 @@ def do_call(cmd):
 
 
 def submission_frame_in(exc):
-    return any(_inside(t.tb_frame.f_code.co_filename, (State.work,))
-               for t in _frames(exc.__traceback__))
+    return any(
+        _inside(t.tb_frame.f_code.co_filename, (State.work,)) for t in _frames(exc.__traceback__)
+    )
 
 
 def do_put(cmd):
@@ -540,8 +615,11 @@ def main():
     State.work = os.path.realpath(cfg["work"])
     State.writable = tuple(os.path.realpath(p) for p in cfg["writable"])
     # This file too: tracebacks that pass through the runner quote its lines.
-    State.readable = (tuple(os.path.realpath(p) for p in cfg["readable"]) + State.writable
-                      + (os.path.realpath(__file__),))
+    State.readable = (
+        tuple(os.path.realpath(p) for p in cfg["readable"])
+        + State.writable
+        + (os.path.realpath(__file__),)
+    )
     State.allowed = frozenset(cfg["allowed"])
     State.own = frozenset(cfg["own"])
     # Events that load weights call load(submission_dir): the path of this copy of the folder.
@@ -556,10 +634,17 @@ def main():
     from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 
     guarded_import, work_hook = _isolated(
-        ("guarded_import", "work_hook"), getframe=sys._getframe, audit=sys.audit,
-        real_import=builtins.__import__, realpath=os.path.realpath, WORK=State.work,
-        WORK_PREFIX=State.work + os.sep, OWN=State.own, ALLOWED=State.allowed,
-        source_only=FileFinder.path_hook((SourceFileLoader, SOURCE_SUFFIXES)))
+        ("guarded_import", "work_hook"),
+        getframe=sys._getframe,
+        audit=sys.audit,
+        real_import=builtins.__import__,
+        realpath=os.path.realpath,
+        WORK=State.work,
+        WORK_PREFIX=State.work + os.sep,
+        OWN=State.own,
+        ALLOWED=State.allowed,
+        source_only=FileFinder.path_hook((SourceFileLoader, SOURCE_SUFFIXES)),
+    )
     sys.path_hooks.insert(0, work_hook)
     sys.path_importer_cache.clear()
     sys.dont_write_bytecode = True

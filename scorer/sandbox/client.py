@@ -92,10 +92,17 @@ def _wire(a) -> list:
 class Sandbox(Spawning, Exchange, Accounting):
     """One submission in one child process; a context manager that closes itself."""
 
-    def __init__(self, submission_dir: Path, entrypoint: str = "submission.py", *,
-                 limits: Limits = Limits(), threads: int = 2,  # noqa: B008 - frozen
-                 allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST,
-                 lib: Path | None = None, train: bool = False):
+    def __init__(
+        self,
+        submission_dir: Path,
+        entrypoint: str = "submission.py",
+        *,
+        limits: Limits = Limits(),  # noqa: B008 - frozen
+        threads: int = 2,
+        allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST,
+        lib: Path | None = None,
+        train: bool = False,
+    ):
         self.submission_dir = Path(submission_dir)
         # Training: the copy is read-only, out_dir the only writable folder, and CPU outside
         # the calls is not a violation (nothing is ranked by time; the total is reported).
@@ -151,22 +158,28 @@ class Sandbox(Spawning, Exchange, Accounting):
         if entry.suffix != ".py" or entry.is_absolute() or ".." in entry.parts:
             raise ValueError(f"entrypoint must be a relative .py path, not {self.entrypoint!r}")
         if not (self.submission_dir / entry).is_file():
-            return self._die(CallResult(STATUS_ERROR, 0.0, None,
-                                        f"{self.entrypoint}: file not found in the submission"),
-                             kill=False)
+            return self._die(
+                CallResult(
+                    STATUS_ERROR, 0.0, None, f"{self.entrypoint}: file not found in the submission"
+                ),
+                kill=False,
+            )
         try:
             self._spawn()
         except (OSError, subprocess.SubprocessError, shutil.Error) as exc:
-            return self._die(CallResult(STATUS_CRASHED, 0.0, None,
-                                        f"could not start the sandbox: {exc}"), kill=True)
+            return self._die(
+                CallResult(STATUS_CRASHED, 0.0, None, f"could not start the sandbox: {exc}"),
+                kill=True,
+            )
         ready = self._await(time.monotonic() + max(60.0, self.limits.phase_wall_s))
         if not isinstance(ready, dict) or ready.get("status") != STATUS_READY:
             return self._classify_failure(ready, "startup", 0.0, self.limits.phase_wall_s)
         # The runner's own start (Python, numpy) is not the submission's: count from here.
         self._cpu_start = self._cpu_last = self._cpu_now()
         module = ".".join(entry.with_suffix("").parts)
-        return self._roundtrip({"op": OP_IMPORT, "module": module}, OP_IMPORT,
-                               self.limits.phase_wall_s)
+        return self._roundtrip(
+            {"op": OP_IMPORT, "module": module}, OP_IMPORT, self.limits.phase_wall_s
+        )
 
     def put(self, name: str, array: np.ndarray) -> None:
         """Hand ``array`` to the child under ``name`` (an .npy file in a read-only folder)."""
@@ -182,18 +195,31 @@ class Sandbox(Spawning, Exchange, Accounting):
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         self._put_bytes = os.path.getsize(path)
-        r = self._roundtrip({"op": OP_PUT, "name": name, "file": path}, f"put {name}",
-                            max(60.0, self.limits.phase_wall_s))
+        r = self._roundtrip(
+            {"op": OP_PUT, "name": name, "file": path},
+            f"put {name}",
+            max(60.0, self.limits.phase_wall_s),
+        )
         os.unlink(path)
         if r.status == STATUS_OK:
             return
         if r.status not in FATAL:
-            self._die(CallResult(STATUS_CRASHED, r.seconds, None,
-                                 f"could not load input {name!r}: {r.message}"), kill=True)
+            self._die(
+                CallResult(
+                    STATUS_CRASHED, r.seconds, None, f"could not load input {name!r}: {r.message}"
+                ),
+                kill=True,
+            )
 
-    def call(self, fn: str, *args: str | int | float | dict, keep_as: str | None = None,
-             want_value: bool = True, timeout_s: float | None = None,
-             profile: bool = False) -> CallResult:
+    def call(
+        self,
+        fn: str,
+        *args: str | int | float | dict,
+        keep_as: str | None = None,
+        want_value: bool = True,
+        timeout_s: float | None = None,
+        profile: bool = False,
+    ) -> CallResult:
         """Call the entry module's ``fn``; str args name kept objects, numbers are literals,
         and a dict of those becomes a dict in the child (``fit``'s train_split and budget)."""
         if not NAME.match(fn) or (keep_as is not None and not NAME.match(keep_as)):
@@ -211,9 +237,17 @@ class Sandbox(Spawning, Exchange, Accounting):
         if self._child is None:
             raise RuntimeError("Sandbox.call() before start()")
         self._seq += 1
-        cmd = {"op": OP_CALL, "fn": fn, "args": wire, "keep_as": keep_as,
-               "want_value": want_value, "profile": profile, "seq": self._seq,
-               "entry": self.entrypoint, "out": os.path.join(self._tmp, "out")}
+        cmd = {
+            "op": OP_CALL,
+            "fn": fn,
+            "args": wire,
+            "keep_as": keep_as,
+            "want_value": want_value,
+            "profile": profile,
+            "seq": self._seq,
+            "entry": self.entrypoint,
+            "out": os.path.join(self._tmp, "out"),
+        }
         limit = self.limits.phase_wall_s if timeout_s is None else timeout_s
         return self._roundtrip(cmd, fn, limit)
 
@@ -264,10 +298,13 @@ class Sandbox(Spawning, Exchange, Accounting):
             end = self._cpu_now()
             if end is not None and self._cpu_start is not None:
                 total = max(0.0, end - self._cpu_start)
-                cpu = {"method": self._cpu_method(), "total_s": round(total, 4),
-                       "calls_s": round(self._cpu_calls, 4),
-                       "outside_s": round(max(0.0, total - self._cpu_calls), 4),
-                       "import_s": round(self._cpu_import, 4)}
+                cpu = {
+                    "method": self._cpu_method(),
+                    "total_s": round(total, 4),
+                    "calls_s": round(self._cpu_calls, 4),
+                    "outside_s": round(max(0.0, total - self._cpu_calls), 4),
+                    "import_s": round(self._cpu_import, 4),
+                }
             self._sample_memory()
             if child.alive():
                 self._send({"op": OP_EXIT})
@@ -276,8 +313,13 @@ class Sandbox(Spawning, Exchange, Accounting):
             child.reap(5.0)
             child.finish()
         peak, method = self._peak()
-        iso = describe(self._launcher, self._cgroup if self._cgroup_joined else None,
-                                 self.limits, self.threads, self._cpu_method())
+        iso = describe(
+            self._launcher,
+            self._cgroup if self._cgroup_joined else None,
+            self.limits,
+            self.threads,
+            self._cpu_method(),
+        )
         if self._cgroup is not None:
             self._cgroup.remove()
         for fd in (self._cmd_w, self._rep_r):
@@ -289,9 +331,15 @@ class Sandbox(Spawning, Exchange, Accounting):
         self._cmd_w = self._rep_r = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
-        self._report = SandboxReport(peak, method, iso, self._tail_text(),
-                                     child.exit if child is not None else "not started", cpu,
-                                     self.violation.message if self.violation else "")
+        self._report = SandboxReport(
+            peak,
+            method,
+            iso,
+            self._tail_text(),
+            child.exit if child is not None else "not started",
+            cpu,
+            self.violation.message if self.violation else "",
+        )
         return self._report
 
     def _tail_text(self) -> str:

@@ -50,7 +50,7 @@ class Exchange:
         data = (json.dumps(obj) + "\n").encode()
         try:
             while data:
-                data = data[os.write(self._cmd_w, data):]
+                data = data[os.write(self._cmd_w, data) :]
         except OSError:
             return False
         return True
@@ -64,7 +64,7 @@ class Exchange:
                 return _TOO_LONG
             if nl >= 0:
                 line = bytes(self._buf[:nl])
-                del self._buf[:nl + 1]
+                del self._buf[: nl + 1]
                 try:
                     msg = json.loads(line)
                 except (ValueError, RecursionError):  # RecursionError: "[[[[..." a MiB deep
@@ -125,20 +125,30 @@ class Exchange:
         if not isinstance(msg, dict):
             return self._classify_failure(msg, phase, seconds, limit)
         if msg.get("nonce") != nonce:
-            return self._die(CallResult(STATUS_RULE_VIOLATION, seconds, None,
-                                        f"phase '{phase}': a reply did not come from the "
-                                        "runner (forged protocol message)"), kill=True)
+            return self._die(
+                CallResult(
+                    STATUS_RULE_VIOLATION,
+                    seconds,
+                    None,
+                    f"phase '{phase}': a reply did not come from the "
+                    "runner (forged protocol message)",
+                ),
+                kill=True,
+            )
         status = msg.get("status")
         # Polling alone misses a fast writer whose phase ends between two polls:
         # check once more when the phase ends (outside the timed window).
         if status not in FATAL and self._disk_used() > self._disk_quota:
             return self._classify_failure(_OVER_QUOTA, phase, seconds, limit)
-        result = CallResult(str(status), seconds, None, str(msg.get("message", "")),
-                            str(msg.get("traceback", "")))
+        result = CallResult(
+            str(status), seconds, None, str(msg.get("message", "")), str(msg.get("traceback", ""))
+        )
         if status == STATUS_MEMORY_LIMIT:
-            result.message = (f"phase '{phase}' exceeded the "
-                              f"{_fmt_bytes(self.limits.memory_bytes)} memory limit "
-                              f"({result.message})")
+            result.message = (
+                f"phase '{phase}' exceeded the "
+                f"{_fmt_bytes(self.limits.memory_bytes)} memory limit "
+                f"({result.message})"
+            )
         if status == STATUS_ERROR and "File too large" in result.message:
             result.message += f" (file-size limit {_fmt_bytes(self.limits.file_size_bytes)})"
         if status in FATAL or (status != STATUS_OK and cmd.get("op") == OP_IMPORT):
@@ -147,8 +157,11 @@ class Exchange:
         if status == STATUS_OK and cmd.get("op") == OP_CALL:
             if cmd.get("profile"):
                 prof = self._await(time.monotonic() + max(60.0, limit))
-                if not isinstance(prof, dict) or prof.get("status") != STATUS_PROFILE \
-                        or prof.get("nonce") != nonce:
+                if (
+                    not isinstance(prof, dict)
+                    or prof.get("status") != STATUS_PROFILE
+                    or prof.get("nonce") != nonce
+                ):
                     return self._classify_failure(prof, f"{phase} (profiling)", seconds, limit)
                 result.profile = prof.get("profile")
             if cmd.get("want_value"):
@@ -159,9 +172,15 @@ class Exchange:
         out = os.path.realpath(os.path.join(self._tmp, "out"))
         real = os.path.realpath(path)
         if not real.startswith(out + os.sep):
-            return self._die(CallResult(STATUS_RULE_VIOLATION, result.seconds, None,
-                                        f"phase '{phase}': value file outside the sandbox"),
-                             kill=True)
+            return self._die(
+                CallResult(
+                    STATUS_RULE_VIOLATION,
+                    result.seconds,
+                    None,
+                    f"phase '{phase}': value file outside the sandbox",
+                ),
+                kill=True,
+            )
         try:
             value = np.load(real, allow_pickle=False)
             if not isinstance(value, np.ndarray) or value.dtype.kind not in "biufc":
@@ -183,23 +202,44 @@ class Exchange:
     def _classify_failure(self, msg, phase: str, seconds: float, limit: float) -> CallResult:
         if msg is _TOO_LONG or msg is _GARBAGE:
             self._kill()
-            what = (f"a reply larger than {MAX_REPLY_BYTES} bytes" if msg is _TOO_LONG
-                    else "a reply that is not a JSON object")
-            return self._die(CallResult(
-                STATUS_CRASHED, seconds, None,
-                f"phase '{phase}': the child sent {what} (the protocol's replies are short "
-                "JSON lines from the runner; values travel as files)"), kill=True)
+            what = (
+                f"a reply larger than {MAX_REPLY_BYTES} bytes"
+                if msg is _TOO_LONG
+                else "a reply that is not a JSON object"
+            )
+            return self._die(
+                CallResult(
+                    STATUS_CRASHED,
+                    seconds,
+                    None,
+                    f"phase '{phase}': the child sent {what} (the protocol's replies are short "
+                    "JSON lines from the runner; values travel as files)",
+                ),
+                kill=True,
+            )
         if msg is _OVER_QUOTA:
-            return self._die(CallResult(
-                STATUS_ERROR, seconds, None,
-                f"phase '{phase}' exceeded the disk quota of its folder "
-                f"({_fmt_bytes(DISK_QUOTA_FILES * self.limits.file_size_bytes)} written: "
-                f"{DISK_QUOTA_FILES} x the file-size limit)"), kill=True)
+            return self._die(
+                CallResult(
+                    STATUS_ERROR,
+                    seconds,
+                    None,
+                    f"phase '{phase}' exceeded the disk quota of its folder "
+                    f"({_fmt_bytes(DISK_QUOTA_FILES * self.limits.file_size_bytes)} written: "
+                    f"{DISK_QUOTA_FILES} x the file-size limit)",
+                ),
+                kill=True,
+            )
         if msg is _TIMEOUT:
             self._kill()
-            return self._die(CallResult(
-                STATUS_TIMEOUT, seconds, None,
-                f"phase '{phase}' exceeded the {limit:g} s wall-time limit"), kill=True)
+            return self._die(
+                CallResult(
+                    STATUS_TIMEOUT,
+                    seconds,
+                    None,
+                    f"phase '{phase}' exceeded the {limit:g} s wall-time limit",
+                ),
+                kill=True,
+            )
         # The child closed the pipe or sent garbage: find out how it ended.
         self._child.wait_exit(5.0)
         self._kill()
@@ -207,18 +247,34 @@ class Exchange:
         sig = self._child.signal()
         oom = self._cgroup is not None and self._cgroup.oom_kills() > 0
         if oom or (sig == signal.SIGKILL and self._cgroup is None and self._near_as_limit()):
-            return self._die(CallResult(
-                STATUS_MEMORY_LIMIT, seconds, None,
-                f"phase '{phase}' exceeded the {_fmt_bytes(self.limits.memory_bytes)} "
-                "memory limit (killed by the kernel)"), kill=False)
+            return self._die(
+                CallResult(
+                    STATUS_MEMORY_LIMIT,
+                    seconds,
+                    None,
+                    f"phase '{phase}' exceeded the {_fmt_bytes(self.limits.memory_bytes)} "
+                    "memory limit (killed by the kernel)",
+                ),
+                kill=False,
+            )
         if sig == signal.SIGXCPU:
-            return self._die(CallResult(
-                STATUS_TIMEOUT, seconds, None,
-                f"phase '{phase}' exceeded the {self.limits.cpu_s:g} s CPU-time limit"),
-                kill=False)
+            return self._die(
+                CallResult(
+                    STATUS_TIMEOUT,
+                    seconds,
+                    None,
+                    f"phase '{phase}' exceeded the {self.limits.cpu_s:g} s CPU-time limit",
+                ),
+                kill=False,
+            )
         last = self._tail_text().strip().splitlines()
         hint = f": {last[-1][:200]}" if last else ""
-        return self._die(CallResult(
-            STATUS_CRASHED, seconds, None,
-            f"the child process died during phase '{phase}' ({self._child.exit}){hint}"),
-            kill=False)
+        return self._die(
+            CallResult(
+                STATUS_CRASHED,
+                seconds,
+                None,
+                f"the child process died during phase '{phase}' ({self._child.exit}){hint}",
+            ),
+            kill=False,
+        )

@@ -51,8 +51,13 @@ def python_roots() -> list[str]:
     """Folders the child must read: the interpreter, its stdlib, the numpy install."""
     import numpy
 
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             str(Path(numpy.__file__).resolve().parent.parent)}
+    roots = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        str(Path(numpy.__file__).resolve().parent.parent),
+    }
     out = set()
     for r in roots:
         out.add(os.path.abspath(r))
@@ -62,11 +67,27 @@ def python_roots() -> list[str]:
     return [r for r in ordered if not any(r != p and r.startswith(p + os.sep) for p in ordered)]
 
 
-def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str, *,
-               work_writable: bool = True) -> list[str]:
-    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
-            "--die-with-parent", "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp"]
+def bwrap_argv(
+    bwrap: str, work: str, exchange: str, out: str, child_py: str, *, work_writable: bool = True
+) -> list[str]:
+    argv = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--uid",
+        str(NOBODY),
+        "--gid",
+        str(NOBODY),
+        "--die-with-parent",
+        "--hostname",
+        "sandbox",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
     # System libraries numpy/OpenBLAS link against; on merged-/usr systems
     # /lib, /lib64, /bin are symlinks into /usr and must stay symlinks.
     for p in ("/usr", "/lib", "/lib64", "/lib32", "/bin"):
@@ -81,9 +102,22 @@ def bwrap_argv(bwrap: str, work: str, exchange: str, out: str, child_py: str, *,
         if r.startswith("/usr/") or r == "/usr":
             continue
         argv += ["--ro-bind", r, r]
-    argv += ["--ro-bind", child_py, child_py, "--ro-bind", exchange, exchange,
-             "--bind" if work_writable else "--ro-bind", work, work,
-             "--bind", out, out, "--chdir", work]
+    argv += [
+        "--ro-bind",
+        child_py,
+        child_py,
+        "--ro-bind",
+        exchange,
+        exchange,
+        "--bind" if work_writable else "--ro-bind",
+        work,
+        work,
+        "--bind",
+        out,
+        out,
+        "--chdir",
+        work,
+    ]
     return argv
 
 
@@ -93,8 +127,15 @@ def _is_root() -> bool:
 
 def _try(argv: list[str], cwd: str, timeout: float = 60.0) -> bool:
     try:
-        r = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=timeout, env=base_env(cwd, 1))
+        r = subprocess.run(
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            env=base_env(cwd, 1),
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return r.returncode == 0
@@ -133,14 +174,17 @@ def probe() -> Launcher:
     forced = os.environ.get("TINYMLPERF_SANDBOX", "").strip().lower()
     order = ["bwrap", "unshare", "none"]
     if forced in order:
-        order = order[order.index(forced):]
+        order = order[order.index(forced) :]
     import numpy
 
     # The child must see the same interpreter, stdlib and numpy as the scorer: a
     # user who cannot read the stdlib makes Python fall back to another one.
     expect = repr((sys.base_prefix, sys.prefix, numpy.__file__))
-    check = [*interpreter_argv(), "-c",
-             f"import sys, numpy; assert (sys.base_prefix, sys.prefix, numpy.__file__) == {expect}"]
+    check = [
+        *interpreter_argv(),
+        "-c",
+        f"import sys, numpy; assert (sys.base_prefix, sys.prefix, numpy.__file__) == {expect}",
+    ]
     with tempfile.TemporaryDirectory(prefix="tinymlperf-probe-") as tmp:
         dirs = {k: os.path.join(tmp, k) for k in ("work", "exchange", "out")}
         for d in dirs.values():
@@ -148,8 +192,11 @@ def probe() -> Launcher:
         for level in order:
             if level == "bwrap":
                 exe = shutil.which("bwrap")
-                if exe and _try(bwrap_argv(exe, dirs["work"], dirs["exchange"], dirs["out"],
-                                           str(CHILD_PY)) + check, tmp):
+                if exe and _try(
+                    bwrap_argv(exe, dirs["work"], dirs["exchange"], dirs["out"], str(CHILD_PY))
+                    + check,
+                    tmp,
+                ):
                     return Launcher("bwrap", "bwrap", "bwrap-ro-binds", "nobody (userns)", True)
             elif level == "unshare":
                 exe = shutil.which("unshare")
@@ -167,10 +214,17 @@ def probe() -> Launcher:
                     continue
                 drop = _drop_prefix(tmp)
                 if drop and _try([*pre, *drop, *check], tmp):
-                    return Launcher("unshare", "netns-unshare", "tmp-copy+audit-hook", "nobody",
-                                    True, (*pre, *drop))
-                return Launcher("unshare", "netns-unshare", "tmp-copy+audit-hook",
-                                _username(), True, pre)
+                    return Launcher(
+                        "unshare",
+                        "netns-unshare",
+                        "tmp-copy+audit-hook",
+                        "nobody",
+                        True,
+                        (*pre, *drop),
+                    )
+                return Launcher(
+                    "unshare", "netns-unshare", "tmp-copy+audit-hook", _username(), True, pre
+                )
             else:
                 drop = _drop_prefix(tmp)
                 if drop and _try([*drop, *check], tmp):
@@ -197,8 +251,9 @@ def _username() -> str:
         return str(os.geteuid())
 
 
-def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: int,
-             cpu_by: str = "") -> dict:
+def describe(
+    launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: int, cpu_by: str = ""
+) -> dict:
     """SandboxReport.isolation: what was actually in force."""
     if cgroup is not None and cgroup.pids is not None:
         procs_by = f"cgroup-{cgroup.version}-pids"
@@ -217,13 +272,18 @@ def describe(launcher: Launcher | None, cgroup: Cgroup | None, limits, threads: 
             "phase_wall_s": limits.phase_wall_s,
             "cpu_s": limits.cpu_s,
             "memory_bytes": limits.memory_bytes,
-            "memory_by": (f"cgroup-{cgroup.version} + RLIMIT_AS backstop" if cgroup is not None
-                          else "RLIMIT_AS"),
+            "memory_by": (
+                f"cgroup-{cgroup.version} + RLIMIT_AS backstop"
+                if cgroup is not None
+                else "RLIMIT_AS"
+            ),
             "processes": limits.processes,
             "processes_by": procs_by,
             "file_size_bytes": limits.file_size_bytes,
-            "disk_quota": ("own size + 4 x file_size_bytes, checked by the parent every 0.5 s"
-                           " and when each phase ends"),
+            "disk_quota": (
+                "own size + 4 x file_size_bytes, checked by the parent every 0.5 s"
+                " and when each phase ends"
+            ),
             "open_files": limits.open_files,
             "output_tail_bytes": limits.output_tail_bytes,
             "threads": threads,

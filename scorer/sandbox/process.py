@@ -41,7 +41,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except OSError:
         return None
     # The command name is in parentheses and may itself hold spaces and ')'.
-    return raw[raw.rfind(b")") + 2:].decode("ascii", "replace").split()
+    return raw[raw.rfind(b")") + 2 :].decode("ascii", "replace").split()
 
 
 def session_members(sid: int) -> list[int]:
@@ -126,11 +126,21 @@ def make_preexec(limits, cgroup: Cgroup | None, enforce_as: bool):
 
 # --- the child process -----------------------------------------------------------
 
+
 class ChildProcess:
     """The launched child: its own session, output drained, killed and reaped with care."""
 
-    def __init__(self, argv: list[str], *, cwd: str, env: dict[str, str],
-                 pass_fds: tuple[int, ...], preexec, tail_bytes: int, wrapped: bool):
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        cwd: str,
+        env: dict[str, str],
+        pass_fds: tuple[int, ...],
+        preexec,
+        tail_bytes: int,
+        wrapped: bool,
+    ):
         self.wrapped = wrapped  # bwrap/unshare stand between us and the interpreter
         self.tail_bytes = tail_bytes
         self.wait_status: int | None = None
@@ -139,10 +149,19 @@ class ChildProcess:
         self._tail = bytearray()
         self._lock = threading.Lock()
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=pass_fds, cwd=cwd, env=env, start_new_session=True, preexec_fn=preexec)
-        self._drain = threading.Thread(target=self._drain_output, daemon=True,
-                                       name="sandbox-output")
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=pass_fds,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            preexec_fn=preexec,
+        )
+        self._drain = threading.Thread(
+            target=self._drain_output, daemon=True, name="sandbox-output"
+        )
         self._drain.start()
 
     @property
@@ -162,11 +181,11 @@ class ChildProcess:
             with self._lock:
                 self._tail += chunk
                 if len(self._tail) > 2 * self.tail_bytes:
-                    del self._tail[:-self.tail_bytes]
+                    del self._tail[: -self.tail_bytes]
 
     def tail_text(self) -> str:
         with self._lock:
-            return bytes(self._tail[-self.tail_bytes:]).decode("utf-8", "replace")
+            return bytes(self._tail[-self.tail_bytes :]).decode("utf-8", "replace")
 
     def alive(self) -> bool:
         """Still running? (WNOWAIT: an exited child stays a zombie, so its process-group

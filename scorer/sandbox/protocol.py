@@ -72,9 +72,19 @@ STATUS_RULE_VIOLATION = "rule_violation"
 STATUS_INVALID_OUTPUT = "invalid_output"
 STATUS_CRASHED = "crashed"  # set by the parent, never sent by the child
 STATUS_PROFILE = "profile"  # the extra line after a profiled call's ok
-STATUSES = frozenset({STATUS_READY, STATUS_OK, STATUS_ERROR, STATUS_TIMEOUT,
-                      STATUS_MEMORY_LIMIT, STATUS_RULE_VIOLATION, STATUS_INVALID_OUTPUT,
-                      STATUS_CRASHED, STATUS_PROFILE})
+STATUSES = frozenset(
+    {
+        STATUS_READY,
+        STATUS_OK,
+        STATUS_ERROR,
+        STATUS_TIMEOUT,
+        STATUS_MEMORY_LIMIT,
+        STATUS_RULE_VIOLATION,
+        STATUS_INVALID_OUTPUT,
+        STATUS_CRASHED,
+        STATUS_PROFILE,
+    }
+)
 # Statuses after which the child is gone; later calls repeat the status at once.
 FATAL = frozenset({STATUS_TIMEOUT, STATUS_MEMORY_LIMIT, STATUS_CRASHED, STATUS_RULE_VIOLATION})
 
@@ -88,8 +98,18 @@ CONFIG_KEYS = ("work", "writable", "readable", "out_dir", "allowed", "own", "lib
 COMMAND_KEYS = {
     OP_IMPORT: ("op", "module", "nonce"),
     OP_PUT: ("op", "name", "file", "nonce"),
-    OP_CALL: ("op", "fn", "args", "keep_as", "want_value", "profile", "seq", "entry", "out",
-              "nonce"),
+    OP_CALL: (
+        "op",
+        "fn",
+        "args",
+        "keep_as",
+        "want_value",
+        "profile",
+        "seq",
+        "entry",
+        "out",
+        "nonce",
+    ),
     OP_EXIT: ("op",),
 }
 REPLY_KEYS = ("status", "nonce", "message", "traceback", "vmhwm", "value_file", "profile")

@@ -29,4 +29,3 @@ class SandboxReport:
     # "outside_s", "import_s"} (None when no counter could be read).
     cpu: dict | None = None
     violation: str = ""  # a rule broken after the last call (only close() saw it)
-

@@ -31,9 +31,13 @@ _NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".pyc", ".pyo")
 def _ignore(folder: str, names: list[str]) -> set[str]:
     # Symlinks could point at the datasets; compiled and native files would load
     # instead of the reviewed .py source.
-    return {n for n in names
-            if n in _IGNORED_COPY or n.endswith(_NATIVE_SUFFIXES)
-            or os.path.islink(os.path.join(folder, n))}
+    return {
+        n
+        for n in names
+        if n in _IGNORED_COPY
+        or n.endswith(_NATIVE_SUFFIXES)
+        or os.path.islink(os.path.join(folder, n))
+    }
 
 
 class Spawning:
@@ -62,9 +66,15 @@ class Spawning:
                 for root, dirs, files in os.walk(d):
                     for n in dirs + files:
                         os.lchown(os.path.join(root, n), NOBODY, NOBODY)
-        own = sorted({p.stem for r in roots for p in r.glob("*.py")}
-                     | {p.name for r in roots for p in r.iterdir()
-                        if p.is_dir() and NAME.match(p.name) and any(p.rglob("*.py"))})
+        own = sorted(
+            {p.stem for r in roots for p in r.glob("*.py")}
+            | {
+                p.name
+                for r in roots
+                for p in r.iterdir()
+                if p.is_dir() and NAME.match(p.name) and any(p.rglob("*.py"))
+            }
+        )
         self._disk_quota = self._disk_used() + DISK_QUOTA_FILES * self.limits.file_size_bytes
         self._cgroup = Cgroup(self.limits.memory_bytes, self.limits.processes)
         if self._cgroup.version is None:
@@ -72,8 +82,17 @@ class Spawning:
         child_py = str(CHILD_PY)
         argv = [*interpreter_argv(), child_py]
         if launcher.level == "bwrap":
-            argv = [*bwrap_argv(shutil.which("bwrap") or "bwrap", work, exchange,
-                                          out, child_py, work_writable=not self.train), *argv]
+            argv = [
+                *bwrap_argv(
+                    shutil.which("bwrap") or "bwrap",
+                    work,
+                    exchange,
+                    out,
+                    child_py,
+                    work_writable=not self.train,
+                ),
+                *argv,
+            ]
         else:
             argv = [*launcher.prefix, *argv]
         cmd_r, cmd_w = os.pipe()
@@ -81,11 +100,14 @@ class Spawning:
         argv += [str(cmd_r), str(rep_w)]
         try:
             self._child = ChildProcess(
-                argv, cwd=work, env=base_env(work, self.threads),
-                pass_fds=(cmd_r, rep_w), tail_bytes=self.limits.output_tail_bytes,
+                argv,
+                cwd=work,
+                env=base_env(work, self.threads),
+                pass_fds=(cmd_r, rep_w),
+                tail_bytes=self.limits.output_tail_bytes,
                 wrapped=launcher.level != "none",
-                preexec=make_preexec(self.limits, self._cgroup,
-                                               enforce_as=self._cgroup is None))
+                preexec=make_preexec(self.limits, self._cgroup, enforce_as=self._cgroup is None),
+            )
         finally:
             os.close(cmd_r)
             os.close(rep_w)
@@ -104,6 +126,14 @@ class Spawning:
                 self._cpu_joined = str(self._child.pid) in cpu_procs
         readable = [exchange, *python_roots(), "/dev/null", "/dev/urandom", work]
         writable = [out] if self.train else [work, out]
-        self._send({"work": work, "writable": writable, "readable": readable, "out_dir": out,
-                    "allowed": sorted(self.allowed_stdlib), "own": own,
-                    "lib": str(roots[1]) if len(roots) > 1 else None})
+        self._send(
+            {
+                "work": work,
+                "writable": writable,
+                "readable": readable,
+                "out_dir": out,
+                "allowed": sorted(self.allowed_stdlib),
+                "own": own,
+                "lib": str(roots[1]) if len(roots) > 1 else None,
+            }
+        )

@@ -34,7 +34,7 @@ REMEMBERED = "data-folder.txt"  # in the cache folder: the local folder `tinymlp
 
 @dataclass(frozen=True)
 class DataFile:
-    path: str      # relative to the data folder, as in SHA256SUMS
+    path: str  # relative to the data folder, as in SHA256SUMS
     sha256: str
 
 
@@ -43,7 +43,7 @@ class Dataset:
     name: str
     title: str
     files: tuple[DataFile, ...]
-    url: str              # canonical download (a single file or an archive)
+    url: str  # canonical download (a single file or an archive)
     archive_md5: str | None = None  # published checksum of the archive, when ``url`` is one
     source: str = ""
     license: str = ""
@@ -54,10 +54,22 @@ DATASETS: dict[str, Dataset] = {
         name="mnist",
         title="MNIST",
         files=(
-            DataFile("mnist/train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-            DataFile("mnist/train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-            DataFile("mnist/t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-            DataFile("mnist/t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+            DataFile(
+                "mnist/train-images-idx3-ubyte.gz",
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            ),
+            DataFile(
+                "mnist/train-labels-idx1-ubyte.gz",
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            ),
+            DataFile(
+                "mnist/t10k-images-idx3-ubyte.gz",
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            ),
+            DataFile(
+                "mnist/t10k-labels-idx1-ubyte.gz",
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            ),
         ),
         # The original host often refuses automated downloads; this mirror serves the same bytes.
         url="https://ossci-datasets.s3.amazonaws.com/mnist/{name}",
@@ -70,12 +82,30 @@ DATASETS: dict[str, Dataset] = {
         files=tuple(
             DataFile(f"cifar-10-batches-bin/{n}", h)
             for n, h in (
-                ("data_batch_1.bin", "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5"),
-                ("data_batch_2.bin", "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed"),
-                ("data_batch_3.bin", "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67"),
-                ("data_batch_4.bin", "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48"),
-                ("data_batch_5.bin", "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add"),
-                ("test_batch.bin", "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b"),
+                (
+                    "data_batch_1.bin",
+                    "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5",
+                ),
+                (
+                    "data_batch_2.bin",
+                    "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed",
+                ),
+                (
+                    "data_batch_3.bin",
+                    "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67",
+                ),
+                (
+                    "data_batch_4.bin",
+                    "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48",
+                ),
+                (
+                    "data_batch_5.bin",
+                    "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add",
+                ),
+                (
+                    "test_batch.bin",
+                    "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b",
+                ),
             )
         ),
         url="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
@@ -87,7 +117,10 @@ DATASETS: dict[str, Dataset] = {
         name="tinyshakespeare",
         title="Tiny Shakespeare",
         files=(
-            DataFile("tinyshakespeare/input.txt", "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"),
+            DataFile(
+                "tinyshakespeare/input.txt",
+                "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+            ),
         ),
         url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
         source="karpathy/char-rnn data/tinyshakespeare/input.txt",
@@ -111,7 +144,9 @@ def data_dir(option: str | os.PathLike | None = None) -> Path | None:
     folder = Path(chosen).expanduser()
     if not folder.is_dir():
         source = "--data" if option else f"${ENV_VAR}"
-        raise DatasetError(f"{source}: {folder} is not a folder; point it at a folder laid out like shared/datasets")
+        raise DatasetError(
+            f"{source}: {folder} is not a folder; point it at a folder laid out like shared/datasets"
+        )
     return folder
 
 
@@ -266,7 +301,9 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def load_cifar10(folder: Path | None = None) -> dict[str, np.ndarray]:
     """CIFAR-10 as uint8: x_train (50000, 32, 32, 3) RGB, y_train (50000,), x_test, y_test."""
     paths = ensure("cifar10", folder)
-    train = [_read_cifar_batch(paths[f"cifar-10-batches-bin/data_batch_{i}.bin"]) for i in range(1, 6)]
+    train = [
+        _read_cifar_batch(paths[f"cifar-10-batches-bin/data_batch_{i}.bin"]) for i in range(1, 6)
+    ]
     x_test, y_test = _read_cifar_batch(paths["cifar-10-batches-bin/test_batch.bin"])
     return {
         "x_train": np.concatenate([x for x, _ in train]),

@@ -98,16 +98,23 @@ def entrypoint(folder: Path, meta: dict | None = None) -> str:
     return "submission.py"
 
 
-def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wrap=None,
-             entry: str | None = None) -> Run:
+def run_once(
+    folder: Path,
+    event_id: str,
+    job: Job,
+    rng: np.random.Generator,
+    wrap=None,
+    entry: str | None = None,
+) -> Run:
     """One fresh child process through every phase of the event.
 
     ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call);
     ``entry`` saves reading ``submission.json`` again when the caller already has it.
     """
     entry = entry or entrypoint(folder)
-    sandbox = Sandbox(folder, entry, limits=job.limits, threads=job.threads,
-                      lib=submission.team_lib(folder))
+    sandbox = Sandbox(
+        folder, entry, limits=job.limits, threads=job.threads, lib=submission.team_lib(folder)
+    )
     clock = None
     try:
         start = sandbox.start()
@@ -125,12 +132,18 @@ def run_once(folder: Path, event_id: str, job: Job, rng: np.random.Generator, wr
     if violation and outcome.status == "ok":
         outcome = Outcome(status="rule_violation", reason=violation, phases=outcome.phases)
     peak = report.peak_memory_bytes
-    return Run(outcome, None if peak is None else peak / MIB, report, clock.seconds if clock else 0.0)
+    return Run(
+        outcome, None if peak is None else peak / MIB, report, clock.seconds if clock else 0.0
+    )
 
 
 def _nonfinite(run: Run) -> str:
     """What in a run's numbers is NaN or infinite ('' when all are finite)."""
-    values = [("quality", run.outcome.quality), ("speed", run.outcome.speed), ("memory", run.memory_mib)]
+    values = [
+        ("quality", run.outcome.quality),
+        ("speed", run.outcome.speed),
+        ("memory", run.memory_mib),
+    ]
     values += [(k, v) for k, v in run.outcome.extra.items()]
     for key, value in values:
         if value is not None and not np.isfinite(float(value)):
@@ -145,8 +158,10 @@ def _now() -> str:
 def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = None) -> dict:
     """Validate, run and measure one entry; returns a result record (not yet written)."""
     if event_id not in EVENTS:  # e.g. `tinymlperf score --submission` on a misnamed folder
-        raise SubmissionError(f"{one_line(str(folder))}: {one_line(repr(event_id))} is not an event; "
-                              f"the folder must be submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}")
+        raise SubmissionError(
+            f"{one_line(str(folder))}: {one_line(repr(event_id))} is not an event; "
+            f"the folder must be submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}"
+        )
     event = EVENTS[event_id]
     started = _now()
     check = submission.check(folder)
@@ -164,7 +179,9 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
         _run_rounds(_plan(folder, event_id, name, meta, baseline), event, job, state)
     record = _assemble(folder, event_id, job, baseline, started, folder_hash, meta, state, flags)
     if state.entry_runs and state.entry_runs[-1].outcome.traceback_tail:
-        job.progress.note(f"{name}: the submission's traceback (tail):\n{state.entry_runs[-1].outcome.traceback_tail}")
+        job.progress.note(
+            f"{name}: the submission's traceback (tail):\n{state.entry_runs[-1].outcome.traceback_tail}"
+        )
     return record
 
 
@@ -213,7 +230,9 @@ def _run_rounds(plan: _Plan, event: Event, job: Job, state: _Rounds) -> None:
         if r == rounds and rounds < job.repeats + EXTRA_ROUNDS and len(state.entry_runs) > 1:
             if _spread_too_high(event, job, state):
                 rounds += 1
-                job.progress.note(f"{plan.name}: speed spread above {SPREAD_BOUND:.0%}; one more round")
+                job.progress.note(
+                    f"{plan.name}: speed spread above {SPREAD_BOUND:.0%}; one more round"
+                )
 
 
 def _run_round(plan: _Plan, event: Event, job: Job, state: _Rounds, r: int, rounds: int) -> bool:
@@ -238,12 +257,19 @@ def _run_round(plan: _Plan, event: Event, job: Job, state: _Rounds, r: int, roun
         elif plan.baseline is not None:
             baseline = plan.baseline
             job.progress.step(plan.name, f"round {r + 1}/{rounds}", "baseline")
-            base = run_once(baseline, plan.event_id, job, np.random.default_rng(secrets.randbits(64)),
-                            entry=plan.base_entry)
+            base = run_once(
+                baseline,
+                plan.event_id,
+                job,
+                np.random.default_rng(secrets.randbits(64)),
+                entry=plan.base_entry,
+            )
             if base.outcome.status == "ok" and _nonfinite(base):
                 base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
             state.base_runs.append(base)
-            job.progress.result(f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event)
+            job.progress.result(
+                f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event
+            )
     return state.status == "ok"
 
 
@@ -258,24 +284,49 @@ def _spread_too_high(event: Event, job: Job, state: _Rounds) -> bool:
     return (max(speeds) - min(speeds)) / float(np.median(speeds)) > SPREAD_BOUND
 
 
-def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, started: str,
-              folder_hash: str, meta: dict, state: _Rounds, flags: list[str]) -> dict:
+def _assemble(
+    folder: Path,
+    event_id: str,
+    job: Job,
+    baseline: Path | None,
+    started: str,
+    folder_hash: str,
+    meta: dict,
+    state: _Rounds,
+    flags: list[str],
+) -> dict:
     """The result record from the rounds' runs: the medians, the verdict, the baseline ratios."""
     event = EVENTS[event_id]
     entry_runs = state.entry_runs
     status, reason = state.status, state.reason
     ok_runs = [x for x in entry_runs if x.outcome.status == "ok"]
     qualities = [x.outcome.quality for x in ok_runs]
-    speed = metric_stats([x.outcome.speed for x in ok_runs], event.speed.key, event.speed.unit, event.speed.direction)
-    quality = metric_stats(qualities, event.quality.key, event.quality.unit, event.quality.direction, threshold=event.threshold)
+    speed = metric_stats(
+        [x.outcome.speed for x in ok_runs], event.speed.key, event.speed.unit, event.speed.direction
+    )
+    quality = metric_stats(
+        qualities,
+        event.quality.key,
+        event.quality.unit,
+        event.quality.direction,
+        threshold=event.threshold,
+    )
     methods = sorted({x.report.memory_method for x in entry_runs}) or ["none"]
-    memory = metric_stats([x.memory_mib for x in ok_runs], event.memory.key, event.memory.unit, event.memory.direction, method="+".join(methods))
+    memory = metric_stats(
+        [x.memory_mib for x in ok_runs],
+        event.memory.key,
+        event.memory.unit,
+        event.memory.direction,
+        method="+".join(methods),
+    )
     extra = {}
     for metric in event.extra:
         values = [x.outcome.extra.get(metric.key) for x in ok_runs]
         extra[metric.key] = metric_stats(values, metric.key, metric.unit, metric.direction)
     if status == "ok":
-        misses = [(i + 1, q) for i, q in enumerate(qualities) if not event.meets_threshold(cast(float, q))]
+        misses = [
+            (i + 1, q) for i, q in enumerate(qualities) if not event.meets_threshold(cast(float, q))
+        ]
         if misses:
             i, q = misses[0]
             status = "below_threshold"
@@ -283,7 +334,9 @@ def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, star
             reason = f"{event.quality.key} {q:.4g} (repeat {i}) is {relation} the threshold {event.threshold:g}"
         if speed["spread"] is not None and speed["spread"] > SPREAD_BOUND:
             flags.append("high_spread")
-    baseline_block = _baseline_block(event, job, state, ok_runs, speed, memory, baseline, folder_hash, flags)
+    baseline_block = _baseline_block(
+        event, job, state, ok_runs, speed, memory, baseline, folder_hash, flags
+    )
     phases: dict[str, list[float]] = {}
     for run in ok_runs:
         for key, value in run.outcome.phases.items():
@@ -297,7 +350,7 @@ def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, star
     # The reason often quotes the submission's own exception text: keep it one short line.
     reason = one_line(reason)
     if len(reason) > MAX_REASON:
-        reason = reason[:MAX_REASON - 1] + "…"
+        reason = reason[: MAX_REASON - 1] + "…"
     return {
         "schema_version": 1,
         "team": folder.parent.name,
@@ -310,7 +363,14 @@ def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, star
         "memory": memory,
         "extra": extra,
         "baseline": baseline_block,
-        "claimed": claimed_rows(meta, event, quality["median"], speed["median"], memory["median"], {k: v["median"] for k, v in extra.items()}),
+        "claimed": claimed_rows(
+            meta,
+            event,
+            quality["median"],
+            speed["median"],
+            memory["median"],
+            {k: v["median"] for k, v in extra.items()},
+        ),
         "repeats": len(entry_runs),
         "flags": sorted(set(flags)),
         "phases": {k: float(np.median(v)) for k, v in sorted(phases.items())},
@@ -331,41 +391,67 @@ def _assemble(folder: Path, event_id: str, job: Job, baseline: Path | None, star
     }
 
 
-def _baseline_block(event: Event, job: Job, state: _Rounds, ok_runs: list[Run], speed: dict,
-                    memory: dict, baseline: Path | None, folder_hash: str,
-                    flags: list[str]) -> dict | None:
+def _baseline_block(
+    event: Event,
+    job: Job,
+    state: _Rounds,
+    ok_runs: list[Run],
+    speed: dict,
+    memory: dict,
+    baseline: Path | None,
+    folder_hash: str,
+    flags: list[str],
+) -> dict | None:
     """The record's ``baseline`` block: the paired speed-up and memory ratio, or None (with
     ``baseline_failed`` flagged when the baseline's runs failed)."""
     # Rounds pair by index; the baseline run of a round the entry failed in (it may have run
     # first) pairs with nothing and is no sign of a failing baseline.
-    base_runs = state.base_runs[:len(ok_runs)]
+    base_runs = state.base_runs[: len(ok_runs)]
     base_ok = [x for x in base_runs if x.outcome.status == "ok"]
-    if base_runs and len(base_ok) == len(base_runs) and len(base_ok) == len(ok_runs) and speed["median"]:
+    if (
+        base_runs
+        and len(base_ok) == len(base_runs)
+        and len(base_ok) == len(ok_runs)
+        and speed["median"]
+    ):
         b_speeds = cast("list[float]", [x.outcome.speed for x in base_ok])
         b_speed = float(np.median(b_speeds))
         mems = [x.memory_mib for x in base_ok if x.memory_mib is not None]
         b_mem = float(np.median(mems)) if mems else None
-        speedup, interval, estimator = paired_speedup(ok_runs, base_ok, event.speed.direction,
-                                                      ranked_estimator(job.threads, ok_runs + base_ok))
+        speedup, interval, estimator = paired_speedup(
+            ok_runs,
+            base_ok,
+            event.speed.direction,
+            ranked_estimator(job.threads, ok_runs + base_ok),
+        )
         b_cpu = [x.cpu_speed(event.speed.direction) for x in base_ok]
         return {
             "speedup": speedup,
             "memory_ratio": memory["median"] / b_mem if b_mem and memory["median"] else None,
-            "speed_median": b_speed, "memory_median": b_mem,
+            "speed_median": b_speed,
+            "memory_median": b_mem,
             "content_hash": submission.content_hash(cast(Path, baseline)),
             "estimator": estimator,
             "order_seed": f"{state.order_seed:016x}",
-            "order": " ".join(state.orders[:len(ok_runs)]),
+            "order": " ".join(state.orders[: len(ok_runs)]),
             "speed_samples": [float(x) for x in b_speeds],
-            **({"cpu_speed_samples": [float(v) for v in cast("list[float]", b_cpu)]} if None not in b_cpu else {}),
+            **(
+                {"cpu_speed_samples": [float(v) for v in cast("list[float]", b_cpu)]}
+                if None not in b_cpu
+                else {}
+            ),
             **({"speedup_interval": interval.as_record()} if interval else {}),
         }
     if base_runs:
         flags.append("baseline_failed")
     elif baseline is not None and speed["median"]:
         # The baseline scored against itself: ratios are 1 by definition.
-        return {"speedup": 1.0, "memory_ratio": 1.0 if memory["median"] else None,
-                "speed_median": speed["median"], "memory_median": memory["median"],
-                "content_hash": folder_hash,
-                "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"}}
+        return {
+            "speedup": 1.0,
+            "memory_ratio": 1.0 if memory["median"] else None,
+            "speed_median": speed["median"],
+            "memory_median": memory["median"],
+            "content_hash": folder_hash,
+            "speedup_interval": {"low": 1.0, "high": 1.0, "level": stats.LEVEL, "method": "self"},
+        }
     return None

@@ -29,7 +29,12 @@ def stale_entries(repo: Path, force: bool = False) -> list[tuple[Path, str]]:
             record = results.load_record(path) if path.exists() else None
         except ScorerError:
             record = None
-        current = results.is_current(record, submission.content_hash(folder), scorer.__version__, datasets.hashes(EVENTS[event_id].dataset))
+        current = results.is_current(
+            record,
+            submission.content_hash(folder),
+            scorer.__version__,
+            datasets.hashes(EVENTS[event_id].dataset),
+        )
         if force or not current:
             todo.append((folder, event_id))
     return todo
@@ -37,8 +42,18 @@ def stale_entries(repo: Path, force: bool = False) -> list[tuple[Path, str]]:
 
 def changed_since(repo: Path, ref: str) -> set[Path]:
     """The entry folders (submissions/<team>/<event>) that files changed in ``ref...HEAD`` are in."""
-    out = subprocess.run(["git", "-C", str(repo), "diff", "--name-only", f"{ref}...HEAD", "--", "submissions/"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["git", "-C", str(repo), "diff", "--name-only", f"{ref}...HEAD", "--", "submissions/"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode:
-        raise UsageError(f"--changed-since {ref}: git could not compare ({out.stderr.strip().splitlines()[-1:]})")
-    return {(repo / Path(*Path(line).parts[:3])).resolve() for line in out.stdout.splitlines() if len(Path(line).parts) >= 4}
+        raise UsageError(
+            f"--changed-since {ref}: git could not compare ({out.stderr.strip().splitlines()[-1:]})"
+        )
+    return {
+        (repo / Path(*Path(line).parts[:3])).resolve()
+        for line in out.stdout.splitlines()
+        if len(Path(line).parts) >= 4
+    }

@@ -19,13 +19,17 @@ from rich.table import Table
 from scorer.sandbox.results import CallResult
 from scorer.scoring import engine as scoring
 
-TIMING_NOTE = ("note: these times are inflated: cProfile and tracemalloc slow every Python call and "
-               "allocation of the profiled calls; compare them with each other, and use "
-               "`tinymlperf run` for the real speed")
-ALLOCATION_NOTE = ("note: the allocation sites are what Python (tracemalloc) still held when the call "
-                   "returned, not what was allocated at the peak: temporaries freed inside the call "
-                   "do not show here but count towards the peak memory above, as does memory "
-                   "outside Python's allocator")
+TIMING_NOTE = (
+    "note: these times are inflated: cProfile and tracemalloc slow every Python call and "
+    "allocation of the profiled calls; compare them with each other, and use "
+    "`tinymlperf run` for the real speed"
+)
+ALLOCATION_NOTE = (
+    "note: the allocation sites are what Python (tracemalloc) still held when the call "
+    "returned, not what was allocated at the peak: temporaries freed inside the call "
+    "do not show here but count towards the peak memory above, as does memory "
+    "outside Python's allocator"
+)
 
 
 class ProfilingSandbox:
@@ -52,7 +56,9 @@ def profile(folder: Path, event_id: str, job: scoring.Job) -> int:
         return wrappers[-1]
 
     job.progress.note(f"profiling {folder} ({event_id}), one run")
-    run = scoring.run_once(folder, event_id, job, np.random.default_rng(secrets.randbits(64)), wrap=wrap)
+    run = scoring.run_once(
+        folder, event_id, job, np.random.default_rng(secrets.randbits(64)), wrap=wrap
+    )
     console = job.progress.console
     outcome = run.outcome
     if outcome.status != "ok":
@@ -65,8 +71,10 @@ def profile(folder: Path, event_id: str, job: scoring.Job) -> int:
     console.print(phases)
     console.print(TIMING_NOTE)
     if run.memory_mib is not None:
-        console.print(f"peak memory: {run.memory_mib:.1f} MiB ({escape(str(run.report.memory_method))}): "
-                      "the child process's peak over the whole run, as scoring measures it")
+        console.print(
+            f"peak memory: {run.memory_mib:.1f} MiB ({escape(str(run.report.memory_method))}): "
+            "the child process's peak over the whole run, as scoring measures it"
+        )
     calls = [(fn, r) for w in wrappers for fn, r in w.calls if getattr(r, "profile", None)]
     if not calls:
         console.print("no profile was recorded (the run ended before any profiled call)")
@@ -77,13 +85,22 @@ def profile(folder: Path, event_id: str, job: scoring.Job) -> int:
     for col in ("function", "where", "calls", "tottime s", "cumtime s"):
         hot.add_column(col)
     for row in profiled.get("hot_functions", [])[:20]:
-        hot.add_row(*(escape(str(row.get(k, ""))) for k in ("function", "where", "calls", "tottime", "cumtime")))
+        hot.add_row(
+            *(
+                escape(str(row.get(k, "")))
+                for k in ("function", "where", "calls", "tottime", "cumtime")
+            )
+        )
     console.print(hot)
     alloc = Table(title=f"20 largest allocation sites still held when {fn}() returned")
     for col in ("where", "size", "count"):
         alloc.add_column(col)
     for row in profiled.get("allocations", [])[:20]:
-        alloc.add_row(escape(str(row.get("where", ""))), f"{row.get('size_bytes', 0) / 2**20:.2f} MiB", str(row.get("count", "")))
+        alloc.add_row(
+            escape(str(row.get("where", ""))),
+            f"{row.get('size_bytes', 0) / 2**20:.2f} MiB",
+            str(row.get("count", "")),
+        )
     console.print(alloc)
     console.print(ALLOCATION_NOTE)
     return 0 if outcome.status == "ok" else 1

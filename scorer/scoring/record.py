@@ -19,21 +19,41 @@ import numpy as np
 def full_isolation(isolation: dict) -> bool:
     """bubblewrap's namespaces and read-only binds, and a joined cgroup for memory/CPU."""
     limits = isolation.get("limits") or {}
-    return (isolation.get("filesystem") == "bwrap-ro-binds"
-            and str(limits.get("memory_by", "")).startswith("cgroup")
-            and str(limits.get("cpu_by", "")).startswith("cgroup"))
+    return (
+        isolation.get("filesystem") == "bwrap-ro-binds"
+        and str(limits.get("memory_by", "")).startswith("cgroup")
+        and str(limits.get("cpu_by", "")).startswith("cgroup")
+    )
 
 
 def metric_stats(values: list[float | None], metric, unit: str, direction: str, **extra) -> dict:
     """A metric's block: median, min, max, relative spread and the samples (None left out)."""
     clean = [float(v) for v in values if v is not None]
     if not clean:
-        return {"metric": metric, "unit": unit, "direction": direction, "median": None,
-                "min": None, "max": None, "spread": None, "samples": [], **extra}
+        return {
+            "metric": metric,
+            "unit": unit,
+            "direction": direction,
+            "median": None,
+            "min": None,
+            "max": None,
+            "spread": None,
+            "samples": [],
+            **extra,
+        }
     median = float(np.median(clean))
     spread = (max(clean) - min(clean)) / median if median else 0.0
-    return {"metric": metric, "unit": unit, "direction": direction, "median": median,
-            "min": min(clean), "max": max(clean), "spread": spread, "samples": clean, **extra}
+    return {
+        "metric": metric,
+        "unit": unit,
+        "direction": direction,
+        "median": median,
+        "min": min(clean),
+        "max": max(clean),
+        "spread": spread,
+        "samples": clean,
+        **extra,
+    }
 
 
 def git_commit(path: Path, repo_root: Path) -> str | None:
@@ -41,7 +61,10 @@ def git_commit(path: Path, repo_root: Path) -> str | None:
     try:
         out = subprocess.run(
             ["git", "-C", str(repo_root), "log", "-1", "--format=%H", "--", str(path.resolve())],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -63,9 +86,19 @@ def environment(threads: int, isolation: dict) -> dict:
         blas = f"{blas_info.get('name', '?')} {blas_info.get('version', '')}".strip()
     except Exception:  # numpy's config format is not a stable API; the name is informative only
         blas = "unknown"
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return {"cpu": cpu, "cores": cores, "python": platform.python_version(), "numpy": np.__version__,
-            "blas": blas, "os": platform.platform(), "threads": threads, "isolation": isolation}
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas,
+        "os": platform.platform(),
+        "threads": threads,
+        "isolation": isolation,
+    }
 
 
 def claimed_rows(meta: dict, event, quality, speed, memory, extra) -> list[dict]:
@@ -80,5 +113,13 @@ def claimed_rows(meta: dict, event, quality, speed, memory, extra) -> list[dict]
         value = float(claimed[metric.claimed_key])
         diff = None if measured is None else measured - value
         rel = None if diff is None or value == 0 else diff / value
-        rows.append({"metric": metric.key, "claimed": value, "measured": measured, "difference": diff, "relative": rel})
+        rows.append(
+            {
+                "metric": metric.key,
+                "claimed": value,
+                "measured": measured,
+                "difference": diff,
+                "relative": rel,
+            }
+        )
     return rows

@@ -71,7 +71,9 @@ class Budget:
     def from_wall(cls, wall_s: float | None = None) -> Budget:
         wall = TRAIN_BUDGET_WALL_S if wall_s is None else float(wall_s)
         if not wall > 0:
-            raise UsageError(f"--budget {wall_s}: the training budget must be a positive number of seconds")
+            raise UsageError(
+                f"--budget {wall_s}: the training budget must be a positive number of seconds"
+            )
         return cls(wall, wall * TRAIN_BUDGET_CPU_PER_WALL)
 
     def as_dict(self) -> dict:
@@ -80,10 +82,10 @@ class Budget:
 
 @dataclass
 class Training:
-    status: str                      # a sandbox status: ok, error, timeout, rule_violation, ...
+    status: str  # a sandbox status: ok, error, timeout, rule_violation, ...
     reason: str = ""
-    wall_s: float = 0.0              # the fit call, timed by the parent
-    cpu_s: float | None = None       # kernel-counted CPU of the fit call
+    wall_s: float = 0.0  # the fit call, timed by the parent
+    cpu_s: float | None = None  # kernel-counted CPU of the fit call
     files: list[str] = field(default_factory=list)
     traceback_tail: str = ""
 
@@ -91,12 +93,16 @@ class Training:
 def event_of(folder: Path) -> Event:
     event_id = folder.name
     if event_id not in EVENTS:
-        raise UsageError(f"{one_line(str(folder))}: not an event folder; the entry must be "
-                         f"submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}")
+        raise UsageError(
+            f"{one_line(str(folder))}: not an event folder; the entry must be "
+            f"submissions/<team-id>/<event-id>/ with one of {', '.join(EVENTS)}"
+        )
     event = EVENTS[event_id]
     if not event.loads_weights or event.tolerance is None:
-        raise UsageError(f"{event.name} trains inside the scorer (no weights are shipped): there "
-                         "is nothing to reproduce; use `tinymlperf run`")
+        raise UsageError(
+            f"{event.name} trains inside the scorer (no weights are shipped): there "
+            "is nothing to reproduce; use `tinymlperf run`"
+        )
     return event
 
 
@@ -138,28 +144,41 @@ def code_copy(folder: Path, root: Path) -> Path:
     return copy
 
 
-def _train(folder: Path, name: str, split: dict, limits, job: scoring.Job, budget: Budget,
-           dest: Path) -> Training:
-    sandbox = Sandbox(folder, TRAIN_ENTRY, limits=limits, threads=job.threads,
-                      lib=submission.team_lib(folder), train=True)
+def _train(
+    folder: Path, name: str, split: dict, limits, job: scoring.Job, budget: Budget, dest: Path
+) -> Training:
+    sandbox = Sandbox(
+        folder,
+        TRAIN_ENTRY,
+        limits=limits,
+        threads=job.threads,
+        lib=submission.team_lib(folder),
+        train=True,
+    )
     training = Training("ok")
     try:
         start = sandbox.start()
         if start.status != "ok":
-            return Training(start.status, f"importing {TRAIN_ENTRY}: {start.message}",
-                            traceback_tail=start.traceback_tail)
+            return Training(
+                start.status,
+                f"importing {TRAIN_ENTRY}: {start.message}",
+                traceback_tail=start.traceback_tail,
+            )
         for input_name, array in split.items():
             sandbox.put(input_name, array)
-        job.progress.note(f"{name} · training: {FIT}() on the training split "
-                          f"({', '.join(f'{k} {v.shape}' for k, v in split.items())}), budget "
-                          f"{budget.wall_s:g} s wall, {budget.cpu_s:g} s CPU")
+        job.progress.note(
+            f"{name} · training: {FIT}() on the training split "
+            f"({', '.join(f'{k} {v.shape}' for k, v in split.items())}), budget "
+            f"{budget.wall_s:g} s wall, {budget.cpu_s:g} s CPU"
+        )
         stop = threading.Event()
         beat = threading.Thread(target=_heartbeat, args=(sandbox, job, name, stop), daemon=True)
         beat.start()
         cpu0 = sandbox.cpu_seconds()
         try:
-            result = sandbox.call(FIT, {k: k for k in split}, "out_dir", budget.as_dict(),
-                                  want_value=False)
+            result = sandbox.call(
+                FIT, {k: k for k in split}, "out_dir", budget.as_dict(), want_value=False
+            )
         finally:
             stop.set()
             beat.join()
@@ -182,8 +201,10 @@ def _train(folder: Path, name: str, split: dict, limits, job: scoring.Job, budge
     for rel in training.files:
         if _kept(Path(rel)):
             training.status = "error"
-            training.reason = (f"{FIT}() wrote {one_line(rel)} to out_dir: out_dir is for the "
-                               "weights load() reads; code and metadata come from the folder")
+            training.reason = (
+                f"{FIT}() wrote {one_line(rel)} to out_dir: out_dir is for the "
+                "weights load() reads; code and metadata come from the folder"
+            )
             break
     return training
 
@@ -223,20 +244,29 @@ def compare(event: Event, shipped: float, reproduced: float) -> tuple[str, str]:
     key = event.quality.key
     both = f"{key} {shipped:.4g} shipped, {reproduced:.4g} retrained (tolerance {tol.describe()})"
     if lead > allowed:
-        return NOT_REPRODUCED, (f"the shipped weights are better than what train.py reaches: {both}; "
-                                  "weights must come from the entry's own fit() on the training split")
+        return NOT_REPRODUCED, (
+            f"the shipped weights are better than what train.py reaches: {both}; "
+            "weights must come from the entry's own fit() on the training split"
+        )
     if -lead > allowed:
-        return NOT_REPRODUCED, (f"the shipped weights are not what train.py produces: {both}; "
-                                  "ship the weights fit() writes")
+        return NOT_REPRODUCED, (
+            f"the shipped weights are not what train.py produces: {both}; "
+            "ship the weights fit() writes"
+        )
     return "reproduced", f"within tolerance: {both}"
 
 
 def _block(folder: Path, event: Event, budget: Budget) -> dict:
     assert event.tolerance is not None, f"{event.id} loads weights, so it has a tolerance"
-    return {"status": NOT_REPRODUCED, "metric": event.quality.key,
-            "tolerance": {"kind": event.tolerance.kind, "value": event.tolerance.value},
-            "budget": budget.as_dict(), "content_hash": submission.content_hash(folder),
-            "scorer_version": scorer.__version__, "started_at": scoring._now()}
+    return {
+        "status": NOT_REPRODUCED,
+        "metric": event.quality.key,
+        "tolerance": {"kind": event.tolerance.kind, "value": event.tolerance.value},
+        "budget": budget.as_dict(),
+        "content_hash": submission.content_hash(folder),
+        "scorer_version": scorer.__version__,
+        "started_at": scoring._now(),
+    }
 
 
 def refused(folder: Path, budget: Budget, reason: str) -> dict:
@@ -259,7 +289,9 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
     event = event_of(folder)
     check = submission.check(folder, train_contract=True)
     if not check.ok:
-        raise SubmissionError(f"{check.errors[0]} (run `tinymlperf validate {display(folder)}` for every problem)")
+        raise SubmissionError(
+            f"{check.errors[0]} (run `tinymlperf validate {display(folder)}` for every problem)"
+        )
     name = f"{folder.parent.name}/{folder.name}"
     block = _block(folder, event, budget)
     reproduced_record = None
@@ -274,13 +306,17 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
         if training.cpu_s is not None:
             block["train_cpu_s"] = round(training.cpu_s, 3)
         block["files"] = training.files[:50]
-        job.progress.note(f"{name} · training: {training.status} after {training.wall_s:.0f} s"
-                          + (f": {training.reason}" if training.reason else ""))
+        job.progress.note(
+            f"{name} · training: {training.status} after {training.wall_s:.0f} s"
+            + (f": {training.reason}" if training.reason else "")
+        )
         if training.traceback_tail:
             job.progress.note(f"{name}: train.py's traceback (tail):\n{training.traceback_tail}")
         if shipped is None:
-            block["reason"] = (f"the shipped weights could not be scored ({shipped_record['status']}: "
-                               f"{shipped_record['reason']})")
+            block["reason"] = (
+                f"the shipped weights could not be scored ({shipped_record['status']}: "
+                f"{shipped_record['reason']})"
+            )
         elif training.status != "ok":
             block["reason"] = f"training did not finish ({training.status}): {training.reason}"
         else:
@@ -289,8 +325,10 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
             reproduced_record = _score(copy, event, job)
             retrained = _quality(reproduced_record)
             if retrained is None:
-                block["reason"] = (f"the retrained weights could not be scored "
-                                   f"({reproduced_record['status']}: {reproduced_record['reason']})")
+                block["reason"] = (
+                    f"the retrained weights could not be scored "
+                    f"({reproduced_record['status']}: {reproduced_record['reason']})"
+                )
             else:
                 block["reproduced_quality"] = retrained
                 block["status"], block["reason"] = compare(event, shipped, retrained)
@@ -301,7 +339,7 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
 
 def _short(text: str) -> str:
     text = one_line(text)
-    return text if len(text) <= scoring.MAX_REASON else text[:scoring.MAX_REASON - 1] + "…"
+    return text if len(text) <= scoring.MAX_REASON else text[: scoring.MAX_REASON - 1] + "…"
 
 
 def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> list[dict]:
@@ -315,7 +353,9 @@ def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> li
         if team is None or event_id is None:
             raise UsageError("name both --team and --event, or neither (the new record holders)")
         if not submission.TEAM_ID.match(team):
-            raise UsageError(f"--team {one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')")
+            raise UsageError(
+                f"--team {one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')"
+            )
         folder = repo / "submissions" / team / event_id
         event_of(folder)
         if not folder.is_dir():
@@ -335,5 +375,7 @@ def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> li
                 continue
             folder = repo / "submissions" / holder / event.id
             if folder.is_dir():
-                todo.append({"team": holder, "event": event.id, "path": submission.display(folder, repo)})
+                todo.append(
+                    {"team": holder, "event": event.id, "path": submission.display(folder, repo)}
+                )
     return todo

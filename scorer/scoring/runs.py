@@ -57,7 +57,10 @@ def cpu_block(runs: list[Run], direction: str) -> dict | None:
     cpus = [r.report.cpu for r in runs if getattr(r.report, "cpu", None)]
     if not cpus:
         return None
-    block: dict[str, Any] = {k: float(np.median([c[k] for c in cpus])) for k in ("total_s", "calls_s", "outside_s", "import_s")}
+    block: dict[str, Any] = {
+        k: float(np.median([c[k] for c in cpus]))
+        for k in ("total_s", "calls_s", "outside_s", "import_s")
+    }
     block["calls_samples"] = [float(c["calls_s"]) for c in cpus]
     speeds = [r.cpu_speed(direction) for r in runs]
     if speeds and all(v is not None and np.isfinite(v) for v in speeds):
@@ -65,8 +68,9 @@ def cpu_block(runs: list[Run], direction: str) -> dict | None:
     return {"method": "+".join(sorted({c["method"] for c in cpus})), **block}
 
 
-def paired_speedup(entry: list[Run], base: list[Run], direction: str,
-                   estimator: str) -> tuple[float, stats.Interval | None, str]:
+def paired_speedup(
+    entry: list[Run], base: list[Run], direction: str, estimator: str
+) -> tuple[float, stats.Interval | None, str]:
     """(speed-up, its interval or None, the estimator used) from rounds paired by index.
 
     Falls back on the wall clock when a run has no CPU count (a runner without one).

@@ -18,16 +18,16 @@ import numpy as np
 from scorer.sandbox.client import Sandbox
 from scorer.validate import submission
 
-WARN_FRACTION = 0.5   # warn when the projection is above this share of the phase limit
+WARN_FRACTION = 0.5  # warn when the projection is above this share of the phase limit
 SMOKE_LIMIT_S = 60.0  # the smoke call itself never takes longer than this
 
 
 @dataclass(frozen=True)
 class Projection:
-    call: str          # the call that was timed, e.g. "train() on 1,000 of 60,000 images"
-    seconds: float     # what the small call took (the limit when it timed out)
-    projected: float   # seconds the full-size call would take at the same rate
-    limit: float       # the phase limit
+    call: str  # the call that was timed, e.g. "train() on 1,000 of 60,000 images"
+    seconds: float  # what the small call took (the limit when it timed out)
+    projected: float  # seconds the full-size call would take at the same rate
+    limit: float  # the phase limit
     timed_out: bool = False
 
     @property
@@ -37,17 +37,22 @@ class Projection:
     def message(self) -> str:
         took = f"more than {self.seconds:.0f} s" if self.timed_out else f"{self.seconds:.2f} s"
         verdict = "over" if self.over else "close to"
-        return (f"{self.call} took {took}; at that rate the full call takes about "
-                f"{self.projected:,.0f} s, {verdict} the {self.limit:g} s phase limit: vectorise the "
-                "loops (whole-batch NumPy operations instead of Python loops over samples), or see "
-                "'Using your own TinyTorch' in docs/how-to-submit.md")
+        return (
+            f"{self.call} took {took}; at that rate the full call takes about "
+            f"{self.projected:,.0f} s, {verdict} the {self.limit:g} s phase limit: vectorise the "
+            "loops (whole-batch NumPy operations instead of Python loops over samples), or see "
+            "'Using your own TinyTorch' in docs/how-to-submit.md"
+        )
 
 
 def _mlp(sb: Sandbox, data: dict, n: int):
     sb.put("x", data["x_train"][:n])
     sb.put("y", data["y_train"][:n])
-    return sb.call("train", "x", "y", keep_as="model", want_value=False), len(data["x_train"]), \
-        f"train() on {n:,} of {len(data['x_train']):,} images"
+    return (
+        sb.call("train", "x", "y", keep_as="model", want_value=False),
+        len(data["x_train"]),
+        f"train() on {n:,} of {len(data['x_train']):,} images",
+    )
 
 
 def _cnn(sb: Sandbox, data: dict, n: int):
@@ -67,8 +72,11 @@ def _gpt(sb: Sandbox, data: dict, n: int):
 
 
 # event id -> (how to run the small call, its size)
-PLANS = {"mlp_sprint": (_mlp, 1000), "cnn_marathon": (_cnn, 50),
-         "transformer_decathlon": (_gpt, 16)}
+PLANS = {
+    "mlp_sprint": (_mlp, 1000),
+    "cnn_marathon": (_cnn, 50),
+    "transformer_decathlon": (_gpt, 16),
+}
 
 
 def project(folder: Path, event_id: str, job) -> Projection | None:
@@ -82,8 +90,13 @@ def project(folder: Path, event_id: str, job) -> Projection | None:
     smoke_limit = min(SMOKE_LIMIT_S, limit)
     limits = replace(job.limits, phase_wall_s=smoke_limit)
     entry = submission.read_metadata(folder)[0] or {}
-    with Sandbox(folder, str(entry.get("entrypoint", "submission.py")), limits=limits,
-                 threads=job.threads, lib=submission.team_lib(folder)) as sb:
+    with Sandbox(
+        folder,
+        str(entry.get("entrypoint", "submission.py")),
+        limits=limits,
+        threads=job.threads,
+        lib=submission.team_lib(folder),
+    ) as sb:
         if sb.start().status != "ok":
             return None
         result, full, what = run(sb, job.data(event_id), n)

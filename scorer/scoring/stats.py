@@ -132,7 +132,9 @@ def paired_t(logs, level: float = LEVEL) -> Interval | None:
     return Interval(math.exp(mean), math.exp(mean - half), math.exp(mean + half), level, T_METHOD)
 
 
-def paired_bootstrap(logs, seed: int, level: float = LEVEL, resamples: int = 10000) -> Interval | None:
+def paired_bootstrap(
+    logs, seed: int, level: float = LEVEL, resamples: int = 10000
+) -> Interval | None:
     """Percentile bootstrap of the mean log speed-up: rounds resampled whole (A with its B).
 
     Makes no assumption about the noise's shape but needs many rounds: with n rounds the
@@ -145,8 +147,13 @@ def paired_bootstrap(logs, seed: int, level: float = LEVEL, resamples: int = 100
     means = x[rng.integers(0, x.size, size=(resamples, x.size))].mean(axis=1)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(means, [tail, 1.0 - tail])
-    return Interval(math.exp(float(np.mean(x))), math.exp(float(low)), math.exp(float(high)), level,
-                    BOOTSTRAP_METHOD)
+    return Interval(
+        math.exp(float(np.mean(x))),
+        math.exp(float(low)),
+        math.exp(float(high)),
+        level,
+        BOOTSTRAP_METHOD,
+    )
 
 
 def round_orders(seed: int, rounds: int) -> list[str]:

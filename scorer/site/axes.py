@@ -79,12 +79,12 @@ def format_value(value: float) -> str:
     return f"{value:.4g}"
 
 
-
 class _Scale:
     """Maps data values to pixels on one axis, linearly or in log10."""
 
-    def __init__(self, values: list[float], p0: float, p1: float, log: bool = False,
-                 exact: bool = False) -> None:
+    def __init__(
+        self, values: list[float], p0: float, p1: float, log: bool = False, exact: bool = False
+    ) -> None:
         self.log = log
         lo, hi = min(values), max(values)
         if not exact:
@@ -108,8 +108,7 @@ class _Scale:
         return self.p0 + (self._t(v) - self.t0) / (self.t1 - self.t0) * (self.p1 - self.p0)
 
     def tick_marks(self) -> list[dict[str, object]]:
-        return [{"pos": self(t), "text": format_tick(t, self.ticks, self.log)}
-                for t in self.ticks]
+        return [{"pos": self(t), "text": format_tick(t, self.ticks, self.log)} for t in self.ticks]
 
 
 def _frame(width: int, height: int, top: float) -> dict[str, float]:

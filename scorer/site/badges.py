@@ -40,17 +40,28 @@ PALETTE = {
 
 # id -> (display name, one-line meaning, colour)
 AWARDS: dict[str, tuple[str, str, str]] = {
-# The rules behind them are scorer.leaderboard.badges' (top 10% of a field of ten or more, else first
-# place, and beating the baseline); the meanings here are the badges' tooltips.
-    "speed-demon": ("Speed Demon", "A top place in an event's speed ranking, faster than the "
-                    "baseline", "#e05d44"),
+    # The rules behind them are scorer.leaderboard.badges' (top 10% of a field of ten or more, else first
+    # place, and beating the baseline); the meanings here are the badges' tooltips.
+    "speed-demon": (
+        "Speed Demon",
+        "A top place in an event's speed ranking, faster than the baseline",
+        "#e05d44",
+    ),
     "memory-wizard": (
-        "Memory Wizard", "A top place in an event's memory ranking, smaller than the baseline",
-        "#8250df"),
+        "Memory Wizard",
+        "A top place in an event's memory ranking, smaller than the baseline",
+        "#8250df",
+    ),
     "innovation-pioneer": (
-        "Innovation Pioneer", "Innovation Track award, judged by the maintainers", "#0f7b8a"),
-    "triple-crown": ("Triple Crown", "A top place beating the baseline in three different "
-                     "events", "#dbb42c"),
+        "Innovation Pioneer",
+        "Innovation Track award, judged by the maintainers",
+        "#0f7b8a",
+    ),
+    "triple-crown": (
+        "Triple Crown",
+        "A top place beating the baseline in three different events",
+        "#dbb42c",
+    ),
 }
 AWARD_LABEL = "TinyMLPerf"
 
@@ -69,7 +80,8 @@ def normalize_color(color: str) -> str:
         return named
     if not _HEX.fullmatch(color):
         raise ValueError(
-            f"colour {color!r} is neither #rgb, #rrggbb nor one of: {', '.join(sorted(PALETTE))}")
+            f"colour {color!r} is neither #rgb, #rrggbb nor one of: {', '.join(sorted(PALETTE))}"
+        )
     digits = color[1:].lower()
     if len(digits) == 3:
         digits = "".join(d * 2 for d in digits)
@@ -78,10 +90,12 @@ def normalize_color(color: str) -> str:
 
 def _luminance(hex_color: str) -> float:
     """WCAG relative luminance of a #rrggbb colour."""
+
     def channel(c: int) -> float:
         v = c / 255
         return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -93,17 +107,30 @@ def text_colors(background: str) -> tuple[str, str]:
     return ("#ffffff", "#010101") if on_white >= on_dark else ("#333333", "#ffffff")
 
 
-
 def _half(text: str, fill: str, x0: int) -> dict[str, object]:
     shown, width = fit_text(text)
     fg, shadow = text_colors(fill)
     box = math.ceil(width) + 2 * PAD_X
-    return {"text": shown, "text_width": width, "width": box, "x": x0, "center": x0 + box / 2,
-            "fill": fill, "fg": fg, "shadow": shadow}
+    return {
+        "text": shown,
+        "text_width": width,
+        "width": box,
+        "x": x0,
+        "center": x0 + box / 2,
+        "fill": fill,
+        "fg": fg,
+        "shadow": shadow,
+    }
 
 
-def render_badge(label: str, message: str, color: str = "#4c1", *, label_color: str = "#555",
-                 title: str | None = None) -> str:
+def render_badge(
+    label: str,
+    message: str,
+    color: str = "#4c1",
+    *,
+    label_color: str = "#555",
+    title: str | None = None,
+) -> str:
     """A flat badge: ``label`` on ``label_color`` at left, ``message`` on ``color`` at right.
 
     An empty label gives a message-only badge. ``title`` is the tooltip (default
@@ -121,8 +148,12 @@ def render_badge(label: str, message: str, color: str = "#4c1", *, label_color: 
     return render_svg(
         "badge.svg.j2",
         uid=content_id("tmlp-badge", label, message, color, label_color, title),
-        width=width, height=HEIGHT, font_size=FONT_SIZE, halves=halves,
-        aria_label=name, title=name if title is None else title,
+        width=width,
+        height=HEIGHT,
+        font_size=FONT_SIZE,
+        halves=halves,
+        aria_label=name,
+        title=name if title is None else title,
     )
 
 
@@ -135,7 +166,7 @@ def render_award_badge(award_id: str) -> str:
 
 
 def render_rank_badge(event_name: str, rank: int, value_text: str) -> str:
-    """"<event> | #<rank> · <value>": gold, silver, bronze for ranks 1-3, blue below."""
+    """ "<event> | #<rank> · <value>": gold, silver, bronze for ranks 1-3, blue below."""
     if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
         raise ValueError(f"rank must be a positive int, not {rank!r}")
     color = RANK_COLORS.get(rank, OTHER_RANK_COLOR)

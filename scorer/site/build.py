@@ -55,8 +55,10 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"built {self.pages} pages ({self.files} files) from {self.records} records of "
-                f"{self.teams} teams into {self.out}")
+        return (
+            f"built {self.pages} pages ({self.files} files) from {self.records} records of "
+            f"{self.teams} teams into {self.out}"
+        )
 
 
 @dataclass
@@ -86,12 +88,19 @@ def build_site(root: Path, *, fmt: str = "mkdocs", out: Path | None = None) -> B
     model = compute_model(inputs, team_pages=fmt == "mkdocs")
     report.records, report.teams = len(inputs.records), len(model.teams)
     # 3. Render: {path: text} of the pages (and, for MkDocs, badge SVGs, exports and the feed).
-    files = (render_mkdocs(model, inputs.docs_dir) if fmt == "mkdocs"
-             else pages.render_myst(model, folder=out.name))
+    files = (
+        render_mkdocs(model, inputs.docs_dir)
+        if fmt == "mkdocs"
+        else pages.render_myst(model, folder=out.name)
+    )
     # 4. Write what changed; MkDocs also gets the hand-written docs/ and the records copied in.
     mkdocs = fmt == "mkdocs"
-    write_tree(out, files, copy_from=inputs.docs_dir if mkdocs else None,
-               records_from=root / "results" if mkdocs else None)
+    write_tree(
+        out,
+        files,
+        copy_from=inputs.docs_dir if mkdocs else None,
+        records_from=root / "results" if mkdocs else None,
+    )
     report.pages = sum(1 for p in files if p.endswith(".md"))
     report.files = len(files)
     return report
@@ -106,8 +115,9 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     records = cache.records(root / "results")
     keys = [(r["team"], r["event"]) for r in records]
     metadata: dict[tuple[str, str], dict] = {}
-    for key, meta in zip(keys, cache.metadata([root / "submissions" / t / e for t, e in keys]),
-                         strict=True):
+    for key, meta in zip(
+        keys, cache.metadata([root / "submissions" / t / e for t, e in keys]), strict=True
+    ):
         if isinstance(meta, dict):
             metadata[key] = meta
         else:  # The record was scored from valid metadata; it stays the source of truth.
@@ -118,11 +128,21 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     for a in awards:
         path = root / "submissions" / a["team"] / a["event"] / "README.md"
         if path.is_file() and not path.is_symlink():
-            readmes[(a["team"], a["event"])] = path.read_bytes()[:README_LIMIT * 4].decode(
-                "utf-8", errors="replace")[:README_LIMIT]
+            readmes[(a["team"], a["event"])] = path.read_bytes()[: README_LIMIT * 4].decode(
+                "utf-8", errors="replace"
+            )[:README_LIMIT]
     sub_schema = schema.load_schema("submission")  # package data, as the scorer validates with
-    return Inputs(site_url, repo_url, records, metadata, awards, readmes, sub_schema,
-                  root / "docs", reviews=review.read_reviews(root / review.REVIEWS_FILE))
+    return Inputs(
+        site_url,
+        repo_url,
+        records,
+        metadata,
+        awards,
+        readmes,
+        sub_schema,
+        root / "docs",
+        reviews=review.read_reviews(root / review.REVIEWS_FILE),
+    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -146,7 +166,9 @@ def read_awards(path: Path) -> list[dict]:
     """awards.yml, validated against its schema, newest first; a bad file is a RecordError."""
     if not path.is_file():
         return []
-    data = schema.load_yaml(path.read_bytes(), str(path), "awards", "scorer/contract/schemas/awards.schema.json")
+    data = schema.load_yaml(
+        path.read_bytes(), str(path), "awards", "scorer/contract/schemas/awards.schema.json"
+    )
     return sorted(data["awards"], key=lambda a: (a["date"], a["team"], a["event"]), reverse=True)
 
 
@@ -164,8 +186,10 @@ def render_writeup(text: str) -> str:
 def compute_model(inputs: Inputs, *, team_pages: bool = True) -> SiteModel:
     """Everything the pages show; ``team_pages`` False drops chart links to team pages."""
     approved = review.approvals(inputs.reviews)
-    entries = [ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])), approved)
-               for r in inputs.records]
+    entries = [
+        ranking.entry_from_record(r, inputs.metadata.get((r["team"], r["event"])), approved)
+        for r in inputs.records
+    ]
     boards = ranking.build_boards(entries)
     awarded = sorted({(a["team"], a["event"]) for a in inputs.awards})
     teams = team_infos(entries, inputs.metadata)
@@ -206,7 +230,9 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, TeamIn
         if team in teams:
             teams[team].about[event] = meta
         if team not in newest or (meta.get("created", ""), event) >= (
-                newest[team].get("created", ""), newest[team].get("event", "")):
+            newest[team].get("created", ""),
+            newest[team].get("event", ""),
+        ):
             newest[team] = meta
     for tid, meta in newest.items():
         if tid in teams:
@@ -215,8 +241,9 @@ def team_infos(entries: list[ranking.Entry], metadata: dict) -> dict[str, TeamIn
     return dict(sorted(teams.items()))
 
 
-def make_charts(model: SiteModel, team_pages: bool = True, palette: str = "site",
-                teams: bool = True) -> dict[str, str]:
+def make_charts(
+    model: SiteModel, team_pages: bool = True, palette: str = "site", teams: bool = True
+) -> dict[str, str]:
     """Pareto and progression per event, a speed-up history per team; all inline SVG."""
     out: dict[str, str] = {}
     for eid, b in model.boards.items():
@@ -228,37 +255,57 @@ def make_charts(model: SiteModel, team_pages: bool = True, palette: str = "site"
             x = e.speedup if ratio else e.speed
             y = e.memory_ratio if ratio else e.memory
             if x is not None and y is not None:
-                pts.append(pareto.Point(model.teams[e.team].name, x, y,
-                                        href=f"../../entries/{e.team}/{eid}/" if team_pages
-                                        else None,
-                                        highlight=r.rank == 1))
+                pts.append(
+                    pareto.Point(
+                        model.teams[e.team].name,
+                        x,
+                        y,
+                        href=f"../../entries/{e.team}/{eid}/" if team_pages else None,
+                        highlight=r.rank == 1,
+                    )
+                )
         if not pts:  # no empty chart frame: the page says how to enter instead
             continue
         x_better = "higher" if ratio else ev.speed.direction
-        shown = pts[:pages.TOP_ROWS]
+        shown = pts[: pages.TOP_ROWS]
         ids = {id(p) for p in shown}
         shown += [p for p in pareto.pareto_frontier(pts, x_better, "lower") if id(p) not in ids]
         out[f"pareto:{eid}"] = pareto.pareto_chart(
-            shown, title=f"{ev.name}: speed against memory",
-            x_label="Speed-up over baseline (×)" if ratio else f"{ev.speed.label} ({ev.speed.unit})",
+            shown,
+            title=f"{ev.name}: speed against memory",
+            x_label="Speed-up over baseline (×)"
+            if ratio
+            else f"{ev.speed.label} ({ev.speed.unit})",
             y_label="Memory ratio to baseline (×)" if ratio else "Peak memory (MiB)",
-            x_better=x_better, y_better="lower", palette=palette)
+            x_better=x_better,
+            y_better="lower",
+            palette=palette,
+        )
         speed_falls = [f for f in model.falls if f.event == eid and f.kind == "speed"]
         if speed_falls:
-            ref = 1.0 if b.speed_basis == "speedup" else (
-                b.reference.speed if b.reference and b.reference.speed else None)
+            ref = (
+                1.0
+                if b.speed_basis == "speedup"
+                else (b.reference.speed if b.reference and b.reference.speed else None)
+            )
             out[f"progress:{eid}"] = progression.progression_chart(
                 [progression.Series("Speed record", [(f.at, f.value) for f in speed_falls])],
                 title=f"{ev.name}: speed record over time",
                 y_label="Speed-up (×)" if b.speed_basis == "speedup" else ev.speed.unit,
                 better="higher" if b.speed_basis == "speedup" else ev.speed.direction,
-                reference=ref, reference_label="baseline", palette=palette)
+                reference=ref,
+                reference_label="baseline",
+                palette=palette,
+            )
     team_series = []
-    for tid, info in (model.teams.items() if teams else ()):
+    for tid, info in model.teams.items() if teams else ():
         series = []
         for e in info.entries:
-            pts = [(h.get("finished_at", ""), h["speedup"]) for h in e.history
-                   if h.get("status") == "ok" and h.get("speedup")]
+            pts = [
+                (h.get("finished_at", ""), h["speedup"])
+                for h in e.history
+                if h.get("status") == "ok" and h.get("speedup")
+            ]
             if e.qualified and e.speedup:
                 pts.append((e.finished_at, e.speedup))
             if pts:
@@ -279,11 +326,15 @@ def chart_captions(model: SiteModel) -> dict[str, str]:
     for name in model.charts:
         kind, _, key = name.partition(":")
         if kind == "pareto":
-            out[name] = (f"{EVENTS[key].name}: each qualified entry's speed against its memory; "
-                         "the line is the Pareto frontier. Points link to the entries' pages.")
+            out[name] = (
+                f"{EVENTS[key].name}: each qualified entry's speed against its memory; "
+                "the line is the Pareto frontier. Points link to the entries' pages."
+            )
         elif kind == "progress":
-            out[name] = (f"{EVENTS[key].name}: the speed record each time it fell; the dashed "
-                         "line is the baseline.")
+            out[name] = (
+                f"{EVENTS[key].name}: the speed record each time it fell; the dashed "
+                "line is the baseline."
+            )
         elif kind == "team":
             out[name] = "Speed-up over the baseline at each scoring of the team's entries."
     return out
@@ -297,8 +348,12 @@ def _rank_badge(args: tuple[str, int, str]) -> str:
 
 
 def _team_chart(series: list) -> str:
-    return progression.progression_chart(series, title="Speed-up over the baseline, per scoring",
-                                    y_label="Speed-up (×)", better="higher")
+    return progression.progression_chart(
+        series,
+        title="Speed-up over the baseline, per scoring",
+        y_label="Speed-up (×)",
+        better="higher",
+    )
 
 
 def hand_written(docs_dir: Path | None, model: SiteModel) -> dict[str, str]:
@@ -317,9 +372,14 @@ def hand_written(docs_dir: Path | None, model: SiteModel) -> dict[str, str]:
 def render_mkdocs(model: SiteModel, docs_dir: Path | None = None) -> dict[str, str | bytes]:
     """Generated files for the staging docs dir: pages, badges, exports, feed."""
     files: dict[str, str | bytes] = {}
-    wanted = [(f"badges/{r.entry.team}/{eid}.svg",
-               (b.event.name, r.rank, unit_text(r.entry.speed, b.event.speed.unit)))
-              for eid, b in model.boards.items() for r in b.speed]
+    wanted = [
+        (
+            f"badges/{r.entry.team}/{eid}.svg",
+            (b.event.name, r.rank, unit_text(r.entry.speed, b.event.speed.unit)),
+        )
+        for eid, b in model.boards.items()
+        for r in b.speed
+    ]
     svgs = parallel_map(_rank_badge, [args for _, args in wanted])
     files.update((path, svg) for (path, _), svg in zip(wanted, svgs, strict=True))
     award_svgs = {a: badge_svg.render_award_badge(a) for a in badges.AWARD_IDS}

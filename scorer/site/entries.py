@@ -30,10 +30,15 @@ KIND_WORDS = {"speed": "speed", "memory": "memory", "efficiency": "efficiency"}
 def _metric_row(label: str, block: dict, text) -> dict:
     samples = [s for s in block.get("samples") or [] if fmt.finite(s)]
     spread = block.get("spread")
-    return {"label": label, "median": text(block.get("median")),
-            "min": text(block.get("min")), "max": text(block.get("max")),
-            "spread": f"{spread * 100:.1f}%" if fmt.finite(spread) else fmt.DASH,
-            "samples": ", ".join(text(s) for s in samples) or fmt.DASH, "n": len(samples)}
+    return {
+        "label": label,
+        "median": text(block.get("median")),
+        "min": text(block.get("min")),
+        "max": text(block.get("max")),
+        "spread": f"{spread * 100:.1f}%" if fmt.finite(spread) else fmt.DASH,
+        "samples": ", ".join(text(s) for s in samples) or fmt.DASH,
+        "n": len(samples),
+    }
 
 
 def _flat(value: object) -> str:
@@ -63,9 +68,16 @@ def places(board: Board, e: Entry) -> list[dict]:
     for kind in KINDS:
         r = board.rank_of(kind, e.team)
         if r and r.entry is e:
-            out.append({"kind": KIND_WORDS[kind], "rank": r.rank, "of": len(board.qualified),
-                        "value": ranking_text(board, kind, r.value),
-                        "tied": r.tied_within_noise, "beats": beats_baseline(board, kind, r)})
+            out.append(
+                {
+                    "kind": KIND_WORDS[kind],
+                    "rank": r.rank,
+                    "of": len(board.qualified),
+                    "value": ranking_text(board, kind, r.value),
+                    "tied": r.tied_within_noise,
+                    "beats": beats_baseline(board, kind, r),
+                }
+            )
     return out
 
 
@@ -79,9 +91,11 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
     if measured:
         metrics = [
             _metric_row(ev.quality.label, q, lambda v: fmt.quality_text(v, ev.quality.unit)),
-            _metric_row(f"{ev.speed.label} ({ev.speed.unit})", s,
-                        lambda v: fmt.speed_text(v, ev.speed.unit)),
-            _metric_row("Peak memory (MiB)", m, fmt.memory_text)]
+            _metric_row(
+                f"{ev.speed.label} ({ev.speed.unit})", s, lambda v: fmt.speed_text(v, ev.speed.unit)
+            ),
+            _metric_row("Peak memory (MiB)", m, fmt.memory_text),
+        ]
     base = rec.get("baseline") or {}
     interval = base.get("speedup_interval") if isinstance(base, dict) else None
     baseline = None
@@ -92,31 +106,50 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
             "speedup": fmt.speedup_text(base.get("speedup")),
             "memory_ratio": fmt.memory_ratio_text(base.get("memory_ratio")),
             "interval": fmt.interval_text((interval["low"], interval["high"]), True)
-            if isinstance(interval, dict) else
-            fmt.interval_text(speedup_interval(e), False) or "not measured (one round)",
-            "method": interval.get("method", "") if isinstance(interval, dict) else
-            "from the slowest and fastest repeats; this record has no 95% interval",
+            if isinstance(interval, dict)
+            else fmt.interval_text(speedup_interval(e), False) or "not measured (one round)",
+            "method": interval.get("method", "")
+            if isinstance(interval, dict)
+            else "from the slowest and fastest repeats; this record has no 95% interval",
         }
     phases = [(name, fmt.seconds_text(v)) for name, v in sorted((rec.get("phases") or {}).items())]
     env = rec.get("environment") or {}
-    machine = [(label, _flat(env[key])) for key, label in (
-        ("cpu", "CPU"), ("cores", "Cores"), ("threads", "BLAS threads"), ("python", "Python"),
-        ("numpy", "NumPy"), ("blas", "BLAS"), ("os", "OS"), ("isolation", "Isolation"),
-        ("machine", "Runner")) if key in env]
+    machine = [
+        (label, _flat(env[key]))
+        for key, label in (
+            ("cpu", "CPU"),
+            ("cores", "Cores"),
+            ("threads", "BLAS threads"),
+            ("python", "Python"),
+            ("numpy", "NumPy"),
+            ("blas", "BLAS"),
+            ("os", "OS"),
+            ("isolation", "Isolation"),
+            ("machine", "Runner"),
+        )
+        if key in env
+    ]
     prov = rec.get("provenance")
-    history = [{
-        "date": fmt.date_text(h.get("finished_at"), with_time=True),
-        "status": fmt.status_text(str(h.get("status", ""))),
-        "quality": fmt.quality_text(h.get("quality"), ev.quality.unit)
-        if h.get("status") in fmt.MEASURED else fmt.DASH,
-        "speedup": fmt.speedup_text(h.get("speedup")) if h.get("status") in fmt.MEASURED
-        else fmt.DASH,
-        "memory_ratio": fmt.memory_ratio_text(h.get("memory_ratio"))
-        if h.get("status") in fmt.MEASURED else fmt.DASH,
-        "content": "this content" if h.get("content_hash") == (rec.get("submission") or {}).get(
-            "content_hash") else "earlier content",
-        "scorer": str(h.get("scorer_version", "")),
-    } for h in reversed(e.history)]
+    history = [
+        {
+            "date": fmt.date_text(h.get("finished_at"), with_time=True),
+            "status": fmt.status_text(str(h.get("status", ""))),
+            "quality": fmt.quality_text(h.get("quality"), ev.quality.unit)
+            if h.get("status") in fmt.MEASURED
+            else fmt.DASH,
+            "speedup": fmt.speedup_text(h.get("speedup"))
+            if h.get("status") in fmt.MEASURED
+            else fmt.DASH,
+            "memory_ratio": fmt.memory_ratio_text(h.get("memory_ratio"))
+            if h.get("status") in fmt.MEASURED
+            else fmt.DASH,
+            "content": "this content"
+            if h.get("content_hash") == (rec.get("submission") or {}).get("content_hash")
+            else "earlier content",
+            "scorer": str(h.get("scorer_version", "")),
+        }
+        for h in reversed(e.history)
+    ]
     folder = f"submissions/{e.team}/{e.event}"
     commands = [f"git checkout {e.commit}"] if e.commit and code_url("x", e) else []
     commands.append(f"tinymlperf run --event {e.event} --team {e.team}")
@@ -124,26 +157,40 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
         commands.append(f"tinymlperf reproduce --submission {folder}")
     return {
         "team_name": model.teams[e.team].name if e.team in model.teams else e.team,
-        "status": fmt.status_text(e.shown_status), "status_code": e.status,
-        "reason": e.reason, "measured": measured, "measured_at": fmt.date_text(
-            e.measured_at, with_time=True), "scored_at": fmt.date_text(e.finished_at, True),
+        "status": fmt.status_text(e.shown_status),
+        "status_code": e.status,
+        "reason": e.reason,
+        "measured": measured,
+        "measured_at": fmt.date_text(e.measured_at, with_time=True),
+        "scored_at": fmt.date_text(e.finished_at, True),
         "description": str(meta.get("description") or ""),
         "techniques": [str(t) for t in meta.get("techniques") or ()],
         "license": str(meta.get("license") or ""),
-        "places": places(board, e), "metrics": metrics, "baseline": baseline,
-        "repeats": rec.get("repeats"), "phases": phases,
-        "cpu": [(k, fmt.seconds_text(v)) for k, v in sorted((rec.get("cpu") or {}).items())
-                if k != "method"],
-        "flags": [str(f) for f in rec.get("flags") or ()], "review": review_state(e, rec),
+        "places": places(board, e),
+        "metrics": metrics,
+        "baseline": baseline,
+        "repeats": rec.get("repeats"),
+        "phases": phases,
+        "cpu": [
+            (k, fmt.seconds_text(v))
+            for k, v in sorted((rec.get("cpu") or {}).items())
+            if k != "method"
+        ],
+        "flags": [str(f) for f in rec.get("flags") or ()],
+        "review": review_state(e, rec),
         "provenance": fmt.provenance_text(prov),
-        "provenance_details": [(str(k), _flat(v)) for k, v in sorted(prov.items())
-                               if k != "status"] if isinstance(prov, dict) else [],
-        "weights": ev.loads_weights, "machine": machine,
+        "provenance_details": [(str(k), _flat(v)) for k, v in sorted(prov.items()) if k != "status"]
+        if isinstance(prov, dict)
+        else [],
+        "weights": ev.loads_weights,
+        "machine": machine,
         "scorer_version": str(rec.get("scorer_version", "")),
         "datasets": sorted((rec.get("datasets") or {}).items()),
         "content_hash": str((rec.get("submission") or {}).get("content_hash", "")),
-        "commit": e.commit or "", "code_url": code_url(model.repo_url, e),
-        "history": history, "commands": commands,
+        "commit": e.commit or "",
+        "code_url": code_url(model.repo_url, e),
+        "history": history,
+        "commands": commands,
         "badges": model.event_badges.get((e.team, e.event), []),
     }
 
@@ -163,27 +210,37 @@ def compare_json(model: SiteModel) -> Markup:
     for board, e in all_entries(model):
         ev, ok = board.event, fmt.measured(e.status)
         speed = board.rank_of("speed", e.team)
-        rows.append({
-            "id": f"{e.team}/{e.event}", "team": e.team,
-            "team_name": model.teams[e.team].name if e.team in model.teams else e.team,
-            "event": e.event, "event_name": ev.name, "title": e.title,
-            "status": e.status, "status_text": fmt.status_text(e.shown_status),
-            "rank": speed.rank if speed and speed.entry is e else None,
-            "url": f"../entries/{e.team}/{e.event}/",
-            "text": {
-                ev.quality.label: fmt.quality_text(e.quality, ev.quality.unit) if ok else fmt.DASH,
-                f"{ev.speed.label} ({ev.speed.unit})":
-                    fmt.speed_text(e.speed, ev.speed.unit) if ok else fmt.DASH,
-                "Peak memory": fmt.memory_text(e.memory) if ok else fmt.DASH,
-                "Speed-up": fmt.speedup_text(e.speedup) if ok else fmt.DASH,
-                "Memory ratio": fmt.memory_ratio_text(e.memory_ratio) if ok else fmt.DASH,
-                "Efficiency": fmt.efficiency_text(e.efficiency) if ok else fmt.DASH,
-                "Measured": fmt.date_text(e.measured_at),
-            },
-        })
+        rows.append(
+            {
+                "id": f"{e.team}/{e.event}",
+                "team": e.team,
+                "team_name": model.teams[e.team].name if e.team in model.teams else e.team,
+                "event": e.event,
+                "event_name": ev.name,
+                "title": e.title,
+                "status": e.status,
+                "status_text": fmt.status_text(e.shown_status),
+                "rank": speed.rank if speed and speed.entry is e else None,
+                "url": f"../entries/{e.team}/{e.event}/",
+                "text": {
+                    ev.quality.label: fmt.quality_text(e.quality, ev.quality.unit)
+                    if ok
+                    else fmt.DASH,
+                    f"{ev.speed.label} ({ev.speed.unit})": fmt.speed_text(e.speed, ev.speed.unit)
+                    if ok
+                    else fmt.DASH,
+                    "Peak memory": fmt.memory_text(e.memory) if ok else fmt.DASH,
+                    "Speed-up": fmt.speedup_text(e.speedup) if ok else fmt.DASH,
+                    "Memory ratio": fmt.memory_ratio_text(e.memory_ratio) if ok else fmt.DASH,
+                    "Efficiency": fmt.efficiency_text(e.efficiency) if ok else fmt.DASH,
+                    "Measured": fmt.date_text(e.measured_at),
+                },
+            }
+        )
     # ASCII only: bidi controls and zero-width characters of team names travel as \\u escapes.
-    text = json.dumps({"entries": rows}, ensure_ascii=True, sort_keys=True,
-                      separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        {"entries": rows}, ensure_ascii=True, sort_keys=True, separators=(",", ":"), allow_nan=False
+    )
     for ch, ref in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         text = text.replace(ch, ref)
     return Markup(text)  # noqa: S704 - JSON with every character that could end the script escaped

@@ -26,13 +26,46 @@ EPOCH = "1970-01-01T00:00:00Z"  # "updated" of an empty feed: the build adds no 
 # Characters XML 1.0 cannot hold at all; a team name could still carry them in JSON.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 CSV_COLUMNS = (
-    "event", "team", "team_name", "title", "status", "reason", "qualified", "speed_rank",
-    "memory_rank", "efficiency_rank", "tied_within_noise", "quality", "quality_unit",
-    "threshold", "speed", "speed_unit", "memory", "memory_unit", "speedup", "speedup_low",
-    "speedup_high", "memory_ratio", "efficiency", "baseline_quality", "baseline_speed",
-    "baseline_memory", "provenance", "cpu", "cores", "python", "numpy", "blas",
-    "scorer_version", "measured_at", "created", "finished_at", "commit", "code_url",
-    "entry_url", "record_url",
+    "event",
+    "team",
+    "team_name",
+    "title",
+    "status",
+    "reason",
+    "qualified",
+    "speed_rank",
+    "memory_rank",
+    "efficiency_rank",
+    "tied_within_noise",
+    "quality",
+    "quality_unit",
+    "threshold",
+    "speed",
+    "speed_unit",
+    "memory",
+    "memory_unit",
+    "speedup",
+    "speedup_low",
+    "speedup_high",
+    "memory_ratio",
+    "efficiency",
+    "baseline_quality",
+    "baseline_speed",
+    "baseline_memory",
+    "provenance",
+    "cpu",
+    "cores",
+    "python",
+    "numpy",
+    "blas",
+    "scorer_version",
+    "measured_at",
+    "created",
+    "finished_at",
+    "commit",
+    "code_url",
+    "entry_url",
+    "record_url",
 )
 ENV_COLUMNS = ("cpu", "cores", "python", "numpy", "blas")
 
@@ -41,7 +74,9 @@ def export_files(model: SiteModel) -> dict[str, str]:
     board = leaderboard(model)
     return {
         # Compact: with indent, json falls back to its pure-Python encoder (3x slower at 10 MB).
-        "data/leaderboard.json": json.dumps(board, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        "data/leaderboard.json": json.dumps(
+            board, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
         + "\n",
         "data/leaderboard.csv": leaderboard_csv(model, board),
         "feed.xml": atom_feed(model),
@@ -52,8 +87,12 @@ def _interval(e: Entry) -> dict | None:
     block = (e.record.get("baseline") or {}).get("speedup_interval")
     if e.speedup_interval is None or not isinstance(block, dict):
         return None
-    return {"low": e.speedup_interval[0], "high": e.speedup_interval[1],
-            "level": block.get("level", 0.95), "method": str(block.get("method", ""))}
+    return {
+        "low": e.speedup_interval[0],
+        "high": e.speedup_interval[1],
+        "level": block.get("level", 0.95),
+        "method": str(block.get("method", "")),
+    }
 
 
 def _provenance(e: Entry) -> str | None:
@@ -100,8 +139,14 @@ def _baseline(board) -> dict | None:
     ref = board.reference
     if ref is None:
         return None
-    return {"team": ref.team, "status": ref.status, "quality": ref.quality, "speed": ref.speed,
-            "memory": ref.memory, "finished_at": ref.finished_at}
+    return {
+        "team": ref.team,
+        "status": ref.status,
+        "quality": ref.quality,
+        "speed": ref.speed,
+        "memory": ref.memory,
+        "finished_at": ref.finished_at,
+    }
 
 
 def leaderboard(model: SiteModel) -> dict:
@@ -113,23 +158,25 @@ def leaderboard(model: SiteModel) -> dict:
         seen = {e.team for e in ordered}
         ordered += [e for e in b.qualified if e.team not in seen] + b.unranked
         ev = b.event
-        events.append({
-            "id": eid,
-            "name": ev.name,
-            "quality_metric": ev.quality.key,
-            "quality_direction": ev.quality.direction,
-            "threshold": ev.threshold,
-            "speed_metric": ev.speed.key,
-            "speed_unit": ev.speed.unit,
-            "speed_direction": ev.speed.direction,
-            "speed_basis": b.speed_basis,
-            "memory_basis": b.memory_basis,
-            "quality_unit": ev.quality.unit,
-            "memory_metric": ev.memory.key,
-            "memory_unit": ev.memory.unit,
-            "baseline": _baseline(b),
-            "entries": [_entry_row(model, e, ranks) for e in ordered],
-        })
+        events.append(
+            {
+                "id": eid,
+                "name": ev.name,
+                "quality_metric": ev.quality.key,
+                "quality_direction": ev.quality.direction,
+                "threshold": ev.threshold,
+                "speed_metric": ev.speed.key,
+                "speed_unit": ev.speed.unit,
+                "speed_direction": ev.speed.direction,
+                "speed_basis": b.speed_basis,
+                "memory_basis": b.memory_basis,
+                "quality_unit": ev.quality.unit,
+                "memory_metric": ev.memory.key,
+                "memory_unit": ev.memory.unit,
+                "baseline": _baseline(b),
+                "entries": [_entry_row(model, e, ranks) for e in ordered],
+            }
+        )
     return {
         "$schema": SCHEMA_ID,
         "schema_version": 1,
@@ -137,13 +184,21 @@ def leaderboard(model: SiteModel) -> dict:
         "updated": _updated(model),
         "events": events,
         "overall": {
-            kind: [{"rank": r.rank, "team": r.team, "value": r.value,
-                    "per_event": dict(r.per_event)} for r in rows]
+            kind: [
+                {"rank": r.rank, "team": r.team, "value": r.value, "per_event": dict(r.per_event)}
+                for r in rows
+            ]
             for kind, rows in model.overall.items()
         },
         "awards": [
-            {"team": a["team"], "event": a["event"], "title": a["title"],
-             "citation": a["citation"], "date": a["date"], "judges": list(a.get("judges", []))}
+            {
+                "team": a["team"],
+                "event": a["event"],
+                "title": a["title"],
+                "citation": a["citation"],
+                "date": a["date"],
+                "judges": list(a.get("judges", [])),
+            }
             for a in model.awards
         ],
     }
@@ -170,16 +225,26 @@ def leaderboard_csv(model: SiteModel, board: dict | None = None) -> str:
     writer.writerow(CSV_COLUMNS)
     for event in (board or leaderboard(model))["events"]:
         base = event["baseline"] or {}
-        per_event = {"event": event["id"], "quality_unit": event["quality_unit"],
-                     "threshold": event["threshold"], "speed_unit": event["speed_unit"],
-                     "memory_unit": event["memory_unit"], "baseline_quality": base.get("quality"),
-                     "baseline_speed": base.get("speed"), "baseline_memory": base.get("memory")}
+        per_event = {
+            "event": event["id"],
+            "quality_unit": event["quality_unit"],
+            "threshold": event["threshold"],
+            "speed_unit": event["speed_unit"],
+            "memory_unit": event["memory_unit"],
+            "baseline_quality": base.get("quality"),
+            "baseline_speed": base.get("speed"),
+            "baseline_memory": base.get("memory"),
+        }
         for row in event["entries"]:
             interval = row["speedup_interval"] or {}
             env = row["environment"]
-            row = {**row, **per_event, "speedup_low": interval.get("low"),
-                   "speedup_high": interval.get("high"),
-                   **{k: env.get(k) for k in ENV_COLUMNS}}
+            row = {
+                **row,
+                **per_event,
+                "speedup_low": interval.get("low"),
+                "speedup_high": interval.get("high"),
+                **{k: env.get(k) for k in ENV_COLUMNS},
+            }
             writer.writerow([_csv_safe(row[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 

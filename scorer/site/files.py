@@ -36,9 +36,12 @@ class ValidationCache:
 
     def __init__(self, path: Path):
         self.path = path
-        self.key = hashlib.sha256(b"".join(
-            json.dumps(schema.load_schema(n), sort_keys=True).encode()
-            for n in ("result", "submission"))).hexdigest()
+        self.key = hashlib.sha256(
+            b"".join(
+                json.dumps(schema.load_schema(n), sort_keys=True).encode()
+                for n in ("result", "submission")
+            )
+        ).hexdigest()
         self.seen: dict[str, str] = {}  # path -> digest of every file read this build
         self.valid: set[str] = set()  # paths validated this build (cache misses that passed)
         self.known: dict[str, str] = {}
@@ -67,13 +70,16 @@ class ValidationCache:
             raw, hit = self._check(path)
             data = json.loads(raw) if hit else None
             if data is None or (data.get("team"), data.get("event")) != (
-                    path.parent.name, path.stem):
+                path.parent.name,
+                path.stem,
+            ):
                 misses.append((len(out), path))
                 data = None
             out.append(data)
         # load_record validates and raises RecordError naming the file, as load_records does.
-        for (i, _path), data in zip(misses, parallel_map(load_record, [p for _, p in misses]),
-                                   strict=True):
+        for (i, _path), data in zip(
+            misses, parallel_map(load_record, [p for _, p in misses]), strict=True
+        ):
             out[i] = data
         for _, path in misses:
             self.valid.add(str(path))
@@ -92,8 +98,9 @@ class ValidationCache:
                     continue
             misses.append((len(out), folder))
             out.append(None)
-        for (i, folder), data in zip(misses, parallel_map(_metadata, [f for _, f in misses]),
-                                     strict=True):
+        for (i, folder), data in zip(
+            misses, parallel_map(_metadata, [f for _, f in misses]), strict=True
+        ):
             out[i] = data
             if isinstance(data, dict):
                 self.valid.add(str(folder / "submission.json"))
@@ -134,16 +141,19 @@ def _prepare(out: Path) -> None:
     """Make ``out`` if needed; refuse a non-empty folder that the build did not make."""
     if out.exists():
         if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).is_file()):
-            raise UsageError(f"{out} exists and was not made by tinymlperf build; "
-                             "choose an empty or new folder with --out")
+            raise UsageError(
+                f"{out} exists and was not made by tinymlperf build; "
+                "choose an empty or new folder with --out"
+            )
     out.mkdir(parents=True, exist_ok=True)
     marker = out / MARKER
     if not marker.is_file():
         marker.write_text("made by tinymlperf build; its contents are replaced on every build\n")
 
 
-def write_tree(out: Path, files: dict[str, str | bytes], *, copy_from: Path | None,
-               records_from: Path | None) -> None:
+def write_tree(
+    out: Path, files: dict[str, str | bytes], *, copy_from: Path | None, records_from: Path | None
+) -> None:
     """Make ``out`` hold exactly ``files`` plus the copies, touching only what changed.
 
     A rebuild of 10,000 records rewrites a handful of files instead of 20,000, and a file that

@@ -70,7 +70,8 @@ def award_images(model: SiteModel, team: str, root: str, event: str | None = Non
     """A team's badges (those won in ``event`` only, when given) as Markdown images."""
     got = model.badges.get(team, []) if event is None else model.event_badges.get((team, event), [])
     return Markup(" ").join(
-        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg") for a in got)
+        image(model.award_names[a][0], f"{root}badges/{team}/{a}.svg") for a in got
+    )
 
 
 def threshold_text(event) -> str:
@@ -84,11 +85,14 @@ def embed_lines(model: SiteModel, team: str) -> list[str]:
     lines = []
     for eid, board in model.boards.items():
         if board.rank_of("speed", team):
-            lines.append(f"[![{board.event.name} rank]({site}badges/{team}/{eid}.svg)]"
-                         f"({site}events/{eid}/)")
+            lines.append(
+                f"[![{board.event.name} rank]({site}badges/{team}/{eid}.svg)]({site}events/{eid}/)"
+            )
     for award in model.badges.get(team, []):
-        lines.append(f"[![{model.award_names[award][0]}]({site}badges/{team}/{award}.svg)]"
-                     f"({site}teams/{team}/)")
+        lines.append(
+            f"[![{model.award_names[award][0]}]({site}badges/{team}/{award}.svg)]"
+            f"({site}teams/{team}/)"
+        )
     return lines
 
 
@@ -122,10 +126,13 @@ class SiteModel:
     event_badges: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     updated: str = ""  # the newest record's finished_at: "last updated", deterministic
 
+
 def updated_line(model: SiteModel) -> Markup:
     """The "last updated" line of every page: the newest record's time, never the build's."""
     if not model.updated:
         return Markup("")
-    return Markup('<p class="tmlp-updated">Leaderboard data last updated '
-                  f'<time datetime="{md_text(model.updated)}">'
-                  f'{md_text(fmt.date_text(model.updated, with_time=True))}</time>.</p>')
+    return Markup(
+        '<p class="tmlp-updated">Leaderboard data last updated '
+        f'<time datetime="{md_text(model.updated)}">'
+        f"{md_text(fmt.date_text(model.updated, with_time=True))}</time>.</p>"
+    )

@@ -40,8 +40,11 @@ from scorer.site.model import (
 TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates" / "pages"))  # package data
 TOP_ROWS = 100  # rows per event table; the exports hold every entry
 CELL_LIMIT = 120  # characters of free text in one table cell before "…"
-KIND_TITLES = {"speed": "Speed Champions", "memory": "Memory Masters",
-               "efficiency": "Efficiency Leaders"}
+KIND_TITLES = {
+    "speed": "Speed Champions",
+    "memory": "Memory Masters",
+    "efficiency": "Efficiency Leaders",
+}
 
 
 def environment() -> jinja2.Environment:
@@ -58,13 +61,25 @@ def environment() -> jinja2.Environment:
     env.filters["num"] = lambda v, digits=4: Markup(fmt_num(v, digits))
     env.filters["trusted"] = lambda v: Markup(v)
     env.filters["ratio"] = lambda v: Markup(ratio_text(v))
-    env.globals.update(link=link, image=image, EVENTS=EVENTS, TOP_ROWS=TOP_ROWS,
-                       code_url=code_url, unit_text=unit_text, ranking_text=ranking_text,
-                       entry_date=entry_date, KIND_TITLES=KIND_TITLES,
-                       embed_lines=embed_lines, team_link=team_link,
-                       award_images=award_images, threshold_text=threshold_text,
-                       T=site_tables, F=fmt, updated_line=updated_line,
-                       MIN_FIELD=MIN_FIELD)
+    env.globals.update(
+        link=link,
+        image=image,
+        EVENTS=EVENTS,
+        TOP_ROWS=TOP_ROWS,
+        code_url=code_url,
+        unit_text=unit_text,
+        ranking_text=ranking_text,
+        entry_date=entry_date,
+        KIND_TITLES=KIND_TITLES,
+        embed_lines=embed_lines,
+        team_link=team_link,
+        award_images=award_images,
+        threshold_text=threshold_text,
+        T=site_tables,
+        F=fmt,
+        updated_line=updated_line,
+        MIN_FIELD=MIN_FIELD,
+    )
     return env
 
 
@@ -88,8 +103,13 @@ def _render_team(team: str) -> str:
 def _render_entry(index: int) -> str:
     model = _SHARED["common"]["m"]
     board, e = _SHARED["entries"][index]
-    return _render_page((f"entries/{e.team}/{e.event}.md", "entry.md.j2", {
-        "e": e, "board": board, "view": entry_pages.entry_view(model, board, e)}))
+    return _render_page(
+        (
+            f"entries/{e.team}/{e.event}.md",
+            "entry.md.j2",
+            {"e": e, "board": board, "view": entry_pages.entry_view(model, board, e)},
+        )
+    )
 
 
 def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dict[str, str]:
@@ -100,8 +120,10 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
     is the same as one process would give.
     """
     env = env or environment()
-    common = {"m": model, "charts": {k: svg_block(v, model.captions.get(k, ""))
-                                     for k, v in model.charts.items()}}
+    common = {
+        "m": model,
+        "charts": {k: svg_block(v, model.captions.get(k, "")) for k, v in model.charts.items()},
+    }
     entries = entry_pages.all_entries(model)
     _SHARED.update(env=env, common=common, entries=entries)
     for name in ("team.md.j2", "entry.md.j2"):  # compiled once, before the pool forks
@@ -120,15 +142,20 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
         put("categories/innovation.md", "innovation.md.j2")
         put("teams/index.md", "teams.md.j2")
         teams = sorted(model.teams)
-        pages.update(zip((f"teams/{t}.md" for t in teams), parallel_map(_render_team, teams),
-                         strict=True))
+        pages.update(
+            zip((f"teams/{t}.md" for t in teams), parallel_map(_render_team, teams), strict=True)
+        )
         put("records.md", "records.md.j2")
         paths = [f"entries/{e.team}/{e.event}.md" for _, e in entries]
-        pages.update(zip(paths, parallel_map(_render_entry, list(range(len(entries)))),
-                         strict=True))
+        pages.update(
+            zip(paths, parallel_map(_render_entry, list(range(len(entries)))), strict=True)
+        )
         put("compare.md", "compare.md.j2", data=entry_pages.compare_json(model))
-        put("submission-format.md", "submission_format.md.j2",
-            objects=schema_tables(model.submission_schema))
+        put(
+            "submission-format.md",
+            "submission_format.md.j2",
+            objects=schema_tables(model.submission_schema),
+        )
     finally:
         _SHARED.clear()
     return pages
@@ -137,8 +164,9 @@ def render_pages(model: SiteModel, env: jinja2.Environment | None = None) -> dic
 BOOK_PART = "TinyMLPerf leaderboard"  # the caption of the part the _toc fragment adds
 
 
-def render_myst(model: SiteModel, env: jinja2.Environment | None = None,
-                folder: str = "leaderboard") -> dict[str, str]:
+def render_myst(
+    model: SiteModel, env: jinja2.Environment | None = None, folder: str = "leaderboard"
+) -> dict[str, str]:
     """The leaderboard as MyST Markdown for a Jupyter Book: an index and a page per event.
 
     Charts are inline SVG for HTML (inherited colours: the book's light/dark toggle applies)
@@ -157,8 +185,11 @@ def render_myst(model: SiteModel, env: jinja2.Environment | None = None,
     files["index.md"] = env.get_template("myst_index.md.j2").render(m=model)
     for eid, board in model.boards.items():
         files[f"{eid}.md"] = env.get_template("myst_event.md.j2").render(
-            m=model, board=board, charts=charts,
-            static=f"charts/pareto-{eid}.svg" if f"charts/pareto-{eid}.svg" in files else "")
+            m=model,
+            board=board,
+            charts=charts,
+            static=f"charts/pareto-{eid}.svg" if f"charts/pareto-{eid}.svg" in files else "",
+        )
     chapters = "".join(f"  - file: {eid}\n" for eid in model.boards)
     files["_toc.yml"] = f"format: jb-book\nroot: index\nchapters:\n{chapters}"
     sections = "".join(f"      - file: {folder}/{eid}\n" for eid in model.boards)
@@ -166,9 +197,12 @@ def render_myst(model: SiteModel, env: jinja2.Environment | None = None,
         "# Append this item to the parts: list of your book's _toc.yml, with this folder\n"
         f"# copied to <book root>/{folder}/ (tinymlperf build --format myst --out <book>/{folder}).\n"
         f"- caption: {BOOK_PART}\n  chapters:\n    - file: {folder}/index\n"
-        f"      sections:\n{sections}")
-    files["_config.yml"] = ("title: TinyMLPerf leaderboard\nexecute:\n  execute_notebooks: 'off'\n"
-                            "sphinx:\n  extra_extensions:\n    - sphinx.ext.imgconverter\n")
+        f"      sections:\n{sections}"
+    )
+    files["_config.yml"] = (
+        "title: TinyMLPerf leaderboard\nexecute:\n  execute_notebooks: 'off'\n"
+        "sphinx:\n  extra_extensions:\n    - sphinx.ext.imgconverter\n"
+    )
     return files
 
 
@@ -198,13 +232,23 @@ def schema_tables(schema: dict) -> list[dict]:
         required = set(node.get("required", ()))
         for key, prop in node.get("properties", {}).items():
             examples = prop.get("examples") or ([prop["default"]] if "default" in prop else [])
-            rows.append({
-                "name": key, "type": _type_text(prop), "required": key in required,
-                "description": prop.get("description", ""),
-                "example": _example(examples[0]) if examples else "",
-            })
-        tables.append({"name": name, "title": node.get("title", name),
-                       "description": node.get("description", ""), "rows": rows})
+            rows.append(
+                {
+                    "name": key,
+                    "type": _type_text(prop),
+                    "required": key in required,
+                    "description": prop.get("description", ""),
+                    "example": _example(examples[0]) if examples else "",
+                }
+            )
+        tables.append(
+            {
+                "name": name,
+                "title": node.get("title", name),
+                "description": node.get("description", ""),
+                "rows": rows,
+            }
+        )
         for key, prop in node.get("properties", {}).items():
             if prop.get("type") == "object" and "properties" in prop:
                 visit(prop, f"{name}.{key}")

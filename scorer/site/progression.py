@@ -36,7 +36,6 @@ class Series:
     points: list[tuple[str, float]]  # (ISO date "YYYY-MM-DD" or datetime string, value)
 
 
-
 def parse_when(text: str) -> float:
     """Days since 0001-01-01 for an ISO date or datetime string (aware ones read as UTC)."""
     s = str(text).strip()
@@ -95,7 +94,10 @@ def _day_label(ordinal: int) -> str:
 
 SERIES_STYLES = (  # (stroke colour, dash pattern): colour and dash both tell series apart
     ("var(--md-typeset-a-color, var(--md-primary-fg-color, #4051b5))", ""),
-    ("#e8590c", "6 3"), ("#2f9e44", "2 3"), ("#ae3ec9", "8 3 2 3"), ("#1098ad", "4 4"),
+    ("#e8590c", "6 3"),
+    ("#2f9e44", "2 3"),
+    ("#ae3ec9", "8 3 2 3"),
+    ("#1098ad", "4 4"),
     ("currentColor", "1 3"),
 )
 
@@ -123,13 +125,24 @@ def _y_values(values: list[float], reference: float | None) -> list[float]:
     out = list(values) + ([reference] if reference is not None else [])
     lo, hi = min(out), max(out)
     if hi > 0 and hi - lo < MIN_RELATIVE_SPAN * hi:
-        out.append(max(0.0, hi * (1 - MIN_RELATIVE_SPAN)) if lo >= 0 else lo - MIN_RELATIVE_SPAN * hi)
+        out.append(
+            max(0.0, hi * (1 - MIN_RELATIVE_SPAN)) if lo >= 0 else lo - MIN_RELATIVE_SPAN * hi
+        )
     return out
 
 
-def progression_chart(series: list[Series], *, title: str, y_label: str, better: str = "lower",
-                      width: int = 640, height: int = 320, reference: float | None = None,
-                      reference_label: str = "baseline", palette: str = "site") -> str:
+def progression_chart(
+    series: list[Series],
+    *,
+    title: str,
+    y_label: str,
+    better: str = "lower",
+    width: int = 640,
+    height: int = 320,
+    reference: float | None = None,
+    reference_label: str = "baseline",
+    palette: str = "site",
+) -> str:
     """Each series as a step line over dated x (a value holds until the next one); the last
     value runs on to the newest date in the chart. Single-point series are just a dot.
 
@@ -139,8 +152,18 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     """
     _check_direction("better", better)
     _check_palette(palette)
-    uid = content_id("tmlp-chart", series, title, y_label, better, width, height, reference,
-                     reference_label, *(() if palette == "site" else (palette,)))
+    uid = content_id(
+        "tmlp-chart",
+        series,
+        title,
+        y_label,
+        better,
+        width,
+        height,
+        reference,
+        reference_label,
+        *(() if palette == "site" else (palette,)),
+    )
     parsed_all = [_dated(s) for s in series]
     drawn = [s for s, p in zip(series, parsed_all, strict=True) if p]
     legend = _legend(drawn, width)
@@ -149,12 +172,21 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     every, series = series, drawn
     skipped = sum(len(s.points) for s in every) - sum(map(len, parsed))
     ctx: dict[str, object] = {
-        "uid": uid, "width": width, "height": height, "box": box, "legend": legend,
-        "title": fit_text(title, width - 24.0, TITLE_FONT)[0], "full_title": clean_text(title),
+        "uid": uid,
+        "width": width,
+        "height": height,
+        "box": box,
+        "legend": legend,
+        "title": fit_text(title, width - 24.0, TITLE_FONT)[0],
+        "full_title": clean_text(title),
         "y_title": fit_text(_axis_title(y_label, better), box["bottom"] - box["top"], FONT)[0],
-        "lines": [], "xticks": [], "yticks": [], "reference": None, "palette": palette,
-        "empty": EMPTY_PROGRESSION, "desc": f"{EMPTY_PROGRESSION}."
-                 + _not_plotted(skipped, _UNDATED, "point", "points"),
+        "lines": [],
+        "xticks": [],
+        "yticks": [],
+        "reference": None,
+        "palette": palette,
+        "empty": EMPTY_PROGRESSION,
+        "desc": f"{EMPTY_PROGRESSION}." + _not_plotted(skipped, _UNDATED, "point", "points"),
     }
     times = [e[0] for entries in parsed for e in entries]
     if not times:
@@ -162,8 +194,11 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
     t0, t1 = min(times), max(times)
     pad = max((t1 - t0) * 0.03, 0.5) if t1 > t0 else 3.0
     sx = _Scale([t0 - pad, t1 + pad], box["left"], box["right"], exact=True)
-    sy = _Scale(_y_values([e[3] for entries in parsed for e in entries], reference),
-                box["bottom"], box["top"])
+    sy = _Scale(
+        _y_values([e[3] for entries in parsed for e in entries], reference),
+        box["bottom"],
+        box["top"],
+    )
     if reference is not None:
         ctx["reference"] = {"pos": sy(reference), "text": reference_label}
     max_ticks = max(2, int((box["right"] - box["left"]) // 80))
@@ -177,17 +212,32 @@ def progression_chart(series: list[Series], *, title: str, y_label: str, better:
         if len(entries) > 1 and entries[-1][0] < t1:
             path.append(f"H{sx(t1):.2f}")
         name = clean_text(s.name)
-        dots = [{"cx": sx(t), "cy": sy(v),
-                 "tip": f"{name}: {format_value(v)} on {clean_text(when)}"}
-                for t, _, when, v in entries]
-        lines.append({"path": " ".join(path) if len(entries) > 1 else "", "dots": dots,
-                      "color": item["color"], "dash": item["dash"]})
-        described.append(f"{name} from {format_value(entries[0][3])} "
-                         f"({clean_text(entries[0][2])}) to {format_value(entries[-1][3])} "
-                         f"({clean_text(entries[-1][2])})")
-    ctx.update(lines=lines, yticks=sy.tick_marks(),
-               xticks=[{"pos": sx(t), "text": label} for t, label in date_ticks(
-                   t0 - pad, t1 + pad, max_ticks)],
-               desc=f"{_axis_title(y_label, better)} over time. " + "; ".join(described) + "."
-                    + _not_plotted(skipped, _UNDATED, "point", "points"))
+        dots = [
+            {"cx": sx(t), "cy": sy(v), "tip": f"{name}: {format_value(v)} on {clean_text(when)}"}
+            for t, _, when, v in entries
+        ]
+        lines.append(
+            {
+                "path": " ".join(path) if len(entries) > 1 else "",
+                "dots": dots,
+                "color": item["color"],
+                "dash": item["dash"],
+            }
+        )
+        described.append(
+            f"{name} from {format_value(entries[0][3])} "
+            f"({clean_text(entries[0][2])}) to {format_value(entries[-1][3])} "
+            f"({clean_text(entries[-1][2])})"
+        )
+    ctx.update(
+        lines=lines,
+        yticks=sy.tick_marks(),
+        xticks=[
+            {"pos": sx(t), "text": label} for t, label in date_ticks(t0 - pad, t1 + pad, max_ticks)
+        ],
+        desc=f"{_axis_title(y_label, better)} over time. "
+        + "; ".join(described)
+        + "."
+        + _not_plotted(skipped, _UNDATED, "point", "points"),
+    )
     return render_svg("charts/progression.svg.j2", **ctx)

@@ -115,9 +115,9 @@ def render_svg(template: str, **context: object) -> str:
     return "\n".join(line.strip() for line in raw.splitlines() if line.strip()) + "\n"
 
 
-
-def fit_text(text: str, max_width: float = MAX_TEXT_WIDTH,
-             font_size: float = FONT_SIZE) -> tuple[str, float]:
+def fit_text(
+    text: str, max_width: float = MAX_TEXT_WIDTH, font_size: float = FONT_SIZE
+) -> tuple[str, float]:
     """The cleaned text, cut to ``max_width`` px with a trailing ellipsis; and its width."""
     text = clean_text(text)
     width = text_width(text, font_size)

@@ -87,16 +87,28 @@ def td(content: object, value: str | None = None) -> str:
     return f'<td data-value="{value}">{text}</td>'
 
 
-def table(kind: str, event: str, cols: Sequence[Col], rows: Iterable[tuple[dict, list[str]]],
-          caption: str = "") -> Markup:
+def table(
+    kind: str,
+    event: str,
+    cols: Sequence[Col],
+    rows: Iterable[tuple[dict, list[str]]],
+    caption: str = "",
+) -> Markup:
     """The contract's wrapper, heading and rows; ``rows`` are (data attributes, cells)."""
-    out = [f'<div class="tmlp-scroll"><table class="tmlp-table" data-table="{kind}" '
-           f'data-event="{attr(event)}">']
+    out = [
+        f'<div class="tmlp-scroll"><table class="tmlp-table" data-table="{kind}" '
+        f'data-event="{attr(event)}">'
+    ]
     if caption:
         out.append(f"<caption>{md_text(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(
-        f'<th scope="col" data-priority="{c.priority}" data-sort="{c.sort}">{md_text(c.title)}</th>'
-        for c in cols) + "</tr></thead>")
+    out.append(
+        "<thead><tr>"
+        + "".join(
+            f'<th scope="col" data-priority="{c.priority}" data-sort="{c.sort}">{md_text(c.title)}</th>'
+            for c in cols
+        )
+        + "</tr></thead>"
+    )
     out.append("<tbody>")
     for attrs, cells in rows:
         data = "".join(f' data-{k}="{attr(v)}"' for k, v in attrs.items())
@@ -121,15 +133,22 @@ def techniques(model: SiteModel, e: Entry) -> str:
 
 def row_attrs(model: SiteModel, e: Entry) -> dict:
     # The code the filters use: the record status, or why a status-ok entry is held back.
-    code = "awaiting_review" if e.review else (
-        "not_reproduced" if e.shown_status != e.status else e.status)
+    code = (
+        "awaiting_review"
+        if e.review
+        else ("not_reproduced" if e.shown_status != e.status else e.status)
+    )
     return {"team": e.team, "status": code, "techniques": techniques(model, e), "event": e.event}
 
 
 def badge_imgs(model: SiteModel, team: str, award_ids: Iterable[str], root: str) -> Markup:
     return Markup(" ").join(
-        Markup(f'<img class="tmlp-badge" alt="{md_text(model.award_names[x][0])}" height="20" '
-               f'src="{href(f"{root}badges/{team}/{x}.svg")}">') for x in award_ids)
+        Markup(
+            f'<img class="tmlp-badge" alt="{md_text(model.award_names[x][0])}" height="20" '
+            f'src="{href(f"{root}badges/{team}/{x}.svg")}">'
+        )
+        for x in award_ids
+    )
 
 
 def entry_url(root: str, e: Entry) -> str:
@@ -160,14 +179,13 @@ def figure_cells(board: Board, e: Entry) -> dict[str, str]:
         return num_value(v) if ok else ""
 
     return {
-        "quality": td(fmt.quality_text(e.quality, ev.quality.unit) if ok else fmt.DASH,
-                      val(e.quality)),
+        "quality": td(
+            fmt.quality_text(e.quality, ev.quality.unit) if ok else fmt.DASH, val(e.quality)
+        ),
         "speed": td(fmt.speed_text(e.speed, ev.speed.unit) if ok else fmt.DASH, val(e.speed)),
         "memory": td(fmt.memory_text(e.memory) if ok else fmt.DASH, val(e.memory)),
-        "ratio": td(fmt.memory_ratio_text(e.memory_ratio) if ok else fmt.DASH,
-                    val(e.memory_ratio)),
-        "efficiency": td(fmt.efficiency_text(e.efficiency) if ok else fmt.DASH,
-                         val(e.efficiency)),
+        "ratio": td(fmt.memory_ratio_text(e.memory_ratio) if ok else fmt.DASH, val(e.memory_ratio)),
+        "efficiency": td(fmt.efficiency_text(e.efficiency) if ok else fmt.DASH, val(e.efficiency)),
     }
 
 
@@ -183,19 +201,28 @@ def ranked_figure(board: Board, kind: str) -> str:
     return "efficiency"
 
 
-def board_table(model: SiteModel, board: Board, root: str, limit: int | None = None,
-                kind: str = "speed") -> Markup:
+def board_table(
+    model: SiteModel, board: Board, root: str, limit: int | None = None, kind: str = "speed"
+) -> Markup:
     """An event's ranking (every row unless ``limit``), ranked by ``kind``: its figure is the
     fourth column, at priority 1; the other figures follow."""
     ev = board.event
-    titles = {"speedup": ("Speed-up", 2), "quality": (ev.quality.label, 2),
-              "speed": (f"{ev.speed.label} ({ev.speed.unit})", 2),
-              "memory": ("Peak memory (MiB)", 2), "ratio": ("Memory ratio", 3),
-              "efficiency": ("Efficiency", 3)}
+    titles = {
+        "speedup": ("Speed-up", 2),
+        "quality": (ev.quality.label, 2),
+        "speed": (f"{ev.speed.label} ({ev.speed.unit})", 2),
+        "memory": ("Peak memory (MiB)", 2),
+        "ratio": ("Memory ratio", 3),
+        "efficiency": ("Efficiency", 3),
+    }
     key = ranked_figure(board, kind)
     others = [k for k in FIGURES if k != key]
-    cols = [Col("Rank", 1, "number"), Col("Team", 1), Col("Entry", 3),
-            Col(titles[key][0], 1, "number")]
+    cols = [
+        Col("Rank", 1, "number"),
+        Col("Team", 1),
+        Col("Entry", 3),
+        Col(titles[key][0], 1, "number"),
+    ]
     cols += [Col(titles[k][0], titles[k][1], "number") for k in others]
     if ev.loads_weights:
         cols.append(Col("Weights", 3))
@@ -205,89 +232,153 @@ def board_table(model: SiteModel, board: Board, root: str, limit: int | None = N
         e = r.entry
         rank = a(str(r.rank), entry_url(root, e))
         if r.tied_within_noise:
-            rank += Markup(' <abbr class="tmlp-tie" title="tied within noise with the entry '
-                           'above">≈</abbr>')
+            rank += Markup(
+                ' <abbr class="tmlp-tie" title="tied within noise with the entry above">≈</abbr>'
+            )
         if not beats_baseline(board, kind, r):
-            rank += Markup(' <span class="tmlp-below-base" title="does not beat the '
-                           'baseline">(below baseline)</span>')
+            rank += Markup(
+                ' <span class="tmlp-below-base" title="does not beat the '
+                'baseline">(below baseline)</span>'
+            )
         figures = figure_cells(board, e)
         figures["speedup"] = speedup_cell(e)
-        cells = [td(rank, str(r.rank)), team_cell(model, e.team, root),
-                 td(a(e.title or "(untitled)", entry_url(root, e), 120)), figures[key]]
+        cells = [
+            td(rank, str(r.rank)),
+            team_cell(model, e.team, root),
+            td(a(e.title or "(untitled)", entry_url(root, e), 120)),
+            figures[key],
+        ]
         cells += [figures[k] for k in others]
         if ev.loads_weights:
             cells.append(td(fmt.provenance_text(e.record.get("provenance"))))
-        cells += [td(badge_imgs(model, e.team, model.event_badges.get((e.team, ev.id), []), root)),
-                  td(fmt.date_text(e.measured_at), stamp_value(e.measured_at)),
-                  td(links(model, e, root))]
+        cells += [
+            td(badge_imgs(model, e.team, model.event_badges.get((e.team, ev.id), []), root)),
+            td(fmt.date_text(e.measured_at), stamp_value(e.measured_at)),
+            td(links(model, e, root)),
+        ]
         rows.append((row_attrs(model, e), cells))
     return table("board", ev.id, cols, rows)
 
 
 def links(model: SiteModel, e: Entry, root: str) -> Markup:
-    return (a("code", code_url(model.repo_url, e)) + Markup(" · ")
-            + a("record", f"{root}data/results/{e.team}/{e.event}.json"))
+    return (
+        a("code", code_url(model.repo_url, e))
+        + Markup(" · ")
+        + a("record", f"{root}data/results/{e.team}/{e.event}.json")
+    )
 
 
 def unranked_table(model: SiteModel, board: Board, root: str) -> Markup:
-    cols = [Col("Team", 1), Col("Entry", 2), Col("Status", 1), Col("Reason", 2),
-            Col("Measured", 3, "number"), Col("Record", 3, "none")]
+    cols = [
+        Col("Team", 1),
+        Col("Entry", 2),
+        Col("Status", 1),
+        Col("Reason", 2),
+        Col("Measured", 3, "number"),
+        Col("Record", 3, "none"),
+    ]
     rows = []
     for e in board.unranked:
-        rows.append((row_attrs(model, e), [
-            team_cell(model, e.team, root),
-            td(a(e.title or "(untitled)", entry_url(root, e), 120)),
-            td(fmt.status_text(e.shown_status)), td(md_text(e.reason, 120)),
-            td(fmt.date_text(e.measured_at), stamp_value(e.measured_at)),
-            td(a("JSON", f"{root}data/results/{e.team}/{e.event}.json"))]))
+        rows.append(
+            (
+                row_attrs(model, e),
+                [
+                    team_cell(model, e.team, root),
+                    td(a(e.title or "(untitled)", entry_url(root, e), 120)),
+                    td(fmt.status_text(e.shown_status)),
+                    td(md_text(e.reason, 120)),
+                    td(fmt.date_text(e.measured_at), stamp_value(e.measured_at)),
+                    td(a("JSON", f"{root}data/results/{e.team}/{e.event}.json")),
+                ],
+            )
+        )
     return table("unranked", board.event.id, cols, rows)
 
 
 def overall_table(model: SiteModel, kind: str, root: str) -> Markup:
-    text = {"speed": fmt.ratio_number, "memory": fmt.ratio_number,
-            "efficiency": fmt.efficiency_text}[kind]
+    text = {
+        "speed": fmt.ratio_number,
+        "memory": fmt.ratio_number,
+        "efficiency": fmt.efficiency_text,
+    }[kind]
     cols = [Col("Rank", 1, "number"), Col("Team", 1), Col("Geometric mean", 1, "number")]
     cols += [Col(b.event.name, 2, "number") for b in model.boards.values()]
     cols.append(Col("Badges", 3, "none"))
     rows = []
     for row in model.overall[kind]:
-        per = [td(text(row.per_event[eid]), num_value(row.per_event[eid]))
-               for eid in model.boards]
-        cells = [td(str(row.rank), str(row.rank)), team_cell(model, row.team, root),
-                 td(text(row.value), num_value(row.value)), *per,
-                 td(badge_imgs(model, row.team, model.badges.get(row.team, []), root))]
+        per = [td(text(row.per_event[eid]), num_value(row.per_event[eid])) for eid in model.boards]
+        cells = [
+            td(str(row.rank), str(row.rank)),
+            team_cell(model, row.team, root),
+            td(text(row.value), num_value(row.value)),
+            *per,
+            td(badge_imgs(model, row.team, model.badges.get(row.team, []), root)),
+        ]
         rows.append(({"team": row.team, "status": "ok", "techniques": "", "event": ""}, cells))
     return table("overall", "", cols, rows)
 
 
 def teams_table(model: SiteModel, root: str) -> Markup:
-    cols = [Col("Team", 1), Col("Id", 3), Col("Events entered", 2, "number"),
-            Col("Qualified", 1, "number"), Col("Badges", 3, "none")]
+    cols = [
+        Col("Team", 1),
+        Col("Id", 3),
+        Col("Events entered", 2, "number"),
+        Col("Qualified", 1, "number"),
+        Col("Badges", 3, "none"),
+    ]
     rows = []
     for tid, t in model.teams.items():
         qualified = sum(1 for e in t.entries if e.qualified)
         techs = sorted({s for e in t.entries for s in techniques(model, e).split()})
         statuses = "ok" if qualified else (t.entries[0].status if t.entries else "")
-        rows.append(({"team": tid, "status": statuses, "techniques": " ".join(techs),
-                      "event": " ".join(e.event for e in t.entries)}, [
-            td(a(t.name, f"{root}teams/{tid}/", 60)), td(tid),
-            td(str(len(t.entries)), str(len(t.entries))), td(str(qualified), str(qualified)),
-            td(badge_imgs(model, tid, model.badges.get(tid, []), root))]))
+        rows.append(
+            (
+                {
+                    "team": tid,
+                    "status": statuses,
+                    "techniques": " ".join(techs),
+                    "event": " ".join(e.event for e in t.entries),
+                },
+                [
+                    td(a(t.name, f"{root}teams/{tid}/", 60)),
+                    td(tid),
+                    td(str(len(t.entries)), str(len(t.entries))),
+                    td(str(qualified), str(qualified)),
+                    td(badge_imgs(model, tid, model.badges.get(tid, []), root)),
+                ],
+            )
+        )
     return table("teams", "", cols, rows)
 
 
 def records_table(model: SiteModel, board: Board, root: str, falls: list) -> Markup:
-    cols = [Col("Date", 1, "number"), Col("Record", 2), Col("Team", 1),
-            Col("New value", 1, "number"), Col("Previous value", 3, "number"),
-            Col("Previous holder", 3)]
+    cols = [
+        Col("Date", 1, "number"),
+        Col("Record", 2),
+        Col("Team", 1),
+        Col("New value", 1, "number"),
+        Col("Previous value", 3, "number"),
+        Col("Previous holder", 3),
+    ]
     rows = []
     for f in reversed(falls):
-        prev = ranking_text(board, f.kind, f.previous_value) if f.previous_value is not None \
+        prev = (
+            ranking_text(board, f.kind, f.previous_value)
+            if f.previous_value is not None
             else fmt.DASH
+        )
         holder = team_cell(model, f.previous_team, root) if f.previous_team else td(fmt.DASH)
-        rows.append(({"team": f.team, "status": "ok", "techniques": "", "event": f.event}, [
-            td(fmt.date_text(f.at), stamp_value(f.at)), td(f.kind),
-            team_cell(model, f.team, root),
-            td(ranking_text(board, f.kind, f.value), num_value(f.value)),
-            td(prev, num_value(f.previous_value)), holder]))
+        rows.append(
+            (
+                {"team": f.team, "status": "ok", "techniques": "", "event": f.event},
+                [
+                    td(fmt.date_text(f.at), stamp_value(f.at)),
+                    td(f.kind),
+                    team_cell(model, f.team, root),
+                    td(ranking_text(board, f.kind, f.value), num_value(f.value)),
+                    td(prev, num_value(f.previous_value)),
+                    holder,
+                ],
+            )
+        )
     return table("records", board.event.id, cols, rows)

@@ -21,8 +21,15 @@ from scorer.validate.weights import MAX_WEIGHT_BYTES, TEST_SET_SIZE
 # 3,072-byte images), and the Tiny Shakespeare validation split (last 10% of 1,115,394
 # characters: 111,540 characters, 111,539 next-token targets).
 TINYSHAKESPEARE_VAL_CHARS = 111_540
-TEST_SET_COUNTS = frozenset({TEST_SET_SIZE, TEST_SET_SIZE * 784, TEST_SET_SIZE * 3072,
-                             TINYSHAKESPEARE_VAL_CHARS, TINYSHAKESPEARE_VAL_CHARS - 1})
+TEST_SET_COUNTS = frozenset(
+    {
+        TEST_SET_SIZE,
+        TEST_SET_SIZE * 784,
+        TEST_SET_SIZE * 3072,
+        TINYSHAKESPEARE_VAL_CHARS,
+        TINYSHAKESPEARE_VAL_CHARS - 1,
+    }
+)
 # An encoded run: letters, digits, '+' and '/' without a break, at least this long, whose
 # characters spread like data (base64, hex, digits, labels spelt as letters). Across this
 # repository's code, docs, records and baselines no file holds more than 1,300 such characters.
@@ -108,25 +115,78 @@ def scan_text(path: Path, data: bytes, where: str) -> tuple[list[Problem], int]:
     encoded = encoded_chars(data, stop=4 * ENCODED_CHARS_LIMIT)
     if encoded > ENCODED_CHARS_LIMIT:
         more = "more than " if encoded > 4 * ENCODED_CHARS_LIMIT else ""
-        problems.append(Problem(where, f"holds {more}{min(encoded, 4 * ENCODED_CHARS_LIMIT):,} characters of encoded data (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
+        problems.append(
+            Problem(
+                where,
+                f"holds {more}{min(encoded, 4 * ENCODED_CHARS_LIMIT):,} characters of encoded data (long base64, hex or digit runs); flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/high-entropy",
+            )
+        )
     numbers = packed_numbers(data)
     if numbers > PACKED_NUMBERS_LIMIT:
-        problems.append(Problem(where, f"holds a table of {numbers:,} numbers; flagged for review (answer tables are not allowed)", "warning", "answer-table/packed-numbers"))
+        problems.append(
+            Problem(
+                where,
+                f"holds a table of {numbers:,} numbers; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/packed-numbers",
+            )
+        )
     lines = data.count(b"\n") + 1
     if path.suffix != ".py" and lines >= TEXT_LINES_LIMIT:  # data and docs, any kind
-        problems.append(Problem(where, f"a data file of {lines:,} lines, as many as a test set has items or more; flagged for review (answer tables are not allowed)", "warning", "answer-table/test-set-size"))
+        problems.append(
+            Problem(
+                where,
+                f"a data file of {lines:,} lines, as many as a test set has items or more; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/test-set-size",
+            )
+        )
     unusual = int(np.count_nonzero(np.frombuffer(data, np.uint8) >= 0xC0))  # UTF-8 lead bytes
     if unusual > ENCODED_CHARS_LIMIT:
-        problems.append(Problem(where, f"holds {unusual:,} non-ASCII characters (a table can be spelt in them); flagged for review (answer tables are not allowed)", "warning", "answer-table/unicode-data"))
+        problems.append(
+            Problem(
+                where,
+                f"holds {unusual:,} non-ASCII characters (a table can be spelt in them); flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/unicode-data",
+            )
+        )
     trailing = sum(len(m.group(0)) for m in _TRAILING.finditer(data))
     if trailing > ENCODED_CHARS_LIMIT:
-        problems.append(Problem(where, f"holds {trailing:,} spaces and tabs at line ends, which no reader sees; flagged for review (answer tables are not allowed)", "warning", "answer-table/hidden-text"))
+        problems.append(
+            Problem(
+                where,
+                f"holds {trailing:,} spaces and tabs at line ends, which no reader sees; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/hidden-text",
+            )
+        )
     if path.suffix == ".md":
         hidden = sum(len(m.group(1)) for m in _HTML_COMMENT.finditer(data))
         if hidden > HIDDEN_COMMENT_BYTES:
-            problems.append(Problem(where, f"hides {hidden:,} bytes in HTML comments, which the page never shows; flagged for review (answer tables are not allowed)", "warning", "answer-table/hidden-text"))
-    if len(data) >= TINYSHAKESPEARE_VAL_CHARS // 2 and data.count(b"\n") and _looks_like_validation_text(data):
-        problems.append(Problem(where, "holds a long stretch of play text like the Tiny Shakespeare validation split; flagged for review (answer tables are not allowed)", "warning", "answer-table/validation-text"))
+            problems.append(
+                Problem(
+                    where,
+                    f"hides {hidden:,} bytes in HTML comments, which the page never shows; flagged for review (answer tables are not allowed)",
+                    "warning",
+                    "answer-table/hidden-text",
+                )
+            )
+    if (
+        len(data) >= TINYSHAKESPEARE_VAL_CHARS // 2
+        and data.count(b"\n")
+        and _looks_like_validation_text(data)
+    ):
+        problems.append(
+            Problem(
+                where,
+                "holds a long stretch of play text like the Tiny Shakespeare validation split; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/validation-text",
+            )
+        )
     return problems, encoded
 
 
@@ -138,16 +198,30 @@ def _looks_like_validation_text(data: bytes) -> bool:
 def _array_flags(name: str, array: np.ndarray) -> list[tuple[str, str]]:
     """(code, reason) for an array that is not what weights look like."""
     flags: list[tuple[str, str]] = []
-    if array.size in TEST_SET_COUNTS and array.size != TEST_SET_SIZE or (array.ndim and array.shape[0] in TEST_SET_COUNTS - {TEST_SET_SIZE}) \
-            or (array.nbytes in TEST_SET_COUNTS and array.nbytes > TEST_SET_SIZE):
-        flags.append(("answer-table/test-set-size", f"an array of shape {tuple(array.shape)} ({array.nbytes:,} bytes), the size of a test set or the validation text"))
+    if (
+        array.size in TEST_SET_COUNTS
+        and array.size != TEST_SET_SIZE
+        or (array.ndim and array.shape[0] in TEST_SET_COUNTS - {TEST_SET_SIZE})
+        or (array.nbytes in TEST_SET_COUNTS and array.nbytes > TEST_SET_SIZE)
+    ):
+        flags.append(
+            (
+                "answer-table/test-set-size",
+                f"an array of shape {tuple(array.shape)} ({array.nbytes:,} bytes), the size of a test set or the validation text",
+            )
+        )
     if array.dtype.kind not in "biuf" or array.size < MIN_TABLE_ELEMENTS:
         return flags
     sample = array.reshape(-1)[:INSPECT_ELEMENTS]  # a table shows in its first million values
     raw = np.ascontiguousarray(sample).view(np.uint8)
     printable = np.count_nonzero(((raw >= 32) & (raw < 127)) | (raw == 10)) / max(raw.size, 1)
     if raw.size >= 4096 and printable >= ASCII_FRACTION:
-        flags.append(("answer-table/text-in-weights", f"{printable:.0%} of its bytes are printable text, not numbers"))
+        flags.append(
+            (
+                "answer-table/text-in-weights",
+                f"{printable:.0%} of its bytes are printable text, not numbers",
+            )
+        )
         return flags
     if array.dtype.kind == "b":
         return flags
@@ -155,9 +229,23 @@ def _array_flags(name: str, array: np.ndarray) -> list[tuple[str, str]]:
         values = sample.astype(np.float64)
         finite = np.isfinite(values).all()
         integral = finite and bool(np.all(values == np.round(values)))
-    if integral and values.min() >= 0 and values.max() <= 127 and np.unique(values[:100_000]).size >= 2:
-        kind = "integers" if array.dtype.kind in "iu" else f"{array.dtype} values that are all whole numbers"
-        flags.append(("answer-table/integer-data", f"holds {kind} between {values.min():g} and {values.max():g}: labels or characters, not weights"))
+    if (
+        integral
+        and values.min() >= 0
+        and values.max() <= 127
+        and np.unique(values[:100_000]).size >= 2
+    ):
+        kind = (
+            "integers"
+            if array.dtype.kind in "iu"
+            else f"{array.dtype} values that are all whole numbers"
+        )
+        flags.append(
+            (
+                "answer-table/integer-data",
+                f"holds {kind} between {values.min():g} and {values.max():g}: labels or characters, not weights",
+            )
+        )
     return flags
 
 
@@ -201,12 +289,30 @@ def check_arrays(folder: Path, files: list[Path]) -> list[Problem]:
         try:
             for name, array in _members(path, budget):
                 if array is None:
-                    problems.append(Problem(f"{where}[{name}]", f"an array of more than {INSPECT_BYTES // 2**20} MiB, too large to inspect here; flagged for review (answer tables are not allowed)", "warning", "answer-table/large-file"))
+                    problems.append(
+                        Problem(
+                            f"{where}[{name}]",
+                            f"an array of more than {INSPECT_BYTES // 2**20} MiB, too large to inspect here; flagged for review (answer tables are not allowed)",
+                            "warning",
+                            "answer-table/large-file",
+                        )
+                    )
                     continue
-                if not isinstance(array, np.ndarray) or array.dtype.hasobject or array.dtype.fields is not None:
+                if (
+                    not isinstance(array, np.ndarray)
+                    or array.dtype.hasobject
+                    or array.dtype.fields is not None
+                ):
                     continue
                 for code, reason in _array_flags(name, np.asarray(array)):
-                    problems.append(Problem(f"{where}[{name}]", f"{reason}; flagged for review (answer tables are not allowed)", "warning", code))
+                    problems.append(
+                        Problem(
+                            f"{where}[{name}]",
+                            f"{reason}; flagged for review (answer tables are not allowed)",
+                            "warning",
+                            code,
+                        )
+                    )
         except Exception:  # noqa: BLE001, S112 - check_weights reports every unreadable file
             continue
     return problems
@@ -226,10 +332,24 @@ def check_answer_tables(folder: Path, files: list[Path]) -> list[Problem]:
             data = f.read(SCAN_BYTES)
         found, encoded = scan_text(path, data, where)
         if size > SCAN_BYTES:
-            found.append(Problem(where, f"a {size / 2**20:.1f} MiB file, more than the {SCAN_BYTES // 2**20} MiB the scan reads; flagged for review (answer tables are not allowed)", "warning", "answer-table/large-file"))
+            found.append(
+                Problem(
+                    where,
+                    f"a {size / 2**20:.1f} MiB file, more than the {SCAN_BYTES // 2**20} MiB the scan reads; flagged for review (answer tables are not allowed)",
+                    "warning",
+                    "answer-table/large-file",
+                )
+            )
         problems += found
         encoded_total += encoded
         flagged_encoded |= any(p.code == "answer-table/high-entropy" for p in found)
     if encoded_total > ENCODED_CHARS_LIMIT and not flagged_encoded:
-        problems.append(Problem(display(folder), f"its files hold {encoded_total:,} characters of encoded data together (long base64, hex or digit runs); flagged for review (answer tables are not allowed)", "warning", "answer-table/high-entropy"))
+        problems.append(
+            Problem(
+                display(folder),
+                f"its files hold {encoded_total:,} characters of encoded data together (long base64, hex or digit runs); flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/high-entropy",
+            )
+        )
     return problems + check_arrays(folder, files)

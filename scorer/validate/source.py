@@ -16,7 +16,9 @@ from pathlib import Path
 from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST
 from scorer.contract.problems import Problem, display
 
-LARGE_LITERAL_ELEMENTS = 2_000  # elements of one list/dict/set literal: a table (the test sets have 10,000 items)
+LARGE_LITERAL_ELEMENTS = (
+    2_000  # elements of one list/dict/set literal: a table (the test sets have 10,000 items)
+)
 LARGE_LITERAL_BYTES = 64 * 1024
 # Literal text summed over one file. The course's own TinyTorch package stays far below it (its
 # largest module, kv_cache.py, has about 15 KB of long strings, docstrings included), while the
@@ -24,7 +26,17 @@ LARGE_LITERAL_BYTES = 64 * 1024
 LARGE_LITERAL_FILE_BYTES = 128 * 1024
 LARGE_DATA_FILE_BYTES = 1024 * 1024
 DYNAMIC_CALLS = {"eval", "exec", "compile", "__import__", "breakpoint", "globals", "vars"}
-INTERNAL_ATTRIBUTES = {"__builtins__", "__subclasses__", "__globals__", "__code__", "__loader__", "__spec__", "f_globals", "f_back", "gi_frame"}
+INTERNAL_ATTRIBUTES = {
+    "__builtins__",
+    "__subclasses__",
+    "__globals__",
+    "__code__",
+    "__loader__",
+    "__spec__",
+    "f_globals",
+    "f_back",
+    "gi_frame",
+}
 
 
 def own_modules(folder: Path, files: list[Path]) -> set[str]:
@@ -57,8 +69,9 @@ def _module_file(folder: Path, name: str, lib: Path | None = None) -> Path | Non
     return None
 
 
-def reachable(folder: Path, entry: Path, trees: dict[Path, ast.AST],
-              lib: Path | None = None) -> set[Path]:
+def reachable(
+    folder: Path, entry: Path, trees: dict[Path, ast.AST], lib: Path | None = None
+) -> set[Path]:
     """The files the entry module can import, following the submission's own imports
     (into the team's shared ``lib/`` too, which the sandbox puts on the import path)."""
     seen: set[Path] = set()
@@ -115,17 +128,27 @@ def optional_imports(tree: ast.AST) -> set[int]:
         caught = set()
         for handler in node.handlers:
             kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-            caught |= {"BaseException" if k is None else getattr(k, "id", getattr(k, "attr", ""))
-                       for k in kinds}
+            caught |= {
+                "BaseException" if k is None else getattr(k, "id", getattr(k, "attr", ""))
+                for k in kinds
+            }
         if caught & _IMPORT_ERRORS:
             for stmt in node.body:
-                guarded |= {id(n) for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))}
+                guarded |= {
+                    id(n) for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))
+                }
     return guarded
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, where: str, own: set[str], stdlib: frozenset[str],
-                 optional: set[int] | None = None, runtime: bool = True):
+    def __init__(
+        self,
+        where: str,
+        own: set[str],
+        stdlib: frozenset[str],
+        optional: set[int] | None = None,
+        runtime: bool = True,
+    ):
         self.where = where
         self.own = own
         self.stdlib = stdlib
@@ -141,17 +164,28 @@ class _Checker(ast.NodeVisitor):
         self._first_literal: ast.AST | None = None
 
     def finish(self) -> None:
-        if any(p.code == "answer-table/literal" for p in self.problems) or self._first_literal is None:
+        if (
+            any(p.code == "answer-table/literal" for p in self.problems)
+            or self._first_literal is None
+        ):
             return
-        if self.literal_bytes > LARGE_LITERAL_FILE_BYTES or self.literal_elements >= LARGE_LITERAL_ELEMENTS:
-            self._add(self._first_literal,
-                      f"embeds literal data adding up to {self.literal_bytes:,} characters and "
-                      f"{self.literal_elements:,} table elements over the file; flagged for review "
-                      "(answer tables and weights belong in files, not code)", "warning",
-                      "answer-table/literal")
+        if (
+            self.literal_bytes > LARGE_LITERAL_FILE_BYTES
+            or self.literal_elements >= LARGE_LITERAL_ELEMENTS
+        ):
+            self._add(
+                self._first_literal,
+                f"embeds literal data adding up to {self.literal_bytes:,} characters and "
+                f"{self.literal_elements:,} table elements over the file; flagged for review "
+                "(answer tables and weights belong in files, not code)",
+                "warning",
+                "answer-table/literal",
+            )
 
     def _add(self, node: ast.AST, message: str, severity: str = "error", code: str = "") -> None:
-        self.problems.append(Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity, code))
+        self.problems.append(
+            Problem(f"{self.where}:{getattr(node, 'lineno', 1)}", message, severity, code)
+        )
 
     def _forbidden(self, node: ast.AST, module: str) -> None:
         if id(node) in self.optional:
@@ -166,7 +200,9 @@ class _Checker(ast.NodeVisitor):
         for alias in node.names:
             # `import a.b` binds `a`, so the top-level package itself must be allowed.
             top = alias.name.split(".")[0]
-            if not (_allowed(top, self.own, self.stdlib) or alias.name in self.stdlib and alias.asname):
+            if not (
+                _allowed(top, self.own, self.stdlib) or alias.name in self.stdlib and alias.asname
+            ):
                 self._forbidden(node, alias.name)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -181,25 +217,46 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name) and node.func.id in DYNAMIC_CALLS:
-            unused = "" if self.severity == "error" else " (this file is not imported by the entry, so it is not run)"
-            self._add(node, f"calls {node.func.id}(); code that builds or looks up code at run time is not allowed, because it cannot be checked{unused}", self.severity)
+            unused = (
+                ""
+                if self.severity == "error"
+                else " (this file is not imported by the entry, so it is not run)"
+            )
+            self._add(
+                node,
+                f"calls {node.func.id}(); code that builds or looks up code at run time is not allowed, because it cannot be checked{unused}",
+                self.severity,
+            )
         self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in INTERNAL_ATTRIBUTES:
-            self._add(node, f"uses {node.attr}, which reaches into the interpreter's internals; this is not allowed", self.severity)
+            self._add(
+                node,
+                f"uses {node.attr}, which reaches into the interpreter's internals; this is not allowed",
+                self.severity,
+            )
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in INTERNAL_ATTRIBUTES:
-            self._add(node, f"uses {node.id}, which reaches into the interpreter's internals; this is not allowed", self.severity)
+            self._add(
+                node,
+                f"uses {node.id}, which reaches into the interpreter's internals; this is not allowed",
+                self.severity,
+            )
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, (str, bytes)) and len(node.value) > 256:
             self.literal_bytes += len(node.value)
             self._first_literal = self._first_literal or node
         if isinstance(node.value, (str, bytes)) and len(node.value) > LARGE_LITERAL_BYTES:
-            self._add(node, f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
+            self._add(
+                node,
+                f"embeds a {len(node.value):,}-character literal; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/literal",
+            )
 
     def visit(self, node: ast.AST) -> None:
         """Walk with an explicit stack: a chain of a thousand ``+`` is a tree a thousand deep,
@@ -215,13 +272,23 @@ class _Checker(ast.NodeVisitor):
             self.literal_elements += size
             self._first_literal = self._first_literal or node
         if size >= LARGE_LITERAL_ELEMENTS:
-            self._add(node, f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)", "warning", "answer-table/literal")
+            self._add(
+                node,
+                f"embeds a literal table of {size:,} elements; flagged for review (answer tables are not allowed)",
+                "warning",
+                "answer-table/literal",
+            )
             return  # its elements need no second look
         self._todo.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def check_code(folder: Path, files: list[Path], entry: Path | None = None,
-               lib: Path | None = None, train: Path | None = None) -> list[Problem]:
+def check_code(
+    folder: Path,
+    files: list[Path],
+    entry: Path | None = None,
+    lib: Path | None = None,
+    train: Path | None = None,
+) -> list[Problem]:
     """Syntax, imports, dynamic code and large literal tables of every Python file.
 
     Files the entry module can import are held to the sandbox's allowlist, and so are those
@@ -236,8 +303,19 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None,
     trees: dict[Path, ast.AST] = {}
     for path in files:
         if path.suffix != ".py":
-            if path.suffix in (".txt", ".json") and path.name != "submission.json" and path.stat().st_size > LARGE_DATA_FILE_BYTES:
-                problems.append(Problem(display(path), f"a {path.stat().st_size / 2**20:.1f} MiB data file; flagged for review (answer tables are not allowed)", "warning", "answer-table/large-file"))
+            if (
+                path.suffix in (".txt", ".json")
+                and path.name != "submission.json"
+                and path.stat().st_size > LARGE_DATA_FILE_BYTES
+            ):
+                problems.append(
+                    Problem(
+                        display(path),
+                        f"a {path.stat().st_size / 2**20:.1f} MiB data file; flagged for review (answer tables are not allowed)",
+                        "warning",
+                        "answer-table/large-file",
+                    )
+                )
             continue
         where = display(path)
         try:
@@ -248,10 +326,17 @@ def check_code(folder: Path, files: list[Path], entry: Path | None = None,
             continue
         except (SyntaxError, ValueError) as err:
             line = getattr(err, "lineno", None) or 1
-            problems.append(Problem(f"{where}:{line}", f"does not parse: {getattr(err, 'msg', err)}"))
+            problems.append(
+                Problem(f"{where}:{line}", f"does not parse: {getattr(err, 'msg', err)}")
+            )
             continue
         except (RecursionError, MemoryError):
-            problems.append(Problem(where, "does not parse: an expression nested too deeply for Python's parser; split it up"))
+            problems.append(
+                Problem(
+                    where,
+                    "does not parse: an expression nested too deeply for Python's parser; split it up",
+                )
+            )
             continue
         trees[path] = tree
     runtime = reachable(folder, entry, trees, lib) if entry is not None else set(trees)

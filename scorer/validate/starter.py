@@ -44,11 +44,15 @@ def write(target: Path, event_id: str, team: str) -> Path:
     if not TEAM_ID.match(team):
         raise UsageError(f"--team {team!r}: a team id is 2-40 characters of a-z, 0-9 and '-'")
     if target.exists() and any(target.iterdir()):
-        raise UsageError(f"{target} already exists and is not empty; choose another --dir or remove it")
+        raise UsageError(
+            f"{target} already exists and is not empty; choose another --dir or remove it"
+        )
     target.mkdir(parents=True, exist_ok=True)
     for source in sorted((STARTERS / event_id).glob("*.py")):
         shutil.copyfile(source, target / source.name)
-    (target / "submission.json").write_text(json.dumps(metadata(event_id, team), indent=2) + "\n", encoding="utf-8")
+    (target / "submission.json").write_text(
+        json.dumps(metadata(event_id, team), indent=2) + "\n", encoding="utf-8"
+    )
     event = EVENTS[event_id]
     api = "\n".join(f"    {line}" for line in event.api)
     (target / "README.md").write_text(
@@ -66,8 +70,10 @@ def add_framework(team_dir: Path, framework: Path) -> Path:
     path, so ``from tinytorch.core.tensor import Tensor`` works as it does in the course.
     """
     if not (framework / "__init__.py").is_file():
-        raise UsageError(f"--framework {framework}: not a Python package (no __init__.py); "
-                         "point it at the package folder itself, e.g. .../TinyTorch/tinytorch")
+        raise UsageError(
+            f"--framework {framework}: not a Python package (no __init__.py); "
+            "point it at the package folder itself, e.g. .../TinyTorch/tinytorch"
+        )
     dest = team_dir / LIB / framework.name
     if dest.exists():
         raise UsageError(f"{dest} already exists; remove it first to copy a newer {framework.name}")

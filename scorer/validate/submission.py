@@ -115,12 +115,27 @@ def read_metadata(folder: Path) -> tuple[dict | None, list[Problem]]:
     path = folder / METADATA
     where = display(path)
     if path.is_symlink() or not path.is_file():
-        return None, [Problem(where, f"missing {METADATA}; create it with `tinymlperf new` or copy the example in the docs")]
+        return None, [
+            Problem(
+                where,
+                f"missing {METADATA}; create it with `tinymlperf new` or copy the example in the docs",
+            )
+        ]
     size = path.stat().st_size
     if size == 0:
-        return None, [Problem(where, "the file is empty; it must hold a JSON object (see the Submission format page)")]
+        return None, [
+            Problem(
+                where,
+                "the file is empty; it must hold a JSON object (see the Submission format page)",
+            )
+        ]
     if size > MAX_METADATA_BYTES:
-        return None, [Problem(where, f"the file is {size:,} bytes; the limit is {MAX_METADATA_BYTES:,}: keep only the metadata in it")]
+        return None, [
+            Problem(
+                where,
+                f"the file is {size:,} bytes; the limit is {MAX_METADATA_BYTES:,}: keep only the metadata in it",
+            )
+        ]
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -129,14 +144,26 @@ def read_metadata(folder: Path) -> tuple[dict | None, list[Problem]]:
     try:
         data = json.loads(text, parse_constant=_no_constant, parse_int=_int, parse_float=_float)
     except RecursionError:
-        return None, [Problem(where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels")]
+        return None, [
+            Problem(
+                where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels"
+            )
+        ]
     except json.JSONDecodeError as err:
-        return None, [Problem(f"{where}:{err.lineno}", f"not valid JSON: {err.msg} at column {err.colno}")]
+        return None, [
+            Problem(f"{where}:{err.lineno}", f"not valid JSON: {err.msg} at column {err.colno}")
+        ]
     except _BadNumber as err:
         return None, [Problem(where, f"not valid JSON: {err}")]
     if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        return None, [Problem(where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels")]
-    problems = [Problem(f"{where}: {p.path}", p.message) for p in schema.validate(data, "submission")]
+        return None, [
+            Problem(
+                where, f"JSON nested too deeply; the format needs at most {MAX_JSON_DEPTH} levels"
+            )
+        ]
+    problems = [
+        Problem(f"{where}: {p.path}", p.message) for p in schema.validate(data, "submission")
+    ]
     return data, problems
 
 
@@ -145,7 +172,9 @@ def load_metadata(folder: Path) -> dict:
     data, problems = read_metadata(folder)
     if data is None or problems:
         first = problems[0] if problems else Problem(display(folder / METADATA), "unreadable")
-        raise SubmissionError(f"{first}; run `tinymlperf validate {display(folder)}` for every problem")
+        raise SubmissionError(
+            f"{first}; run `tinymlperf validate {display(folder)}` for every problem"
+        )
     return data
 
 
@@ -162,13 +191,20 @@ def list_files(folder: Path) -> tuple[list[Path], list[Problem]]:
             where = display(path)
             if not SAFE_NAME.match(name) or name.startswith("."):
                 shown = name.encode("unicode_escape").decode("ascii")
-                problems.append(Problem(display(here) + "/" + shown, "file names must be ASCII letters, digits, '_', '-' and '.', not hidden and not '..'; rename it"))
+                problems.append(
+                    Problem(
+                        display(here) + "/" + shown,
+                        "file names must be ASCII letters, digits, '_', '-' and '.', not hidden and not '..'; rename it",
+                    )
+                )
                 if name in dirnames:
                     dirnames.remove(name)
                 continue
             mode = path.lstat().st_mode
             if stat.S_ISLNK(mode):
-                problems.append(Problem(where, "symbolic links are not allowed; commit the file itself"))
+                problems.append(
+                    Problem(where, "symbolic links are not allowed; commit the file itself")
+                )
                 if name in dirnames:
                     dirnames.remove(name)
                 continue
@@ -178,15 +214,30 @@ def list_files(folder: Path) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(where, "only regular files are allowed"))
                 continue
             if not (name.endswith(ALLOWED_SUFFIXES) or name in ALLOWED_PLAIN_NAMES):
-                problems.append(Problem(where, f"file type not allowed; allowed: {', '.join(ALLOWED_SUFFIXES)} and LICENSE"))
+                problems.append(
+                    Problem(
+                        where,
+                        f"file type not allowed; allowed: {', '.join(ALLOWED_SUFFIXES)} and LICENSE",
+                    )
+                )
                 continue
             total += path.stat().st_size
             files.append(path)
             if len(files) > MAX_FILES:
-                problems.append(Problem(display(folder), f"more than {MAX_FILES} files; the limit keeps reviews possible"))
+                problems.append(
+                    Problem(
+                        display(folder),
+                        f"more than {MAX_FILES} files; the limit keeps reviews possible",
+                    )
+                )
                 return files, problems
     if total > MAX_FOLDER_BYTES:
-        problems.append(Problem(display(folder), f"the folder holds {total / 2**20:.1f} MiB; the limit is {MAX_FOLDER_BYTES / 2**20:.0f} MiB (shrink or quantize the weights)"))
+        problems.append(
+            Problem(
+                display(folder),
+                f"the folder holds {total / 2**20:.1f} MiB; the limit is {MAX_FOLDER_BYTES / 2**20:.0f} MiB (shrink or quantize the weights)",
+            )
+        )
     return files, problems
 
 
@@ -236,7 +287,12 @@ def check(folder: Path, train_contract: bool = False) -> Report:
     """
     report = Report(folder)
     if folder.is_symlink() or not folder.is_dir():
-        report.problems.append(Problem(display(folder), "not a submission folder; expected submissions/<team-id>/<event-id>/"))
+        report.problems.append(
+            Problem(
+                display(folder),
+                "not a submission folder; expected submissions/<team-id>/<event-id>/",
+            )
+        )
         return report
     data, problems = read_metadata(folder)
     report.metadata = data
@@ -254,36 +310,75 @@ def check(folder: Path, train_contract: bool = False) -> Report:
     named = Path(os.path.abspath(folder))
     event_dir, team_dir = named.name, named.parent.name
     if named.parent.is_symlink():
-        report.problems.append(Problem(str(folder.parent), "the team folder is a symbolic link; commit the folder itself"))
+        report.problems.append(
+            Problem(
+                str(folder.parent), "the team folder is a symbolic link; commit the folder itself"
+            )
+        )
     if event_dir not in EVENT_IDS:
-        report.problems.append(Problem(display(folder), f"folder {event_dir!r} is not an event; use one of {', '.join(EVENT_IDS)}"))
+        report.problems.append(
+            Problem(
+                display(folder),
+                f"folder {event_dir!r} is not an event; use one of {', '.join(EVENT_IDS)}",
+            )
+        )
     if not TEAM_ID.match(team_dir):
-        report.problems.append(Problem(display(folder.parent), "team folder must be a slug of 2-40 characters [a-z0-9-]"))
+        report.problems.append(
+            Problem(
+                display(folder.parent), "team folder must be a slug of 2-40 characters [a-z0-9-]"
+            )
+        )
     entry = "submission.py"
     if isinstance(data, dict):
         team = data.get("team") if isinstance(data.get("team"), dict) else {}
         if isinstance(team.get("id"), str) and team.get("id") != team_dir:
-            report.problems.append(Problem(f"{meta_where}: $.team.id", f"{team['id']!r} does not match the folder {team_dir!r}; make them equal"))
+            report.problems.append(
+                Problem(
+                    f"{meta_where}: $.team.id",
+                    f"{team['id']!r} does not match the folder {team_dir!r}; make them equal",
+                )
+            )
         if isinstance(data.get("event"), str) and data.get("event") != event_dir:
-            report.problems.append(Problem(f"{meta_where}: $.event", f"{data['event']!r} does not match the folder {event_dir!r}; move the folder or fix the event"))
+            report.problems.append(
+                Problem(
+                    f"{meta_where}: $.event",
+                    f"{data['event']!r} does not match the folder {event_dir!r}; move the folder or fix the event",
+                )
+            )
         if isinstance(data.get("entrypoint"), str):
             entry = data["entrypoint"]
         if data.get("innovation") is True and not (folder / "README.md").is_file():
-            report.problems.append(Problem(display(folder / "README.md"), "the Innovation Track needs a README.md write-up; add one or set innovation to false"))
+            report.problems.append(
+                Problem(
+                    display(folder / "README.md"),
+                    "the Innovation Track needs a README.md write-up; add one or set innovation to false",
+                )
+            )
     entry_path = folder / entry
     if ".." in Path(entry).parts or Path(entry).is_absolute():
-        report.problems.append(Problem(f"{meta_where}: $.entrypoint", "must be a path inside the submission folder"))
+        report.problems.append(
+            Problem(f"{meta_where}: $.entrypoint", "must be a path inside the submission folder")
+        )
     elif entry_path not in files:
-        report.problems.append(Problem(f"{meta_where}: $.entrypoint", f"{entry!r} is not a Python file in the folder; add it or fix the name"))
+        report.problems.append(
+            Problem(
+                f"{meta_where}: $.entrypoint",
+                f"{entry!r} is not a Python file in the folder; add it or fix the name",
+            )
+        )
     rest = [p for p in report.problems if p not in problems]
     event = EVENTS.get(event_dir)
     train = None
     if train_contract and event is not None and event.loads_weights:
         rest += training.check_train(folder, event.name)
         train = folder / training.TRAIN_FILE if folder / training.TRAIN_FILE in files else None
-    rest += source.check_code(folder, files + lib_files, entry_path if entry_path in files else None, lib, train)
+    rest += source.check_code(
+        folder, files + lib_files, entry_path if entry_path in files else None, lib, train
+    )
     rest += weights.check_weights(folder, files + lib_files)
     rest += answers.check_answer_tables(folder, files + lib_files)
     # The schema's best match stays the headline; everything else is sorted, errors first.
-    report.problems = problems + sorted(set(rest), key=lambda p: (p.severity != "error", p.where, p.message))
+    report.problems = problems + sorted(
+        set(rest), key=lambda p: (p.severity != "error", p.where, p.message)
+    )
     return report

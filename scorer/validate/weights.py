@@ -17,7 +17,7 @@ import numpy as np
 
 from scorer.contract.problems import Problem, display
 
-MAX_WEIGHT_BYTES = 512 * 1024 * 1024   # uncompressed, all weight files together
+MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # uncompressed, all weight files together
 TEST_SET_SIZE = 10_000
 
 
@@ -31,7 +31,10 @@ def _npy_header(stream, where: str) -> tuple[tuple[int, ...], np.dtype] | Proble
     except (ValueError, OSError, SyntaxError) as err:
         return Problem(where, f"not a valid .npy array ({err}); save it with numpy.save")
     if dtype.hasobject:
-        return Problem(where, "holds pickled Python objects; save plain numeric arrays (they are loaded with allow_pickle=False)")
+        return Problem(
+            where,
+            "holds pickled Python objects; save plain numeric arrays (they are loaded with allow_pickle=False)",
+        )
     return shape, dtype
 
 
@@ -49,7 +52,12 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
             continue
         where = display(path)
         if event == "mlp_sprint":
-            problems.append(Problem(where, "MLP Sprint trains inside train(); weight files (pre-trained weights) are not allowed"))
+            problems.append(
+                Problem(
+                    where,
+                    "MLP Sprint trains inside train(); weight files (pre-trained weights) are not allowed",
+                )
+            )
             continue
         arrays: list[tuple[str, tuple[int, ...]]] = []
         if path.suffix == ".npy":
@@ -60,7 +68,12 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
                     continue
                 nbytes = _nbytes(*header)
                 if path.stat().st_size < f.tell() + nbytes:
-                    problems.append(Problem(where, "truncated: the file is shorter than its header says; save it again"))
+                    problems.append(
+                        Problem(
+                            where,
+                            "truncated: the file is shorter than its header says; save it again",
+                        )
+                    )
                     continue
             total += nbytes
             arrays.append((path.name, header[0]))
@@ -70,7 +83,12 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
                     for info in archive.infolist():
                         member_where = f"{where}[{info.filename}]"
                         if not info.filename.endswith(".npy"):
-                            problems.append(Problem(member_where, "an .npz may only hold .npy arrays; save it with numpy.savez"))
+                            problems.append(
+                                Problem(
+                                    member_where,
+                                    "an .npz may only hold .npy arrays; save it with numpy.savez",
+                                )
+                            )
                             continue
                         total += info.file_size
                         if total > MAX_WEIGHT_BYTES:
@@ -81,17 +99,40 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
                             problems.append(header)
                             continue
                         if _nbytes(*header) > info.file_size:
-                            problems.append(Problem(member_where, "truncated array; save the file again"))
+                            problems.append(
+                                Problem(member_where, "truncated array; save the file again")
+                            )
                         arrays.append((info.filename, header[0]))
             # An encrypted member raises RuntimeError, an unknown compression method
             # NotImplementedError, a corrupt stream zlib/lzma errors: all mean "not an npz".
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError,
-                    zlib.error, lzma.LZMAError) as err:
-                problems.append(Problem(where, f"not a valid .npz archive ({err}); save it with numpy.savez"))
+            except (
+                zipfile.BadZipFile,
+                OSError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+                zlib.error,
+                lzma.LZMAError,
+            ) as err:
+                problems.append(
+                    Problem(where, f"not a valid .npz archive ({err}); save it with numpy.savez")
+                )
                 continue
         for name, shape in arrays:
             if shape and shape[0] == TEST_SET_SIZE:
-                problems.append(Problem(f"{where}[{name}]", f"an array with {TEST_SET_SIZE:,} rows, as many as the test set; flagged for review (answer tables are not allowed)", "warning", "answer-table/test-set-size"))
+                problems.append(
+                    Problem(
+                        f"{where}[{name}]",
+                        f"an array with {TEST_SET_SIZE:,} rows, as many as the test set; flagged for review (answer tables are not allowed)",
+                        "warning",
+                        "answer-table/test-set-size",
+                    )
+                )
     if total > MAX_WEIGHT_BYTES:
-        problems.append(Problem(display(folder), f"weight files decompress to more than {MAX_WEIGHT_BYTES / 2**20:.0f} MiB; shrink or quantize them"))
+        problems.append(
+            Problem(
+                display(folder),
+                f"weight files decompress to more than {MAX_WEIGHT_BYTES / 2**20:.0f} MiB; shrink or quantize them",
+            )
+        )
     return problems

@@ -114,8 +114,10 @@ def page_problems(visit, width: str, axe: str | None, expect_status: int = 200) 
     if width == "phone":
         sticky = page.evaluate(STICKY)
         if sticky and not (sticky["below"] - 2 <= sticky["top"] <= sticky["below"] + 60):
-            out.append(f"table heading not kept in view when scrolled: top {sticky['top']:.0f} px, "
-                       f"page header ends at {sticky['below']:.0f} px")
+            out.append(
+                f"table heading not kept in view when scrolled: top {sticky['top']:.0f} px, "
+                f"page header ends at {sticky['below']:.0f} px"
+            )
     if axe:
         page.add_script_tag(content=axe)
         out += [f"axe: {v}" for v in page.evaluate(AXE_RUN)]

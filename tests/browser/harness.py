@@ -45,9 +45,16 @@ from scorer.site.build import build_site  # noqa: E402
 
 BASE = "/leaderboard/"  # the path of mkdocs.yml's site_url
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-dev-shm-usage"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 WIDTHS = {"desktop": (1400, 1000), "phone": (390, 844)}
 PALETTES = {"default": "light", "slate": "dark"}  # mkdocs-material scheme -> prefers-color-scheme
 # `make test` builds a synthetic site of 600 records (200 teams: event boards of about 200 rows,
@@ -64,13 +71,18 @@ def chromium_problem() -> str | None:
     if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         try:
-            for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+            for cmd in (
+                ["apt-get", "update", "-q"],
+                ["apt-get", "install", "-y", "-q", "chromium"],
+            ):
                 subprocess.run(cmd, check=False, capture_output=True, timeout=300, env=env)
         except subprocess.TimeoutExpired:
             pass
     if not CHROMIUM.exists():
-        return ("headless Chromium is not installed at /usr/bin/chromium and could not be "
-                "installed here; run `apt-get install -y chromium` as root")
+        return (
+            "headless Chromium is not installed at /usr/bin/chromium and could not be "
+            "installed here; run `apt-get install -y chromium` as root"
+        )
     return None
 
 
@@ -98,8 +110,9 @@ def _inputs_key(records: int) -> str:
         digest.update(f"{name}={metadata.version(name)}\n".encode())
     files = [REPO / "mkdocs.yml", REPO / "benchmarks" / "synthetic_results.py"]
     for folder in ("scorer", "docs"):
-        files += sorted(p for p in (REPO / folder).rglob("*")
-                        if p.is_file() and "__pycache__" not in p.parts)
+        files += sorted(
+            p for p in (REPO / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        )
     for path in files:
         digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:20]
@@ -125,11 +138,16 @@ def build_synthetic(tmp: Path, records: int = SYNTHETIC_RECORDS, cache: bool = T
     build_site(root)
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"],
-        cwd=root, capture_output=True, text=True, timeout=900,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "HOME": str(root)},
     )
     if proc.returncode != 0:
-        raise RuntimeError("mkdocs build of the synthetic site failed:\n" + proc.stdout + proc.stderr)
+        raise RuntimeError(
+            "mkdocs build of the synthetic site failed:\n" + proc.stdout + proc.stderr
+        )
     site = root / "site"
     if not cache:
         return site
@@ -154,9 +172,9 @@ class _Handler(SimpleHTTPRequestHandler):
     def send_head(self):
         path = unquote(urlsplit(self.path).path)
         if path.startswith(BASE):
-            local = Path(self.directory) / path[len(BASE):]
+            local = Path(self.directory) / path[len(BASE) :]
             if local.is_file() or (local.is_dir() and (local / "index.html").is_file()):
-                self.path = "/" + path[len(BASE):]
+                self.path = "/" + path[len(BASE) :]
                 return super().send_head()
         page = (Path(self.directory) / "404.html").read_bytes()
         self.send_response(404)
@@ -187,8 +205,9 @@ def launch(playwright):
 
 def new_context(browser, width: str, palette: str):
     w, h = WIDTHS[width]
-    return browser.new_context(viewport={"width": w, "height": h},
-                               color_scheme=PALETTES[palette], reduced_motion="reduce")
+    return browser.new_context(
+        viewport={"width": w, "height": h}, color_scheme=PALETTES[palette], reduced_motion="reduce"
+    )
 
 
 @dataclass
@@ -214,10 +233,16 @@ def open_page(context, url: str) -> Visit:
 
     page.on("console", console)
     page.on("pageerror", lambda e: visit.errors.append(str(e)))
-    page.on("requestfailed", lambda r: visit.failed.append(r.url)
-            if urlsplit(r.url).hostname == "127.0.0.1" else None)
-    page.on("response", lambda r: visit.failed.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.url != url else None)
+    page.on(
+        "requestfailed",
+        lambda r: visit.failed.append(r.url) if urlsplit(r.url).hostname == "127.0.0.1" else None,
+    )
+    page.on(
+        "response",
+        lambda r: (
+            visit.failed.append(f"{r.status} {r.url}") if r.status >= 400 and r.url != url else None
+        ),
+    )
 
     def route(r):
         if urlsplit(r.request.url).hostname == "127.0.0.1":

@@ -19,7 +19,7 @@ FAILURE_STATUSES = ("error", "timeout", "memory_limit", "rule_violation")
 
 @dataclass
 class Outcome:
-    status: str = "ok"            # "ok" or one of FAILURE_STATUSES
+    status: str = "ok"  # "ok" or one of FAILURE_STATUSES
     reason: str = ""
     quality: float | None = None
     speed: float | None = None
@@ -70,8 +70,14 @@ def load_model(sandbox, out: Outcome) -> None:
     out.phases["load"] = result.seconds
 
 
-def accuracy_pass(sandbox, out: Outcome, x_test: np.ndarray, y_test: np.ndarray,
-                  rng: np.random.Generator, phase: str) -> tuple[np.ndarray, np.ndarray, float]:
+def accuracy_pass(
+    sandbox,
+    out: Outcome,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    rng: np.random.Generator,
+    phase: str,
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Label every test image, in an order the child cannot predict; sets ``out.quality``.
 
     Returns the shuffled images, the labels given to them and the seconds the call took.
@@ -94,12 +100,13 @@ class Canaries:
     batch and shuffles it; ``split`` takes the answers apart again.
     """
 
-    originals: np.ndarray   # index (into the batch before mixing) of each canary's original
-    images: np.ndarray      # the perturbed copies
+    originals: np.ndarray  # index (into the batch before mixing) of each canary's original
+    images: np.ndarray  # the perturbed copies
 
     @classmethod
-    def draw(cls, x: np.ndarray, fraction: float, noise: float,
-             rng: np.random.Generator) -> Canaries:
+    def draw(
+        cls, x: np.ndarray, fraction: float, noise: float, rng: np.random.Generator
+    ) -> Canaries:
         n = max(1, int(round(fraction * len(x))))
         originals = np.sort(rng.choice(len(x), size=n, replace=False))
         return cls(originals, perturb_images(x[originals], noise, rng))
@@ -111,7 +118,9 @@ def perturb_images(x: np.ndarray, noise: float, rng: np.random.Generator) -> np.
     return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
 
-def mix(x: np.ndarray, extra: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def mix(
+    x: np.ndarray, extra: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """``x`` and ``extra`` in one shuffled batch; returns it and where each row came from.
 
     ``where[i]`` is the row's index in ``concatenate([x, extra])``, so the answers of the
@@ -156,17 +165,30 @@ def failed(call, phase: str, outcome: Outcome) -> Outcome:
 def check_labels(value: np.ndarray | None, n: int, classes: int, phase: str) -> np.ndarray:
     """Validate predicted labels: an integer array (n,) with values in [0, classes)."""
     if value is None:
-        raise AnswerError(f"{phase} returned nothing; it must return an integer array of shape ({n},)")
+        raise AnswerError(
+            f"{phase} returned nothing; it must return an integer array of shape ({n},)"
+        )
     value = np.asarray(value)
     if value.dtype.kind not in "iu":
-        if value.dtype.kind == "f" and value.size and np.all(np.isfinite(value)) and np.all(value == np.round(value)):
+        if (
+            value.dtype.kind == "f"
+            and value.size
+            and np.all(np.isfinite(value))
+            and np.all(value == np.round(value))
+        ):
             value = value.astype(np.int64)
         else:
-            raise AnswerError(f"{phase} returned dtype {value.dtype}; labels must be integers (e.g. np.int64)")
+            raise AnswerError(
+                f"{phase} returned dtype {value.dtype}; labels must be integers (e.g. np.int64)"
+            )
     if value.shape != (n,):
-        raise AnswerError(f"{phase} returned shape {value.shape}; expected ({n},), one label per input")
+        raise AnswerError(
+            f"{phase} returned shape {value.shape}; expected ({n},), one label per input"
+        )
     if value.size and (value.min() < 0 or value.max() >= classes):
-        raise AnswerError(f"{phase} returned labels outside 0..{classes - 1} (min {value.min()}, max {value.max()})")
+        raise AnswerError(
+            f"{phase} returned labels outside 0..{classes - 1} (min {value.min()}, max {value.max()})"
+        )
     return value.astype(np.int64, copy=False)
 
 

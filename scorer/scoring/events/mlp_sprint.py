@@ -49,8 +49,9 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> 
     rename = rng.permutation(10).astype(np.uint8)
     sandbox.put("x_train", data["x_train"])
     sandbox.put("y_train", rename[data["y_train"]])
-    trained = call(sandbox, out, "train", "train", "x_train", "y_train", keep_as="model",
-                   want_value=False)
+    trained = call(
+        sandbox, out, "train", "train", "x_train", "y_train", keep_as="model", want_value=False
+    )
     out.phases["train"] = trained.seconds
 
     x_test, y_test = data["x_test"], rename[data["y_test"]]
@@ -64,6 +65,6 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> 
     out.phases["predict"] = result.seconds
     out.speed = trained.seconds + result.seconds
     out.quality = float(np.mean(labels[: len(y)] == y))
-    agreement = float(np.mean(labels[len(y):] == labels[canaries.originals]))
+    agreement = float(np.mean(labels[len(y) :] == labels[canaries.originals]))
     canary_verdict(out, agreement, CANARY_MIN_AGREEMENT)
     return out

@@ -70,7 +70,7 @@ WINDOW_STRIDE = CONTEXT + 1
 WINDOWS_PER_CALL = 8
 VOCAB = 65
 PROMPT = 64
-GENERATE = CONTEXT - PROMPT   # 448
+GENERATE = CONTEXT - PROMPT  # 448
 SPEED_PROMPTS = 3
 BLEU_PROMPTS = 16
 BLEU_LENGTH = 64
@@ -79,7 +79,7 @@ CAUSALITY_TOLERANCE = 1e-3
 # A greedy token is accepted when its logit is this close to the maximum: the KV-cache path and
 # the full forward pass differ by float32 rounding.
 GREEDY_TOLERANCE = 1e-3
-MAX_TIED = 0.05               # fraction of greedy positions allowed a top-two gap below tolerance
+MAX_TIED = 0.05  # fraction of greedy positions allowed a top-two gap below tolerance
 REPEAT_TOLERANCE = 1e-3
 MIN_REPEATS = 3
 LOGIT_BOUND = 1e4
@@ -98,7 +98,13 @@ def prepare(folder=None) -> dict:
     n_windows = (len(val) - 1) // WINDOW_STRIDE
     starts = np.arange(n_windows) * WINDOW_STRIDE
     bleu_starts = np.linspace(0, len(val) - PROMPT - BLEU_LENGTH - 1, BLEU_PROMPTS).astype(np.int64)
-    return {"val": val, "train": train, "vocab": vocab, "window_starts": starts, "bleu_starts": bleu_starts}
+    return {
+        "val": val,
+        "train": train,
+        "vocab": vocab,
+        "window_starts": starts,
+        "bleu_starts": bleu_starts,
+    }
 
 
 def train_split(folder=None) -> dict[str, np.ndarray]:
@@ -123,7 +129,9 @@ def nll(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return log_z - picked
 
 
-def perturb(segment: np.ndarray, vocab: str, rng: np.random.Generator, swaps: int = PERTURB_SWAPS) -> np.ndarray:
+def perturb(
+    segment: np.ndarray, vocab: str, rng: np.random.Generator, swaps: int = PERTURB_SWAPS
+) -> np.ndarray:
     """``segment`` with two adjacent whole lines exchanged and ``swaps`` pairs of adjacent words
     (letters only, one space apart) swapped: natural text of the same length, no longer a copy.
     Text without spaces or newlines in ``vocab`` comes back unchanged."""
@@ -139,8 +147,10 @@ def perturb(segment: np.ndarray, vocab: str, rng: np.random.Generator, swaps: in
         return seg
     letter = np.array([ch.isalpha() for ch in vocab] + [False] * (VOCAB - len(vocab)))[seg]
     edges = np.diff(np.concatenate([[0], letter.astype(np.int8), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # words [start, end)
-    pairs = [j for j in range(len(starts) - 1) if starts[j + 1] == ends[j] + 1 and seg[ends[j]] == space]
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # words [start, end)
+    pairs = [
+        j for j in range(len(starts) - 1) if starts[j + 1] == ends[j] + 1 and seg[ends[j]] == space
+    ]
     used: set[int] = set()
     done = 0
     for j in rng.permutation(pairs) if pairs else []:
@@ -160,8 +170,10 @@ def check_bounded(value, shape: tuple[int, ...], phase: str) -> np.ndarray:
     value = check_float_array(value, shape, phase)
     big = float(np.max(np.abs(value))) if value.size else 0.0
     if big > LOGIT_BOUND:
-        raise AnswerError(f"{phase} returned a logit of magnitude {big:.3g}; logits must lie within "
-                          f"+-{LOGIT_BOUND:g} (softmax saturates long before that)")
+        raise AnswerError(
+            f"{phase} returned a logit of magnitude {big:.3g}; logits must lie within "
+            f"+-{LOGIT_BOUND:g} (softmax saturates long before that)"
+        )
     return value
 
 
@@ -185,7 +197,9 @@ def _segments(text: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return text[starts[:, None] + np.arange(CONTEXT + 1)[None, :]]
 
 
-def _probe(window: np.ndarray, source: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+def _probe(
+    window: np.ndarray, source: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
     """``window`` with everything after a random cut replaced by other natural text from
     ``source``: the candidate that changes the most later tokens, the first one always."""
     cut = int(rng.integers(CONTEXT // 4, CONTEXT - 1))
@@ -196,12 +210,14 @@ def _probe(window: np.ndarray, source: np.ndarray, rng: np.random.Generator) -> 
         n = int(np.sum(cand != window[cut + 1 :]))
         if cand[0] != window[cut + 1] and n > changed:
             best, changed = cand, n
-    if best is None:   # a degenerate source text: fall back on shifted tokens
+    if best is None:  # a degenerate source text: fall back on shifted tokens
         best = (window[cut + 1 :] + rng.integers(1, VOCAB, size=tail)) % VOCAB
     return np.concatenate([window[: cut + 1], best]), cut
 
 
-def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[dict]]:
+def plan(
+    data: dict, contexts: list[np.ndarray], rng: np.random.Generator
+) -> tuple[np.ndarray, list[dict]]:
     """Every row of the run's ``logits()`` batches, shuffled, and what each row is for.
 
     Returns ``rows`` (n_batches * WINDOWS_PER_CALL, 512) and one dict per row: ``kind`` (val,
@@ -209,16 +225,21 @@ def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tu
     (window or context number), ``of`` (the row a probe or repeat is compared with) and ``cut``.
     """
     val, vocab = data["val"], data["vocab"]
-    train = data.get("train", val)   # prepare() always gives it; small synthetic test data may not
+    train = data.get("train", val)  # prepare() always gives it; small synthetic test data may not
     inputs, targets = window_tokens(val, data["window_starts"])
     items: list[tuple[np.ndarray, dict]] = []
-    items += [(inputs[k], {"kind": "val", "index": k, "targets": targets[k]}) for k in range(len(inputs))]
+    items += [
+        (inputs[k], {"kind": "val", "index": k, "targets": targets[k]}) for k in range(len(inputs))
+    ]
     for j, seg in enumerate(_segments(train, TRAIN_WINDOWS, rng)):
         items.append((seg[:-1], {"kind": "train", "index": j, "targets": seg[1:]}))
     for j, seg in enumerate(_segments(val, PERTURBED_WINDOWS, rng)):
         seg = perturb(seg, vocab, rng)
         items.append((seg[:-1], {"kind": "perturbed", "index": j, "targets": seg[1:]}))
-    items += [(np.asarray(c, dtype=np.int64), {"kind": "greedy", "index": g}) for g, c in enumerate(contexts)]
+    items += [
+        (np.asarray(c, dtype=np.int64), {"kind": "greedy", "index": g})
+        for g, c in enumerate(contexts)
+    ]
     probe_of = rng.choice(len(inputs), size=min(CAUSALITY_PROBES, len(inputs)), replace=False)
     for k in probe_of:
         row, cut = _probe(inputs[k], train, rng)
@@ -226,7 +247,7 @@ def plan(data: dict, contexts: list[np.ndarray], rng: np.random.Generator) -> tu
 
     per = WINDOWS_PER_CALL
     n_batches = -(-(len(items) + MIN_REPEATS) // per)
-    n_batches += n_batches % 2           # two equal halves, around the BLEU generates
+    n_batches += n_batches % 2  # two equal halves, around the BLEU generates
     total = n_batches * per
     half = total // 2
     n_repeats = total - len(items)
@@ -344,15 +365,21 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> 
         cut = row["cut"]
         drift = float(np.max(np.abs(kept[s][: cut + 1] - kept[row["of"]][: cut + 1])))
         if drift > CAUSALITY_TOLERANCE:
-            return _violation(out, f"logits at positions up to {cut} changed by {drift:.3g} when only "
-                                   "later tokens changed; each position may only see the tokens before "
-                                   "it (causal attention)")
+            return _violation(
+                out,
+                f"logits at positions up to {cut} changed by {drift:.3g} when only "
+                "later tokens changed; each position may only see the tokens before "
+                "it (causal attention)",
+            )
     for s, row in enumerate(info):
         if row["kind"] == "repeat":
             drift = float(np.max(np.abs(kept[s] - kept[row["of"]])))
             if drift > REPEAT_TOLERANCE:
-                return _violation(out, f"logits depend on when/where a window is asked: the same window "
-                                       f"asked twice gave logits {drift:.3g} apart")
+                return _violation(
+                    out,
+                    f"logits depend on when/where a window is asked: the same window "
+                    f"asked twice gave logits {drift:.3g} apart",
+                )
 
     gaps = []
     for s, row in enumerate(info):
@@ -364,22 +391,34 @@ def run(sandbox, data: dict, rng: np.random.Generator, limits, out: Outcome) -> 
         gap = scores.max(axis=1) - chosen
         if np.any(gap > GREEDY_TOLERANCE):
             first = int(np.argmax(gap > GREEDY_TOLERANCE))
-            return _error(out, f"generate() token {first} is not the greedy choice of logits() (its "
-                               f"logit is {gap[first]:.3g} below the maximum); generation must be "
-                               "greedy and use the same model")
+            return _error(
+                out,
+                f"generate() token {first} is not the greedy choice of logits() (its "
+                f"logit is {gap[first]:.3g} below the maximum); generation must be "
+                "greedy and use the same model",
+            )
         top2 = np.sort(scores, axis=1)[:, -2:]
         gaps.append(top2[:, 1] - top2[:, 0])
     tied = float(np.mean(np.concatenate(gaps) < GREEDY_TOLERANCE))
     if tied > MAX_TIED:
-        return _error(out, f"logits are flat or tied: at {tied:.0%} of the generated positions the top "
-                           f"two logits are within {GREEDY_TOLERANCE:g}, so any continuation would "
-                           "pass as greedy")
+        return _error(
+            out,
+            f"logits are flat or tied: at {tied:.0%} of the generated positions the top "
+            f"two logits are within {GREEDY_TOLERANCE:g}, so any continuation would "
+            "pass as greedy",
+        )
 
     if out.quality < MIN_TRAIN_RATIO * train_ppl:
-        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the training-text "
-                               f"perplexity {train_ppl:.3g}: the validation text appears to be memorised")
+        return _violation(
+            out,
+            f"validation perplexity {out.quality:.3g} is far below the training-text "
+            f"perplexity {train_ppl:.3g}: the validation text appears to be memorised",
+        )
     if out.quality < MIN_PERTURBED_RATIO * perturbed_ppl:
-        return _violation(out, f"validation perplexity {out.quality:.3g} is far below the perplexity "
-                               f"{perturbed_ppl:.3g} on lightly perturbed validation text: the validation "
-                               "text appears to be memorised")
+        return _violation(
+            out,
+            f"validation perplexity {out.quality:.3g} is far below the perplexity "
+            f"{perturbed_ppl:.3g} on lightly perturbed validation text: the validation "
+            "text appears to be memorised",
+        )
     return out

@@ -68,7 +68,7 @@ def _first_layer_weights(w0):
     k = w0.astype(np.float64).reshape(3, 3, 3, 32)
     big = np.zeros((3, 4, 3, 2, 32))
     for ox in range(2):
-        big[:, ox:ox + 3, :, ox, :] = k
+        big[:, ox : ox + 3, :, ox, :] = k
     return np.ascontiguousarray(big.reshape(36, 64), dtype=np.float32)
 
 
@@ -78,7 +78,8 @@ def load(directory):
         w = [np.asarray(f[f"w{i}"], dtype=np.float32) for i in range(4)]
         model = {
             "w0": _first_layer_weights(w[0]),
-            "u": [None] + [_kernel_transform(w[i], CHANNELS[i], CHANNELS[i + 1]) for i in (1, 2, 3)],
+            "u": [None]
+            + [_kernel_transform(w[i], CHANNELS[i], CHANNELS[i + 1]) for i in (1, 2, 3)],
             "b": [np.asarray(f[f"b{i}"], dtype=np.float32) for i in range(4)],
             "fc_w": np.ascontiguousarray(f["fc_w"], dtype=np.float32),
             "fc_b": np.asarray(f["fc_b"], dtype=np.float32),
@@ -99,7 +100,9 @@ def _buffers(model, n):
     x0[:] = model["pad"]
     # Inputs of layers 1-3, (side + 2, side + 2, n, C) with a zero border that is
     # never overwritten: the previous layer's ReLU writes only the interior.
-    padded = [x0] + [np.zeros(((32 >> i) + 2, (32 >> i) + 2, n, CHANNELS[i]), np.float32) for i in (1, 2, 3)]
+    padded = [x0] + [
+        np.zeros(((32 >> i) + 2, (32 >> i) + 2, n, CHANNELS[i]), np.float32) for i in (1, 2, 3)
+    ]
     # Shared work arrays, sized for their largest user among the Winograd layers 1-3
     # (side s, h = s/2 tiles per side, r = h*h*n tile rows): rows-transformed input
     # (h, 4, s+2, n, cin), transformed input V (16, r, cin), products M (16, r, cout).
@@ -160,7 +163,7 @@ def _winograd(model, bufs, i, n):
     # xp[k::2], so each line below handles all tiles of the chunk at once, and since
     # the images are the second-innermost axis, every inner loop runs over n*cin floats.
     t = bufs["t"][: h * 4 * (s + 2) * n * cin].reshape(h, 4, s + 2, n, cin)
-    r = [xp[k:k + s:2] for k in range(4)]
+    r = [xp[k : k + s : 2] for k in range(4)]
     np.subtract(r[0], r[2], out=t[:, 0])
     np.add(r[1], r[2], out=t[:, 1])
     np.subtract(r[2], r[1], out=t[:, 2])
@@ -169,7 +172,7 @@ def _winograd(model, bufs, i, n):
     # operand V: (row tap, column tap, ty, tx, image, cin), i.e. 16 blocks (h*h*n, cin).
     v = bufs["v"][: 16 * h * h * n * cin].reshape(4, 4, h, h, n, cin)
     vt = v.transpose(1, 2, 0, 3, 4, 5)  # (column tap, ty, row tap, tx, image, cin)
-    c = [t[:, :, k:k + s:2] for k in range(4)]  # (ty, row tap, tx, image, cin)
+    c = [t[:, :, k : k + s : 2] for k in range(4)]  # (ty, row tap, tx, image, cin)
     np.subtract(c[0], c[2], out=vt[0])
     np.add(c[1], c[2], out=vt[1])
     np.subtract(c[2], c[1], out=vt[2])
@@ -225,5 +228,5 @@ def predict(model, x):
     x = np.asarray(x)
     labels = np.empty(len(x), np.int64)
     for s in range(0, len(x), CHUNK):
-        labels[s:s + CHUNK] = _forward(model, x[s:s + CHUNK]).argmax(axis=1)
+        labels[s : s + CHUNK] = _forward(model, x[s : s + CHUNK]).argmax(axis=1)
     return labels

@@ -58,8 +58,10 @@ def load_cifar_bin(path):
 
 def load_train(data_dir):
     folder = os.path.join(data_dir, "cifar-10-batches-bin")
-    xs, ys = zip(*(load_cifar_bin(os.path.join(folder, f"data_batch_{i}.bin"))
-                   for i in range(1, 6)), strict=True)
+    xs, ys = zip(
+        *(load_cifar_bin(os.path.join(folder, f"data_batch_{i}.bin")) for i in range(1, 6)),
+        strict=True,
+    )
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -77,7 +79,7 @@ def im2col3x3(x):
     cols = np.empty((n, h, w, 9, c), dtype=x.dtype)
     for i in range(3):
         for j in range(3):
-            cols[:, :, :, 3 * i + j, :] = xp[:, i:i + h, j:j + w, :]
+            cols[:, :, :, 3 * i + j, :] = xp[:, i : i + h, j : j + w, :]
     return cols.reshape(n * h * w, 9 * c)
 
 
@@ -88,7 +90,7 @@ def col2im3x3(dcols, shape):
     dxp = np.zeros((n, h + 2, w + 2, c), dtype=dcols.dtype)
     for i in range(3):
         for j in range(3):
-            dxp[:, i:i + h, j:j + w, :] += d[:, :, :, 3 * i + j, :]
+            dxp[:, i : i + h, j : j + w, :] += d[:, :, :, 3 * i + j, :]
     return dxp[:, 1:-1, 1:-1, :]
 
 
@@ -195,7 +197,9 @@ class Dense:
 
 class Net:
     def __init__(self, rng, dtype=np.float32, channels=CHANNELS, spatial=32):
-        self.blocks = [ConvBlock(a, b, rng, dtype) for a, b in zip(channels[:-1], channels[1:], strict=True)]
+        self.blocks = [
+            ConvBlock(a, b, rng, dtype) for a, b in zip(channels[:-1], channels[1:], strict=True)
+        ]
         side = spatial // 2 ** len(self.blocks)
         self.fc = Dense(side * side * channels[-1], N_CLASSES, rng, dtype)
         self.layers = self.blocks + [self.fc]
@@ -223,8 +227,15 @@ class Net:
     def state(self):
         d = {}
         for i, b in enumerate(self.blocks):
-            d.update({f"c{i}_W": b.W, f"c{i}_gamma": b.gamma, f"c{i}_beta": b.beta,
-                      f"c{i}_mean": b.run_mean, f"c{i}_var": b.run_var})
+            d.update(
+                {
+                    f"c{i}_W": b.W,
+                    f"c{i}_gamma": b.gamma,
+                    f"c{i}_beta": b.beta,
+                    f"c{i}_mean": b.run_mean,
+                    f"c{i}_var": b.run_var,
+                }
+            )
         d.update(fc_W=self.fc.W, fc_b=self.fc.b)
         return d
 
@@ -331,8 +342,10 @@ def export(net, mean, std, path):
 def evaluate(net, x, y, mean, std, batch=500):
     correct = 0
     for s in range(0, len(x), batch):
-        xb = (x[s:s + batch].astype(np.float32) / 255.0 - mean) / std
-        correct += int((net.forward(xb.astype(np.float32), False).argmax(1) == y[s:s + batch]).sum())
+        xb = (x[s : s + batch].astype(np.float32) / 255.0 - mean) / std
+        correct += int(
+            (net.forward(xb.astype(np.float32), False).argmax(1) == y[s : s + batch]).sum()
+        )
     return correct / len(x)
 
 
@@ -359,8 +372,12 @@ def fit(train_split, out_dir, budget):
     within budget["wall_s"] (and exports what it has then)."""
     args = parser().parse_args([])
     args.out = os.path.join(out_dir, "weights.npz")
-    train(args, train_split["x_train"], np.asarray(train_split["y_train"], dtype=np.int64),
-          wall_budget=float(budget["wall_s"]))
+    train(
+        args,
+        train_split["x_train"],
+        np.asarray(train_split["y_train"], dtype=np.int64),
+        wall_budget=float(budget["wall_s"]),
+    )
 
 
 def train(args, x_all, y_all, wall_budget=None):
@@ -392,15 +409,18 @@ def train(args, x_all, y_all, wall_budget=None):
         t = (step - warm) / max(1, total - warm)
         return args.lr * 0.5 * (1 + np.cos(np.pi * t))
 
-    print(f"epochs {args.epochs}  steps/epoch {steps_per_epoch}  batch {args.batch}  "
-          f"lr {args.lr}  wd {args.wd}  smoothing {args.smoothing}", flush=True)
+    print(
+        f"epochs {args.epochs}  steps/epoch {steps_per_epoch}  batch {args.batch}  "
+        f"lr {args.lr}  wd {args.wd}  smoothing {args.smoothing}",
+        flush=True,
+    )
     step = 0
     best = (-1.0, -1)
     for epoch in range(args.epochs):
         order = rng.permutation(n_train)
         tl, tc, seen = 0.0, 0, 0
         for s in range(steps_per_epoch):
-            idx = order[s * args.batch:(s + 1) * args.batch]
+            idx = order[s * args.batch : (s + 1) * args.batch]
             xb = ((x_tr[idx].astype(np.float32) / 255.0 - mean) / std).astype(np.float32)
             yb = y_tr[idx]
             logits = net.forward(xb, True)
@@ -424,22 +444,33 @@ def train(args, x_all, y_all, wall_budget=None):
         ho = evaluate(net, x_ho, y_ho, mean, std) if len(x_ho) else float("nan")
         if ho > best[0]:
             best = (ho, epoch + 1)
-        print(f"epoch {epoch + 1:3d}  loss {tl / seen:.4f}  train-acc {tc / seen:.4f}  "
-              f"held-out-acc {ho:.4f}  lr {lr:.4f}  elapsed {time.perf_counter() - t0:.1f}s  "
-              f"cpu {time.process_time() - c0:.1f}s",
-              flush=True)
+        print(
+            f"epoch {epoch + 1:3d}  loss {tl / seen:.4f}  train-acc {tc / seen:.4f}  "
+            f"held-out-acc {ho:.4f}  lr {lr:.4f}  elapsed {time.perf_counter() - t0:.1f}s  "
+            f"cpu {time.process_time() - c0:.1f}s",
+            flush=True,
+        )
         if args.ckpt:
             np.savez(args.ckpt, epoch=epoch + 1, mean=mean, std=std, **net.state())
         elapsed = time.perf_counter() - t0
-        if wall_budget is not None and epoch + 1 < args.epochs \
-                and elapsed * (epoch + 2) / (epoch + 1) > 0.95 * wall_budget:
-            print(f"stopping after epoch {epoch + 1}: another would pass the {wall_budget:.0f} s "
-                  "budget", flush=True)
+        if (
+            wall_budget is not None
+            and epoch + 1 < args.epochs
+            and elapsed * (epoch + 2) / (epoch + 1) > 0.95 * wall_budget
+        ):
+            print(
+                f"stopping after epoch {epoch + 1}: another would pass the {wall_budget:.0f} s "
+                "budget",
+                flush=True,
+            )
             break
     export(net, mean.astype(np.float64), std.astype(np.float64), args.out)
     print(f"best held-out {best[0]:.4f} at epoch {best[1]}; exported final epoch to {args.out}")
-    print(f"total training time {time.perf_counter() - t0:.1f}s wall, "
-          f"{time.process_time() - c0:.1f}s CPU", flush=True)
+    print(
+        f"total training time {time.perf_counter() - t0:.1f}s wall, "
+        f"{time.process_time() - c0:.1f}s CPU",
+        flush=True,
+    )
 
 
 def main():

@@ -36,18 +36,24 @@ def read_idx(path):
     """Read one gzipped IDX file (big-endian header, then uint8 data)."""
     with gzip.open(path, "rb") as f:
         raw = f.read()
-    magic, = struct.unpack(">I", raw[:4])
-    ndim = magic & 0xFF                          # low byte: number of dimensions
-    dims = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    (magic,) = struct.unpack(">I", raw[:4])
+    ndim = magic & 0xFF  # low byte: number of dimensions
+    dims = struct.unpack(">" + "I" * ndim, raw[4 : 4 + 4 * ndim])
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def load_mnist(data_dir):
     folder = os.path.join(data_dir, "mnist")
+
     def part(name):
         return read_idx(os.path.join(folder, name))
-    return (part("train-images-idx3-ubyte.gz"), part("train-labels-idx1-ubyte.gz"),
-            part("t10k-images-idx3-ubyte.gz"), part("t10k-labels-idx1-ubyte.gz"))
+
+    return (
+        part("train-images-idx3-ubyte.gz"),
+        part("train-labels-idx1-ubyte.gz"),
+        part("t10k-images-idx3-ubyte.gz"),
+        part("t10k-labels-idx1-ubyte.gz"),
+    )
 
 
 def peak_rss_mib():
@@ -64,23 +70,32 @@ def peak_rss_mib():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.environ.get("TINYMLPERF_DATA"),
-                        help="datasets folder (default: $TINYMLPERF_DATA)")
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("TINYMLPERF_DATA"),
+        help="datasets folder (default: $TINYMLPERF_DATA)",
+    )
     parser.add_argument("--repeats", type=int, default=1, help="train this many times")
     args = parser.parse_args()
     if not args.data:
         parser.error("give --data or set TINYMLPERF_DATA")
 
-    print(f"numpy {np.__version__}; BLAS threads: OPENBLAS_NUM_THREADS="
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}", flush=True)
+    print(
+        f"numpy {np.__version__}; BLAS threads: OPENBLAS_NUM_THREADS="
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}",
+        flush=True,
+    )
     print(f"loading MNIST from {args.data} ...", flush=True)
     x_train, y_train, x_test, y_test = load_mnist(args.data)
     print(f"  train {x_train.shape}, test {x_test.shape}", flush=True)
 
     times, accs = [], []
     for r in range(args.repeats):
-        print(f"run {r + 1}/{args.repeats}: training (one epoch, batch {submission.BATCH}, "
-              f"hidden {submission.HIDDEN}) ...", flush=True)
+        print(
+            f"run {r + 1}/{args.repeats}: training (one epoch, batch {submission.BATCH}, "
+            f"hidden {submission.HIDDEN}) ...",
+            flush=True,
+        )
         start = time.perf_counter()
         model = submission.train(x_train, y_train)
         times.append(time.perf_counter() - start)
@@ -90,13 +105,18 @@ def main():
         labels = submission.predict(model, x_test[order])
         predict_s = time.perf_counter() - start
         accs.append(float(np.mean(labels == y_test[order])))
-        print(f"  train() {times[-1]:.3f} s, predict() {predict_s:.3f} s, "
-              f"test accuracy {accs[-1]:.4f}", flush=True)
+        print(
+            f"  train() {times[-1]:.3f} s, predict() {predict_s:.3f} s, "
+            f"test accuracy {accs[-1]:.4f}",
+            flush=True,
+        )
 
     n_params = sum(v.size for v in model.values())
     print(f"parameters: {n_params:,}")
-    print(f"train() time: median {statistics.median(times):.3f} s, min {min(times):.3f} s "
-          f"over {len(times)} run(s)")
+    print(
+        f"train() time: median {statistics.median(times):.3f} s, min {min(times):.3f} s "
+        f"over {len(times)} run(s)"
+    )
     print(f"test accuracy: {', '.join(f'{a:.4f}' for a in accs)} (needs >= 0.95)")
     peak = peak_rss_mib()
     if peak is not None:

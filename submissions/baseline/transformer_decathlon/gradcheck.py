@@ -19,8 +19,10 @@ import model as M  # noqa: E402
 def main():
     cfg = dict(d=16, heads=4, layers=2, ffn=24, vocab=11, window=3)
     rng = np.random.default_rng(0)
-    p = {k: v.astype(np.float64) + rng.standard_normal(v.shape) * 0.3
-         for k, v in M.init_params(cfg, 1).items()}
+    p = {
+        k: v.astype(np.float64) + rng.standard_normal(v.shape) * 0.3
+        for k, v in M.init_params(cfg, 1).items()
+    }
     idx = rng.integers(0, 11, (2, 7))
     tgt = rng.integers(0, 11, (2, 7))
     bias = M.attention_bias(4, 7, 3).astype(np.float64)

@@ -82,14 +82,14 @@ def forward(p, cfg, idx, targets=None, bias=None):
     caches = []
     for layer in range(L):
         h, c1 = _rms_fwd(x, p[f"g1_{layer}"])
-        qkv = h @ p[f"wqkv_{layer}"]                                   # (B,T,3d)
+        qkv = h @ p[f"wqkv_{layer}"]  # (B,T,3d)
         qkv5 = qkv.reshape(B, T, 3, H, hd).transpose(2, 0, 3, 1, 4)  # (3,B,H,T,hd)
         q, k, v = qkv5[0], qkv5[1], qkv5[2]
-        s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias            # (B,H,T,T)
+        s = (q @ k.transpose(0, 1, 3, 2)) * scale + bias  # (B,H,T,T)
         s -= s.max(axis=-1, keepdims=True)
         pa = np.exp(s)
         pa /= pa.sum(axis=-1, keepdims=True)
-        o = pa @ v                                                 # (B,H,T,hd)
+        o = pa @ v  # (B,H,T,hd)
         oc = o.transpose(0, 2, 1, 3).reshape(B, T, d)
         x = x + oc @ p[f"wo_{layer}"]
         h2, c2 = _rms_fwd(x, p[f"g2_{layer}"])
@@ -129,7 +129,7 @@ def backward(p, cfg, cache):
         # MLP
         g[f"w2_{layer}"] = r.reshape(N, -1).T @ dx.reshape(N, d)
         dr = dx @ p[f"w2_{layer}"].T
-        dr *= (r > 0)
+        dr *= r > 0
         g[f"w1_{layer}"] = h2.reshape(N, d).T @ dr.reshape(N, -1)
         dh2 = dr @ p[f"w1_{layer}"].T
         dxn, g[f"g2_{layer}"] = _rms_bwd(dh2, p[f"g2_{layer}"], c2)
@@ -137,7 +137,7 @@ def backward(p, cfg, cache):
         # attention
         g[f"wo_{layer}"] = oc.reshape(N, d).T @ dx.reshape(N, d)
         doc = dx @ p[f"wo_{layer}"].T
-        do = doc.reshape(B, T, H, hd).transpose(0, 2, 1, 3)        # (B,H,T,hd)
+        do = doc.reshape(B, T, H, hd).transpose(0, 2, 1, 3)  # (B,H,T,hd)
         dv = pa.transpose(0, 1, 3, 2) @ do
         dpa = do @ v.transpose(0, 1, 3, 2)
         ds = pa * (dpa - (dpa * pa).sum(axis=-1, keepdims=True))

@@ -37,8 +37,12 @@ class GPT:
             wqkv = z[f"g1_{layer}"][:, None] * z[f"wqkv_{layer}"]
             wqkv[:, :d] *= 1.0 / math.sqrt(hd)
             w1 = z[f"g2_{layer}"][:, None] * z[f"w1_{layer}"]
-            self.layers.append(tuple(np.ascontiguousarray(a, dtype=f32) for a in
-                                     (wqkv, z[f"wo_{layer}"], w1, z[f"w2_{layer}"])))
+            self.layers.append(
+                tuple(
+                    np.ascontiguousarray(a, dtype=f32)
+                    for a in (wqkv, z[f"wo_{layer}"], w1, z[f"w2_{layer}"])
+                )
+            )
         self.wout = np.ascontiguousarray(z["gf"][:, None] * z["wout"], dtype=f32)
         # ALiBi: head h adds -slope_h * distance to every attention score.
         self.slopes = np.array([2.0 ** (-8.0 * (i + 1) / H) for i in range(H)], dtype=f32)
@@ -78,8 +82,8 @@ def _forward(m, tokens):
         h = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
         qkv = (h @ wqkv).reshape(B, T, 3, H, hd).transpose(2, 0, 3, 1, 4)  # (3,B,H,T,hd)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        s = q @ k.transpose(0, 1, 3, 2)                                 # (B,H,T,T)
-        s += bias                                   # in place: no second (B,H,T,T) array
+        s = q @ k.transpose(0, 1, 3, 2)  # (B,H,T,T)
+        s += bias  # in place: no second (B,H,T,T) array
         s -= s.max(axis=-1, keepdims=True)
         np.exp(s, out=s)
         s /= s.sum(axis=-1, keepdims=True)
@@ -103,9 +107,9 @@ def logits(model, tokens):
     out = np.empty((B, T, model.V), dtype=np.float32)
     step = 1  # one sequence at a time: 4 heads x 512 x 512 float32 = 4 MiB of scores (peak memory)
     for s in range(0, B, step):
-        x = _forward(model, tokens[s:s + step])
+        x = _forward(model, tokens[s : s + step])
         x = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS)
-        out[s:s + step] = x @ model.wout
+        out[s : s + step] = x @ model.wout
     return out
 
 
@@ -140,7 +144,10 @@ def generate(model, prompt, n):
     wte, alibi, wout = m.wte, m.alibi_row, m.wout
     inv_d = 1.0 / d
     sqrt = math.sqrt
-    layers = [(wqkv, wo, w1, w2, kc[layer], vc[layer]) for layer, (wqkv, wo, w1, w2) in enumerate(m.layers)]
+    layers = [
+        (wqkv, wo, w1, w2, kc[layer], vc[layer])
+        for layer, (wqkv, wo, w1, w2) in enumerate(m.layers)
+    ]
     # The prompt goes through the same one-token step as the generated tokens
     # (it only fills the cache).  A batched prefill would be one big matrix
     # product per layer, and OpenBLAS runs those on both threads: on a machine
@@ -148,27 +155,29 @@ def generate(model, prompt, n):
     # generate() call by hundreds of milliseconds in our tests.  The one-token
     # matrix-vector products stay on one thread; 64 extra small steps cost ~10 ms.
     tok = int(prompt[0])
-    for t in range(total - 1):              # t = position of the token we feed in
-        lo = t - W + 1 if t >= W else 0     # sliding window: keys lo .. t
+    for t in range(total - 1):  # t = position of the token we feed in
+        lo = t - W + 1 if t >= W else 0  # sliding window: keys lo .. t
         hi = t + 1
-        ab = alibi[:, :, W - (hi - lo):]    # (H, 1, n_keys) ALiBi bias
+        ab = alibi[:, :, W - (hi - lo) :]  # (H, 1, n_keys) ALiBi bias
         x = wte[tok]
         for wqkv, wo, w1, w2, kl, vl in layers:
             qkv = ((x * (1.0 / sqrt(float(x.dot(x)) * inv_d + EPS))) @ wqkv).reshape(3, H, hd)
             kl[:, :, t] = qkv[1]
             vl[:, t, :] = qkv[2]
-            s = np.matmul(qkv[0][:, None, :], kl[:, :, lo:hi])         # (H, 1, n_keys)
+            s = np.matmul(qkv[0][:, None, :], kl[:, :, lo:hi])  # (H, 1, n_keys)
             s += ab
-            s -= s.max(axis=2, keepdims=True)   # for exp() safety; cancels in the softmax
+            s -= s.max(axis=2, keepdims=True)  # for exp() safety; cancels in the softmax
             np.exp(s, out=s)
-            o = np.matmul(s, vl[:, lo:hi, :])                         # (H, 1, hd)
-            o /= s.sum(axis=2, keepdims=True)   # softmax normaliser, applied to 32 numbers not n_keys
+            o = np.matmul(s, vl[:, lo:hi, :])  # (H, 1, hd)
+            o /= s.sum(
+                axis=2, keepdims=True
+            )  # softmax normaliser, applied to 32 numbers not n_keys
             x = x + o.reshape(d) @ wo
             a = (x * (1.0 / sqrt(float(x.dot(x)) * inv_d + EPS))) @ w1
             np.maximum(a, 0, out=a)
             x = x + a @ w2
         if t + 1 < P:
-            tok = int(prompt[t + 1])        # still reading the prompt
+            tok = int(prompt[t + 1])  # still reading the prompt
         else:
             tok = int(np.argmax(x @ wout))
             out[t + 1 - P] = tok

@@ -53,8 +53,8 @@ def eval_windows(p, val, n_windows=None, T=512, batch=8):
     tot, cnt = 0.0, 0
     for s in range(0, nw, batch):
         ks = range(s, min(nw, s + batch))
-        x = np.stack([val[k * T:k * T + T] for k in ks])
-        y = np.stack([val[k * T + 1:k * T + T + 1] for k in ks])
+        x = np.stack([val[k * T : k * T + T] for k in ks])
+        y = np.stack([val[k * T + 1 : k * T + T + 1] for k in ks])
         _, loss, _ = M.forward(p, CFG, x, y, bias)
         tot += loss * y.size
         cnt += y.size
@@ -88,13 +88,19 @@ def fit(train_split, out_dir, budget):
         raise ValueError(f"the model has {CFG['vocab']} tokens, the training text {len(vocab)}")
     args = parser().parse_args([])
     args.out = os.path.join(out_dir, "weights.npz")
-    train_model(args, np.asarray(train_split["tokens"], dtype=np.int64), None,
-                deadline=time.time() + 0.95 * float(budget["wall_s"]))
+    train_model(
+        args,
+        np.asarray(train_split["tokens"], dtype=np.int64),
+        None,
+        deadline=time.time() + 0.95 * float(budget["wall_s"]),
+    )
 
 
 def train_model(args, train, val, deadline=None):
-    print(f"train chars {len(train)}  val chars {len(val) if val is not None else 0}  "
-          f"config {CFG}", flush=True)
+    print(
+        f"train chars {len(train)}  val chars {len(val) if val is not None else 0}  config {CFG}",
+        flush=True,
+    )
     p = M.init_params(CFG, seed=args.seed)
     n_params = sum(v.size for v in p.values())
     print(f"parameters {n_params}", flush=True)
@@ -113,9 +119,14 @@ def train_model(args, train, val, deadline=None):
         return args.min_lr + 0.5 * (args.lr - args.min_lr) * (1 + math.cos(math.pi * t))
 
     def save(path):
-        np.savez(path, **{k: v.astype(np.float32) for k, v in p.items()},
-                 config=np.array([CFG["d"], CFG["heads"], CFG["layers"], CFG["ffn"],
-                                  CFG["vocab"], CFG["window"]], dtype=np.int64))
+        np.savez(
+            path,
+            **{k: v.astype(np.float32) for k, v in p.items()},
+            config=np.array(
+                [CFG["d"], CFG["heads"], CFG["layers"], CFG["ffn"], CFG["vocab"], CFG["window"]],
+                dtype=np.int64,
+            ),
+        )
 
     t_start = time.time()
     t_last, tok_last = t_start, 0
@@ -132,7 +143,7 @@ def train_model(args, train, val, deadline=None):
         cscale = min(1.0, args.clip / (gnorm + 1e-6))
         lr = lr_at(step)
         t = step + 1
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
         for k in p:
             gk = g[k] * cscale
             m[k] *= b1
@@ -147,9 +158,12 @@ def train_model(args, train, val, deadline=None):
             now = time.time()
             tok = (step + 1) * B * T
             shown = "" if val is None else f"  val(24x512) {eval_windows(p, val, n_windows=24):.4f}"
-            print(f"step {step + 1:5d}  train {run_loss:.4f}{shown}  lr {lr:.2e}  "
-                  f"|g| {gnorm:.2f}  tok/s {(tok - tok_last) / (now - t_last):.0f}  "
-                  f"elapsed {now - t_start:.0f}s", flush=True)
+            print(
+                f"step {step + 1:5d}  train {run_loss:.4f}{shown}  lr {lr:.2e}  "
+                f"|g| {gnorm:.2f}  tok/s {(tok - tok_last) / (now - t_last):.0f}  "
+                f"elapsed {now - t_start:.0f}s",
+                flush=True,
+            )
             t_last, tok_last = time.time(), tok
         if (step + 1) % args.ckpt_every == 0:
             save(args.out)
@@ -160,10 +174,16 @@ def train_model(args, train, val, deadline=None):
     save(args.out)
     if val is not None:
         vl = eval_windows(p, val)
-        print(f"final val loss over all {(len(val) - 1) // 512} windows of 512: {vl:.4f} nats  "
-              f"perplexity {math.exp(vl):.3f}", flush=True)
-    print(f"total training time {train_time:.0f}s ({train_time / 60:.1f} min), "
-          f"total incl. final eval {time.time() - t_start:.0f}s", flush=True)
+        print(
+            f"final val loss over all {(len(val) - 1) // 512} windows of 512: {vl:.4f} nats  "
+            f"perplexity {math.exp(vl):.3f}",
+            flush=True,
+        )
+    print(
+        f"total training time {train_time:.0f}s ({train_time / 60:.1f} min), "
+        f"total incl. final eval {time.time() - t_start:.0f}s",
+        flush=True,
+    )
 
 
 def main():

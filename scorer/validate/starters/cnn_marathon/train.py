@@ -41,8 +41,11 @@ def load_training_set(root):
 def main():
     start = time.perf_counter()
     x, y = load_training_set(os.environ["TINYMLPERF_DATA"])
-    fit({"x_train": x, "y_train": y}, os.path.dirname(os.path.abspath(__file__)),
-        {"wall_s": 7200.0, "cpu_s": 14400.0})
+    fit(
+        {"x_train": x, "y_train": y},
+        os.path.dirname(os.path.abspath(__file__)),
+        {"wall_s": 7200.0, "cpu_s": 14400.0},
+    )
     print(f"wrote weights.npz in {time.perf_counter() - start:.1f} s")
 
 

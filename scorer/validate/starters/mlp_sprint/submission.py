@@ -25,7 +25,7 @@ def train(x_train, y_train):
     for _ in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, batch):
-            idx = order[start:start + batch]
+            idx = order[start : start + batch]
             xb, yb = x[idx], y_train[idx]
             h = np.maximum(xb @ w1 + b1, 0)
             z = h @ w2 + b2

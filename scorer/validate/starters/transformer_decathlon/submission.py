@@ -12,7 +12,9 @@ import numpy as np
 def load(directory):
     path = Path(directory) / "weights.npz"
     if not path.exists():
-        raise FileNotFoundError("weights.npz is missing: run `python train.py` in this folder first")
+        raise FileNotFoundError(
+            "weights.npz is missing: run `python train.py` in this folder first"
+        )
     with np.load(path, allow_pickle=False) as weights:
         return {"table": weights["log_probs"].astype(np.float32)}
 

@@ -38,8 +38,11 @@ def main():
         text = f.read()
     vocab = sorted(set(text))
     ids = np.array([vocab.index(c) for c in text[: int(len(text) * 0.9)]], dtype=np.int64)
-    fit({"tokens": ids, "vocab": np.array(vocab)}, os.path.dirname(os.path.abspath(__file__)),
-        {"wall_s": 7200.0, "cpu_s": 14400.0})
+    fit(
+        {"tokens": ids, "vocab": np.array(vocab)},
+        os.path.dirname(os.path.abspath(__file__)),
+        {"wall_s": 7200.0, "cpu_s": 14400.0},
+    )
     print(f"wrote weights.npz in {time.perf_counter() - start:.1f} s")
 
 
