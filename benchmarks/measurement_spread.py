@@ -28,6 +28,7 @@ from scorer.contract.events import EVENTS
 from scorer.progress import Progress
 from scorer.scoring import datasets
 from scorer.scoring import engine as scoring
+from scorer.scoring.job import DEFAULT_THREADS
 
 
 def describe(name: str, unit: str, values: list[float]) -> str:
@@ -43,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--event", default="mlp_sprint")
-    parser.add_argument("--threads", type=int, default=scoring.DEFAULT_THREADS)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     args = parser.parse_args()
     folder = ROOT / "submissions" / "baseline" / args.event
     job = scoring.Job(

@@ -44,11 +44,9 @@ sys.path.insert(0, str(ROOT))
 from scorer.contract.events import BASELINE_TEAM, EVENTS
 from scorer.leaderboard import ranking
 from scorer.progress import Progress
-from scorer.scoring import (
-    datasets,
-    stats,
-)
+from scorer.scoring import datasets, stats
 from scorer.scoring import engine as scoring
+from scorer.scoring.job import DEFAULT_REPEATS, DEFAULT_THREADS
 
 VARIANT_MODULE = "resolution_variant.py"
 # The variant's entry module: the baseline's functions, each doing EXTRA more of its own work.
@@ -286,11 +284,9 @@ def main() -> None:
     parser.add_argument("--events", default="mlp_sprint", help="comma-separated event ids")
     parser.add_argument("--runs", type=int, default=10, help="scorings per event and difference")
     parser.add_argument("--differences", default="0,3,10,30", help="extra work of A, in percent")
+    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS, help="rounds per scoring")
     parser.add_argument(
-        "--repeats", type=int, default=scoring.DEFAULT_REPEATS, help="rounds per scoring"
-    )
-    parser.add_argument(
-        "--threads", type=int, default=scoring.DEFAULT_THREADS, help="BLAS threads per child"
+        "--threads", type=int, default=DEFAULT_THREADS, help="BLAS threads per child"
     )
     parser.add_argument("--load", action="store_true", help="run a CPU-heavy neighbour meanwhile")
     parser.add_argument("--json", type=Path, help="save every scoring's samples here")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST, Limits
+from scorer.scoring import assembly, job
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import cnn_marathon, transformer_decathlon
 
@@ -28,8 +29,8 @@ def test_rules_state_the_default_limits():
 
 def test_methodology_states_the_scoring_constants():
     text = (DOCS / "methodology.md").read_text()
-    assert f"**{scoring.DEFAULT_REPEATS} times**" in text
-    assert f"**{scoring.SPREAD_BOUND:.0%}**" in text
+    assert f"**{job.DEFAULT_REPEATS} times**" in text
+    assert f"**{assembly.SPREAD_BOUND:.0%}**" in text
     assert f"up to {scoring.EXTRA_ROUNDS} more rounds" in text
     assert f"median of {cnn_marathon.TIMED_CALLS} timed batches" in text
     assert f"shown in {cnn_marathon.CALLS} batches of {cnn_marathon.BATCH:,}" in text

@@ -17,6 +17,7 @@ from scorer.contract.limits import Limits
 from scorer.progress import Progress
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import transformer_decathlon as td
+from scorer.scoring.events import transformer_rows as layout
 
 FIXTURES = Path(__file__).parent / "fixtures" / "events"
 
@@ -139,21 +140,25 @@ def test_transformer_plan_hides_every_check_in_full_perplexity_batches():
         "vocab": "".join(chr(33 + i) for i in range(65)),
         "window_starts": starts,
     }
-    contexts = [np.full(td.CONTEXT, g) for g in range(td.SPEED_PROMPTS)]
-    rows, info = td.plan(data, contexts, np.random.default_rng(0))
-    assert rows.shape[1] == td.CONTEXT and len(rows) % (2 * td.WINDOWS_PER_CALL) == 0
+    contexts = [np.full(layout.CONTEXT, g) for g in range(td.SPEED_PROMPTS)]
+    rows, info = layout.plan(data, contexts, np.random.default_rng(0))
+    assert rows.shape[1] == layout.CONTEXT and len(rows) % (2 * layout.WINDOWS_PER_CALL) == 0
     kinds = [row["kind"] for row in info]
     assert kinds.count("val") == len(starts) and kinds.count("greedy") == td.SPEED_PROMPTS
     assert (
-        kinds.count("train") == td.TRAIN_WINDOWS
-        and kinds.count("perturbed") == td.PERTURBED_WINDOWS
+        kinds.count("train") == layout.TRAIN_WINDOWS
+        and kinds.count("perturbed") == layout.PERTURBED_WINDOWS
     )
-    assert kinds.count("probe") == td.CAUSALITY_PROBES and kinds.count("repeat") >= td.MIN_REPEATS
+    assert (
+        kinds.count("probe") == layout.CAUSALITY_PROBES
+        and kinds.count("repeat") >= layout.MIN_REPEATS
+    )
     half = len(rows) // 2
     for s, row in enumerate(info):
         if row["kind"] == "repeat":  # asked again after the BLEU generations, at another row
             assert (
-                s >= half > row["of"] and s % td.WINDOWS_PER_CALL != row["of"] % td.WINDOWS_PER_CALL
+                s >= half > row["of"]
+                and s % layout.WINDOWS_PER_CALL != row["of"] % layout.WINDOWS_PER_CALL
             )
             assert np.array_equal(rows[s], rows[row["of"]])
         if row["kind"] == "probe":
@@ -168,7 +173,7 @@ def test_perturbed_text_keeps_its_length_and_characters_but_changes():
     vocab = " \nabcdefghijklmnopqrstuvwxyz"
     text = "the king is dead\nlong live the king\nand so say all of us\nwe go home now\n"
     seg = np.array([vocab.index(c) for c in text])
-    out = td.perturb(seg, vocab, np.random.default_rng(1), swaps=2)
+    out = layout.perturb(seg, vocab, np.random.default_rng(1), swaps=2)
     new = "".join(vocab[i] for i in out)
     assert len(new) == len(text) and sorted(new) == sorted(text) and new != text
     assert sorted(new.split()) == sorted(text.split())
@@ -183,11 +188,11 @@ def test_logits_beyond_the_bound_are_an_answer_error():
 def test_windows_never_feed_a_target_back_as_input():
     val = counting_text(5000)
     starts = np.arange((len(val) - 1) // td.WINDOW_STRIDE) * td.WINDOW_STRIDE
-    inputs, targets = td.window_tokens(val, starts)
-    assert inputs.shape == targets.shape == (len(starts), td.CONTEXT)
+    inputs, targets = layout.window_tokens(val, starts)
+    assert inputs.shape == targets.shape == (len(starts), layout.CONTEXT)
     assert np.array_equal(targets[:, :-1], inputs[:, 1:])
-    last_targets = starts + td.CONTEXT
-    used_inputs = (starts[:, None] + np.arange(td.CONTEXT)).ravel()
+    last_targets = starts + layout.CONTEXT
+    used_inputs = (starts[:, None] + np.arange(layout.CONTEXT)).ravel()
     assert not np.isin(last_targets, used_inputs).any()
 
 

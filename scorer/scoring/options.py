@@ -10,7 +10,7 @@ from pathlib import Path
 
 from scorer.contract.errors import UsageError
 from scorer.scoring import datasets
-from scorer.scoring.engine import DEFAULT_REPEATS, Job
+from scorer.scoring.job import DEFAULT_REPEATS, Job
 
 
 def job_from_args(args, repo: Path) -> Job:

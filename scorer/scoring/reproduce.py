@@ -44,6 +44,7 @@ from scorer.contract.events import (
 from scorer.contract.problems import display, one_line
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import engine as scoring
+from scorer.scoring.assembly import MAX_REASON, now
 from scorer.scoring.events import module
 from scorer.validate import submission
 
@@ -265,14 +266,14 @@ def _block(folder: Path, event: Event, budget: Budget) -> dict:
         "budget": budget.as_dict(),
         "content_hash": submission.content_hash(folder),
         "scorer_version": scorer.__version__,
-        "started_at": scoring._now(),
+        "started_at": now(),
     }
 
 
 def refused(folder: Path, budget: Budget, reason: str) -> dict:
     """The provenance of an entry that was not retrained because it breaks the contract."""
     block = _block(folder, event_of(folder), budget)
-    block.update(reason=_short(reason), train_wall_s=0.0, finished_at=scoring._now())
+    block.update(reason=_short(reason), train_wall_s=0.0, finished_at=now())
     return block
 
 
@@ -333,13 +334,13 @@ def reproduce(folder: Path, job: scoring.Job, budget: Budget) -> dict:
                 block["reproduced_quality"] = retrained
                 block["status"], block["reason"] = compare(event, shipped, retrained)
     block["reason"] = _short(block["reason"])
-    block["finished_at"] = scoring._now()
+    block["finished_at"] = now()
     return {"provenance": block, "shipped": shipped_record, "reproduced": reproduced_record}
 
 
 def _short(text: str) -> str:
     text = one_line(text)
-    return text if len(text) <= scoring.MAX_REASON else text[: scoring.MAX_REASON - 1] + "…"
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> list[dict]:
