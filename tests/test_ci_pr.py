@@ -21,7 +21,7 @@ import pytest
 from scorer.cli import main as cli
 from scorer.contract import schema
 from scorer.pr.check import materialise
-from scorer.pr.report import md
+from scorer.text import github_md as md
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "pr"
@@ -186,7 +186,7 @@ def test_a_control_character_in_a_path_is_rejected(repo):
     code, summary, report = run_check(repo, "pr")
     assert code == 1
     bad = [p for p in summary["problems"] if p["kind"] == "path"]
-    assert bad and "\\x0a" in bad[0]["where"] and "\n" not in bad[0]["where"]
+    assert bad and "evil\\nname.py" in bad[0]["where"] and "\n" not in bad[0]["where"]
     assert "evil\nname" not in report
 
 

@@ -281,8 +281,8 @@ def test_svgs_hold_no_active_content(site):
     "payload", [NAME, MEMBER, TITLE, DESCRIPTION, README, REASON, "@maintainers please merge"]
 )
 def test_pr_report_text_is_inert(payload):
-    """The pull-request comment (scorer/pr/report.py) quotes submitted text through md()."""
-    from scorer.pr.report import md
+    """The pull-request comment (scorer/pr/report.py) quotes submitted text through scorer.text.github_md()."""
+    from scorer.text import github_md as md
 
     out = md(payload)
     for ch in "<>[]()|`\n\r\u0000\u202e\u200b":

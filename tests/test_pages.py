@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from scorer.site import build as site
 from scorer.site import mdtext, pages
 from scorer.site.build import BuildReport
+from scorer.text import md_text
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "site"))
 import sitefixture  # noqa: E402
@@ -50,7 +51,7 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 @pytest.mark.parametrize("render", ["python-markdown", "markdown-it"])
 def test_md_text_is_one_plain_cell(text, render):
-    cell = mdtext.md_text(text)
+    cell = md_text(text)
     doc = f"| h |\n|---|\n| {cell} |\n"
     if render == "python-markdown":
         html = markdown.markdown(doc, extensions=["tables"])
@@ -77,11 +78,11 @@ def test_md_text_is_one_plain_cell(text, render):
     ],
 )
 def test_invisible_characters_are_made_visible(text, shown):
-    assert mdtext.md_text(text) == shown
+    assert md_text(text) == shown
 
 
 def test_md_text_truncates_long_text():
-    assert mdtext.md_text("x" * 500, 10) == "x" * 9 + "\u2026"
+    assert md_text("x" * 500, 10) == "x" * 9 + "\u2026"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from scorer.text import one_line
+
 REVIEW_PREFIX = "answer-table/"
 
 
@@ -32,13 +34,6 @@ class Problem:
         prefix = "warning: " if self.severity == "warning" else ""
         tag = f" [{self.code}]" if self.code else ""
         return one_line(f"{self.where}: {prefix}{self.message}{tag}")
-
-
-def one_line(text: str) -> str:
-    """Escape control, zero-width and direction characters: one problem stays one plain line."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
 
 
 def display(path: Path, root: Path | None = None) -> str:

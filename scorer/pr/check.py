@@ -17,9 +17,10 @@ from scorer.contract.errors import ScorerError, UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS
 from scorer.leaderboard import ranking
 from scorer.leaderboard.standing import would_rank
-from scorer.pr.scope import Finding, decode_path, git, shown
+from scorer.pr.scope import PATH_LIMIT, Finding, decode_path, git
 from scorer.scoring import datasets
 from scorer.scoring import engine as scoring
+from scorer.text import one_line
 from scorer.validate import submission
 from scorer.validate.submission import SAFE_NAME
 
@@ -114,11 +115,11 @@ def _leader(existing: list[dict], event_id: str, team: str) -> dict | None:
 
 def entry_summary(team: str, event: str, status: str, reason: str, problems: list[Finding]) -> dict:
     return {
-        "team": shown(team, 200),
-        "event": shown(event, 200),
-        "path": shown(f"submissions/{team}/{event}"),
+        "team": one_line(team, 200),
+        "event": one_line(event, 200),
+        "path": one_line(f"submissions/{team}/{event}", PATH_LIMIT),
         "status": status,
-        "reason": shown(reason, 2000),
+        "reason": one_line(reason, 2000),
         "qualified": False,
         "rank": "not ranked",
         "metrics": {"quality": None, "speed": None, "memory": None, "extra": []},

@@ -40,7 +40,7 @@ import scorer
 from scorer.contract import results, schema
 from scorer.contract.errors import ScorerError, UsageError
 from scorer.pr.check import base_context, check_entry, entry_summary
-from scorer.pr.report import MARK, md, render, render_unvouched
+from scorer.pr.report import MARK, render, render_unvouched
 from scorer.pr.scope import (
     changed_paths,
     decode_path,
@@ -48,10 +48,10 @@ from scorer.pr.scope import (
     read_pr_files,
     resolve,
     scope,
-    shown,
     vouch,
     with_lib_users,
 )
+from scorer.text import github_md, one_line
 
 MARKER = "<!-- tinymlperf-pr-check -->"  # finds the bot's one sticky comment again
 MAX_SUMMARY_BYTES = 4 * 2**20
@@ -77,12 +77,12 @@ def comment(args) -> int:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise ScorerError(
-            f"{path}: not a readable JSON summary ({shown(str(err), 200)}); nothing to post"
+            f"{path}: not a readable JSON summary ({one_line(str(err), 200)}); nothing to post"
         ) from err
     problems = schema.validate(data, "pr-summary")
     if problems:
         raise ScorerError(
-            f"{path}: {shown(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted"
+            f"{path}: {one_line(str(problems[0]), 300)}; it does not match pr-summary.schema.json, so nothing is posted"
         )
     files = read_pr_files(Path(args.pr_files)) if getattr(args, "pr_files", None) else None
     doubts = vouch(data, files) if files is not None else []
@@ -93,9 +93,7 @@ def comment(args) -> int:
             body[:MAX_COMMENT_CHARS].rsplit("\n", 1)[0]
             + "\n\n*(report truncated; the workflow run has all of it)*\n"
         )
-    footer = (
-        f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {md(data['scorer_version'])}"
-    )
+    footer = f"\n<sub>Commit {data['head']['sha'][:10]} checked by scorer {github_md(data['scorer_version'])}"
     footer += (
         f" · [workflow run]({args.run_url})</sub>\n"
         if RUN_URL.match(args.run_url or "")
@@ -150,8 +148,8 @@ def pr(args) -> int:
     summary = {
         "schema_version": 1,
         "pr_number": args.pr_number,
-        "base": {"ref": shown(args.base, 255), "sha": base},
-        "head": {"ref": shown(args.head, 255), "sha": head},
+        "base": {"ref": one_line(args.base, 255), "sha": base},
+        "head": {"ref": one_line(args.head, 255), "sha": head},
         "merge_base": merge_base,
         "scorer_version": scorer.__version__,
         "verdict": "pass" if ok else "fail",

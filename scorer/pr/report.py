@@ -9,21 +9,10 @@ whose own file list contradicts the check (see scorer.pr.scope.vouch).
 from __future__ import annotations
 
 from scorer.contract.events import EVENTS
-from scorer.pr.scope import Finding, shown
+from scorer.pr.scope import Finding
+from scorer.text import github_md
 
 MARK = {"pass": "✅", "fail": "❌"}
-
-
-# Everything that could start markup, a link, an HTML tag, math or a table cell. Our text
-# never starts a line, so line-start markers ('-', '+', '1.') need no escaping.
-_MD_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#!|~<>&\"'$"}
-
-
-def md(text: object) -> str:
-    """Submitted text as inert Markdown and HTML: no markup, links, mentions or table breaks."""
-    out = "".join(_MD_ENTITIES.get(c, c) for c in shown(str(text), 2000))
-    # A zero-width space after '@' stops GitHub from turning a name into a mention.
-    return out.replace("@", "@&#8203;")
 
 
 def _num(value: float | None, unit: str = "") -> str:
@@ -31,12 +20,14 @@ def _num(value: float | None, unit: str = "") -> str:
         return "–"
     text = f"{value:.4g}"
     return (
-        f"{text} {md(unit)}" if unit and unit not in ("fraction", "perplexity", "score") else text
+        f"{text} {github_md(unit)}"
+        if unit and unit not in ("fraction", "perplexity", "score")
+        else text
     )
 
 
 def render(summary: dict) -> str:
-    """The Markdown report from a summary: numbers formatted here, every string through md().
+    """The Markdown report from a summary: numbers formatted here, every string through github_md().
 
     The comment workflow renders a summary that came back from a pull request's run, so
     nothing in it is trusted: only its schema-checked numbers, enums and hex ids go in raw.
@@ -49,20 +40,25 @@ def render(summary: dict) -> str:
     pr = f"pull request #{summary['pr_number']} · " if summary["pr_number"] else ""
     lines += [
         f"{pr}base `{summary['base']['sha'][:10]}` · head `{summary['head']['sha'][:10]}` · "
-        f"scorer {md(summary['scorer_version'])} · {summary['changed_files_count']} changed file(s)",
+        f"scorer {github_md(summary['scorer_version'])} · {summary['changed_files_count']} changed file(s)",
         "",
     ]
     if summary["problems"]:
         lines += ["### Problems with this pull request", ""]
-        lines += [f"- **{md(p['where'])}**: {md(p['message'])}" for p in summary["problems"]]
+        lines += [
+            f"- **{github_md(p['where'])}**: {github_md(p['message'])}" for p in summary["problems"]
+        ]
         lines.append("")
     for e in summary["entries"]:
         event = EVENTS.get(e["event"])
-        lines += [f"### {md(e['team'])} · {md(event.name if event else e['event'])}", ""]
+        lines += [
+            f"### {github_md(e['team'])} · {github_md(event.name if event else e['event'])}",
+            "",
+        ]
         if e["qualified"]:
-            lines.append(f"**{MARK['pass']} Qualifies.** Would rank: {md(e['rank'])}.")
+            lines.append(f"**{MARK['pass']} Qualifies.** Would rank: {github_md(e['rank'])}.")
         else:
-            lines.append(f"**{MARK['fail']} {md(e['status'])}**: {md(e['reason'])}")
+            lines.append(f"**{MARK['fail']} {github_md(e['status'])}**: {github_md(e['reason'])}")
         lines.append("")
         claims = {c["metric"]: c for c in e["claimed"]}
         leader = e["leader"]
@@ -90,7 +86,7 @@ def render(summary: dict) -> str:
                 claimed = _num(c["claimed"], unit) if c else "–"
                 rel = f"{c['relative']:+.1%}" if c and c["relative"] is not None else "–"
                 lines.append(
-                    f"| {md(m['label'])} | **{_num(m['median'], unit)}** | {_num(m['min'])} – {_num(m['max'])} | {threshold} | {claimed} | {rel} |"
+                    f"| {github_md(m['label'])} | **{_num(m['median'], unit)}** | {_num(m['min'])} – {_num(m['max'])} | {threshold} | {claimed} | {rel} |"
                 )
             lines.append("")
         if e["baseline"] and e["baseline"]["speedup"] is not None:
@@ -100,7 +96,7 @@ def render(summary: dict) -> str:
             lines += [f"Versus the baseline: {ratio}.", ""]
         if leader:
             lines += [
-                f"Current leader: **{md(leader['team'])}** at {_num(leader['speed'], leader['unit'])}"
+                f"Current leader: **{github_md(leader['team'])}** at {_num(leader['speed'], leader['unit'])}"
                 + (
                     f" ({leader['speedup']:.2f}x the baseline)."
                     if leader["speedup"] is not None
@@ -117,7 +113,7 @@ def render(summary: dict) -> str:
             lines += ["Problems:", ""]
             for p in e["problems"]:
                 tag = "warning: " if p["severity"] == "warning" else ""
-                lines.append(f"- **{md(p['where'])}**: {tag}{md(p['message'])}")
+                lines.append(f"- **{github_md(p['where'])}**: {tag}{github_md(p['message'])}")
             lines.append("")
     lines += ["### What happens next", ""]
     if verdict == "pass":
@@ -148,7 +144,7 @@ def render_unvouched(data: dict, files: list[str], problems: list[Finding]) -> s
         "### Problems with this pull request",
         "",
     ]
-    lines += [f"- **{md(p.where)}**: {md(p.message)}" for p in problems[:200]]
+    lines += [f"- **{github_md(p.where)}**: {github_md(p.message)}" for p in problems[:200]]
     lines += [
         "",
         "### What happens next",

@@ -4,7 +4,7 @@ A submission pull request changes exactly one team's folder under ``submissions/
 else; ``scope`` says which (team, event) entries it changes and every way it goes outside
 that. ``vouch`` judges the same scope again from the pull request's file list as GitHub's API
 gives it, for the comment workflow. Paths from the pull request are names only: never a git
-pattern, never shown unescaped (``shown``, ``decode_path``).
+pattern, never shown unescaped (``scorer.text.one_line``, ``decode_path``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from pathlib import Path
 
 from scorer.contract.errors import ScorerError, UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENT_IDS
+from scorer.text import one_line
 from scorer.validate import submission
 from scorer.validate.submission import TEAM_ID
+
+# Characters of a submitted path shown in the summary and the report.
+PATH_LIMIT = 600
 
 # Where a pull request must not go, and what to tell the person who went there.
 AREA_HINTS = {
@@ -33,16 +37,6 @@ class Finding:
     message: str
     severity: str = "error"  # "error" fails the check, "warning" is for the reviewers
     kind: str = "scope"  # scope | path | validation | scoring
-
-
-def shown(text: str, limit: int = 600) -> str:
-    """A submitted string made printable (control and non-ASCII-space characters escaped)."""
-    # isprintable() is False for control, format (zero-width, bidi override) and odd spaces.
-    out = "".join(
-        c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-        for c in text
-    )
-    return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
 def git(repo: Path, *args: str) -> bytes:
@@ -86,13 +80,17 @@ def decode_path(raw: bytes) -> tuple[str, str | None]:
     try:
         path = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return shown(
-            raw.decode("utf-8", "backslashreplace")
+        return one_line(
+            raw.decode("utf-8", "backslashreplace"), PATH_LIMIT
         ), "the path is not UTF-8; rename it with ASCII letters, digits, '_', '-' and '.'"
     if path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
-        return shown(path), "the path is absolute or holds '.' or '..' components; remove it"
+        return one_line(
+            path, PATH_LIMIT
+        ), "the path is absolute or holds '.' or '..' components; remove it"
     if any(not c.isprintable() for c in path):
-        return shown(path), "the path holds control or invisible characters; rename it"
+        return one_line(
+            path, PATH_LIMIT
+        ), "the path holds control or invisible characters; rename it"
     return path, None
 
 
@@ -208,11 +206,11 @@ def read_pr_files(path: Path) -> list[str]:
             if line.strip():
                 name = json.loads(line)
                 if not isinstance(name, str):
-                    raise ValueError(f"{shown(line, 80)} is not a JSON string")
+                    raise ValueError(f"{one_line(line, 80)} is not a JSON string")
                 names.append(name)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         raise ScorerError(
-            f"{path}: not a list of the pull request's files ({shown(str(err), 200)}); nothing to post"
+            f"{path}: not a list of the pull request's files ({one_line(str(err), 200)}); nothing to post"
         ) from err
     return names
 

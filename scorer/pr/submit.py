@@ -30,10 +30,10 @@ import scorer
 from scorer.contract import results, schema
 from scorer.contract.errors import ScorerError, UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENTS
-from scorer.contract.problems import one_line
 from scorer.leaderboard.standing import would_rank
 from scorer.scoring import engine as scoring
 from scorer.scoring.options import job_from_args
+from scorer.text import one_line
 from scorer.validate import submission
 from scorer.validate.submission import METADATA, TEAM_ID
 

@@ -16,7 +16,6 @@ import numpy as np
 
 import scorer
 from scorer.contract.events import EVENTS, Event
-from scorer.contract.problems import one_line
 from scorer.scoring import datasets, runs, stats
 from scorer.scoring.job import Job
 from scorer.scoring.record import (
@@ -27,6 +26,7 @@ from scorer.scoring.record import (
     metric_stats,
 )
 from scorer.scoring.runs import Run, paired_speedup, ranked_estimator
+from scorer.text import one_line
 from scorer.validate import submission
 
 SPREAD_BOUND = 0.10  # a speed spread above this after the planned rounds: extra rounds, then a flag

@@ -26,7 +26,6 @@ import numpy as np
 from scorer.contract import review
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENTS, Event
-from scorer.contract.problems import one_line
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import stats
 from scorer.scoring.assembly import SPREAD_BOUND, Rounds, assemble, now
@@ -34,6 +33,7 @@ from scorer.scoring.events import module
 from scorer.scoring.events.base import Outcome, failed
 from scorer.scoring.job import Job
 from scorer.scoring.runs import Run, ranked_estimator
+from scorer.text import one_line
 from scorer.validate import submission
 
 EXTRA_ROUNDS = 2

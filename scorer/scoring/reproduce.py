@@ -41,11 +41,12 @@ from scorer.contract.events import (
     TRAIN_BUDGET_WALL_S,
     Event,
 )
-from scorer.contract.problems import display, one_line
+from scorer.contract.problems import display
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import engine as scoring
 from scorer.scoring.assembly import MAX_REASON, now
 from scorer.scoring.events import module
+from scorer.text import one_line
 from scorer.validate import submission
 
 TRAIN_ENTRY = "train.py"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from scorer.site.svg import clean_text
+from scorer.text import clean_text
 
 DIRECTIONS = ("higher", "lower")
 FONT = 11.0  # px, ticks, labels and legend

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import re
 
-from scorer.site.svg import FONT_SIZE, clean_text, content_id, fit_text, render_svg
+from scorer.site.svg import FONT_SIZE, content_id, fit_text, render_svg
+from scorer.text import clean_text
 
 HEIGHT = 20
 PAD_X = 6  # px of colour between a half's edge and its text, on each side

@@ -34,8 +34,8 @@ from scorer.leaderboard.records import record_history
 from scorer.site import badges as badge_svg
 from scorer.site import exports, pages, pareto, progression
 from scorer.site.files import ValidationCache, parallel_map, write_tree
-from scorer.site.mdtext import visible
 from scorer.site.model import SiteModel, TeamInfo, unit_text, updated_line
+from scorer.text import visible
 
 DEFAULT_OUT = {"mkdocs": Path("build/docs"), "myst": Path("build/myst")}
 DEFAULT_SITE_URL = "https://tinymlperf.github.io/leaderboard/"

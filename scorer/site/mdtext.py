@@ -11,48 +11,12 @@ overrides, zero-width spaces) are shown as ``‹U+202E›``.
 
 from __future__ import annotations
 
-import functools
 import math
-import unicodedata
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-# Characters Markdown (Python-Markdown, markdown-it, MyST) or HTML give a meaning to.
-_SPECIAL = "&<>\"'\\`*_{}[]()#!|~^=$:"
-_TABLE = {ord(c): f"&#{ord(c)};" for c in _SPECIAL}
-_SPACES = {ord("\n"): " ", ord("\r"): " ", ord("\t"): " "}
-
-
-@functools.lru_cache(maxsize=4096)
-def _visible(ch: str) -> str:
-    """Invisible or control characters become a visible code point marker (cached per
-    character: a 3,000-entry site asks for a few hundred distinct ones millions of times)."""
-    if ch in "\n\t":
-        return ch
-    if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"):
-        return f"\u2039U+{ord(ch):04X}\u203a"
-    return ch
-
-
-def visible(text: str) -> str:
-    """``text`` with invisible and control characters (but newlines and tabs) made visible."""
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(map(_visible, text))
-
-
-@functools.lru_cache(maxsize=65536)
-def _md_text(text: str, limit: int | None) -> Markup:
-    text = text.translate(_SPACES)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "\u2026"
-    return Markup(visible(text).translate(_TABLE))
-
-
-def md_text(value: object, limit: int | None = None) -> Markup:
-    """Plain text made inert for Markdown + HTML, optionally cut to ``limit`` characters."""
-    return _md_text(str(value), limit)
+from scorer.text import md_text
 
 
 def fmt_num(value: float | None, digits: int = 4) -> str:

@@ -18,7 +18,8 @@ from markupsafe import Markup
 from scorer.leaderboard.ranking import Board, Entry, OverallRow
 from scorer.leaderboard.records import RecordFall
 from scorer.site import fmt
-from scorer.site.mdtext import image, link, md_text
+from scorer.site.mdtext import image, link
+from scorer.text import md_text
 
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 

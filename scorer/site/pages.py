@@ -22,7 +22,7 @@ from scorer.site import entries as entry_pages
 from scorer.site import fmt
 from scorer.site import tables as site_tables
 from scorer.site.files import parallel_map
-from scorer.site.mdtext import _finalize, fmt_num, image, link, md_text, svg_block
+from scorer.site.mdtext import _finalize, fmt_num, image, link, svg_block
 from scorer.site.model import (
     SiteModel,
     award_images,
@@ -36,6 +36,7 @@ from scorer.site.model import (
     unit_text,
     updated_line,
 )
+from scorer.text import md_text
 
 TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates" / "pages"))  # package data
 TOP_ROWS = 100  # rows per event table; the exports hold every entry

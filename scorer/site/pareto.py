@@ -31,7 +31,8 @@ from scorer.site.axes import (
     _Scale,
     format_value,
 )
-from scorer.site.svg import clean_text, content_id, fit_text, render_svg, safe_href, text_width
+from scorer.site.svg import content_id, fit_text, render_svg, safe_href, text_width
+from scorer.text import clean_text
 
 MAX_LABELLED = 40  # above this many points only frontier/highlighted points get visible labels
 EMPTY_PARETO = "No qualified entries yet"

@@ -23,7 +23,8 @@ from scorer.site.axes import (
     _Scale,
     format_value,
 )
-from scorer.site.svg import clean_text, content_id, fit_text, render_svg
+from scorer.site.svg import content_id, fit_text, render_svg
+from scorer.text import clean_text
 
 EMPTY_PROGRESSION = "No records yet"
 _UNDATED = "no valid date or value"

@@ -1,6 +1,7 @@
 """The SVG text and template helpers that badges and charts share.
 
-Text safety, for badges and charts alike (``clean_text`` then the ``svgtext`` template filter):
+Text safety, for badges and charts alike (``scorer.text.clean_text`` then the ``svgtext`` template
+filter, ``scorer.text.svg_text``):
 
 * characters XML cannot hold (C0/C1 controls, lone surrogates, U+FFFE/U+FFFF) are dropped or
   replaced with U+FFFD, and tabs/newlines become spaces (SVG collapses whitespace anyway);
@@ -22,61 +23,26 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import unicodedata
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-from markupsafe import Markup
 
 from scorer.site.fontmetrics import UNITS_PER_EM, char_advance
+from scorer.text import ELLIPSIS, clean_text, svg_text
 
 TEMPLATE_DIR = Path(str(resources.files("scorer.site") / "templates"))  # package data
 
 FONT_SIZE = 11.0  # px: badge text, and what text is measured at unless told
 MAX_TEXT_WIDTH = 200.0  # px; a label or message wider than this is cut and ends in "…"
-ELLIPSIS = "\u2026"
-
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_VISIBLE_IN_SOURCE = ("Cf", "Zs", "Zl", "Zp", "Co", "Cn")
-_WS_RUN = re.compile(r" {2,}")
 
 
 def text_width(text: str, font_size: float = FONT_SIZE) -> float:
     """Width in px of ``text`` drawn in Verdana at ``font_size`` px (see ``fontmetrics``)."""
     units = sum(char_advance(ch) for ch in text)
     return units * font_size / UNITS_PER_EM
-
-
-def clean_text(text: str) -> str:
-    """The text as it will be drawn: XML-safe, no bidi overrides, whitespace collapsed."""
-    out = []
-    for ch in str(text):
-        cp = ord(ch)
-        if ch in "\t\n\r":
-            out.append(" ")
-        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc":
-            continue
-        elif 0xD800 <= cp <= 0xDFFF or cp in (0xFFFE, 0xFFFF):
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    return _WS_RUN.sub(" ", "".join(out)).strip()
-
-
-def svg_text(text: str) -> Markup:
-    """``clean_text`` then escape for XML and neutralise Markdown (see the module docstring)."""
-    parts = []
-    for ch in clean_text(text):
-        if ch.isascii():
-            parts.append(ch if ch.isalnum() or ch == " " else f"&#{ord(ch)};")
-        elif unicodedata.category(ch) in _VISIBLE_IN_SOURCE:
-            parts.append(f"&#x{ord(ch):04X};")
-        else:
-            parts.append(ch)
-    return Markup("".join(parts))  # noqa: S704 - every character was escaped just above
 
 
 def svg_number(value: float, places: int = 2) -> str:

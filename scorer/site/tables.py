@@ -9,7 +9,7 @@ row is in the HTML: ``docs/javascripts/tables.js`` pages, filters and sorts them
 JavaScript all of them show.
 
 Raw HTML inside Markdown is not Markdown-processed, so links here are final URLs relative to
-the page (``url_root``), not ``.md`` paths. All cell text passes ``mdtext.md_text``
+the page (``url_root``), not ``.md`` paths. All cell text passes ``scorer.text.md_text``
 (HTML-escaped, Markdown characters as references, invisible characters shown); attribute
 values and URLs are HTML-escaped (``attr``, ``href``), as raw HTML is not Markdown-processed.
 """
@@ -28,8 +28,8 @@ from markupsafe import Markup
 from scorer.leaderboard.badges import beats_baseline
 from scorer.leaderboard.ranking import Board, Entry, speedup_interval
 from scorer.site import fmt
-from scorer.site.mdtext import md_text, visible
 from scorer.site.model import SiteModel, code_url, ranking_text
+from scorer.text import attr, md_text
 
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
 
@@ -51,11 +51,6 @@ def url_root(path: str) -> str:
 def href(url: str) -> str:
     """A URL for an attribute: percent-quoted, then HTML-escaped (raw HTML is not Markdown)."""
     return html.escape(quote(url, safe="/:#.-_~"), quote=True)
-
-
-def attr(value: object) -> str:
-    """An attribute value: HTML-escaped, invisible characters shown (``mdtext.visible``)."""
-    return html.escape(visible(str(value)), quote=True)
 
 
 def a(text: object, url: str | None, limit: int | None = None, cls: str = "") -> Markup:
