@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scorer.contract.events import EVENTS
 from scorer.contract.problems import Problem, display
 from scorer.validate.weights import MAX_WEIGHT_BYTES, TEST_SET_SIZE
 
@@ -279,7 +280,8 @@ def check_arrays(folder: Path, files: list[Path]) -> list[Problem]:
     not load is left to check_weights, which already reported why.
     """
     problems: list[Problem] = []
-    if folder.resolve().name == "mlp_sprint":
+    event = EVENTS.get(folder.resolve().name)
+    if event is not None and not event.loads_weights:
         return problems  # weight files are not allowed there at all: check_weights says so
     budget = [MAX_WEIGHT_BYTES]
     for path in files:

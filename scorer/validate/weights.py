@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from scorer.contract.events import EVENTS
 from scorer.contract.problems import Problem, display
 
 MAX_WEIGHT_BYTES = 512 * 1024 * 1024  # uncompressed, all weight files together
@@ -46,16 +47,16 @@ def check_weights(folder: Path, files: list[Path]) -> list[Problem]:
     """Weight files: loadable without pickle, not truncated, not a decompression bomb."""
     problems: list[Problem] = []
     total = 0
-    event = folder.resolve().name
+    event = EVENTS.get(folder.resolve().name)
     for path in files:
         if path.suffix not in (".npy", ".npz"):
             continue
         where = display(path)
-        if event == "mlp_sprint":
+        if event is not None and not event.loads_weights:
             problems.append(
                 Problem(
                     where,
-                    "MLP Sprint trains inside train(); weight files (pre-trained weights) are not allowed",
+                    f"{event.name} trains inside train(); weight files (pre-trained weights) are not allowed",
                 )
             )
             continue
