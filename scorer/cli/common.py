@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from scorer.contract.errors import UsageError
-from scorer.contract.events import BASELINE_TEAM, EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENTS, entry_folder
 from scorer.validate import submission
 
 
@@ -36,7 +36,7 @@ def repo_from(args) -> Path:
 
 
 def baseline_folder(repo: Path, event_id: str) -> Path | None:
-    folder = repo / "submissions" / BASELINE_TEAM / event_id
+    folder = entry_folder(repo, BASELINE_TEAM, event_id)
     return folder if (folder / submission.METADATA).is_file() else None
 
 
@@ -44,11 +44,11 @@ def resolve_folder(repo: Path, event_id: str, args) -> Path:
     if args.submission:
         folder = Path(args.submission)
     elif args.team:
-        folder = repo / "submissions" / args.team / event_id
+        folder = entry_folder(repo, args.team, event_id)
     elif (Path.cwd() / submission.METADATA).is_file():
         folder = Path.cwd()
     else:
-        folder = repo / "submissions" / BASELINE_TEAM / event_id
+        folder = entry_folder(repo, BASELINE_TEAM, event_id)
     if not folder.is_dir():
         raise UsageError(
             f"{folder}: no such submission folder; name one with --submission DIR or --team T"

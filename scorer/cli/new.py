@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from scorer.cli.common import repo_from
-from scorer.contract.events import EVENT_IDS, EVENTS
+from scorer.contract.events import EVENT_IDS, EVENTS, entry_folder
 from scorer.validate import starter
 
 NAME = "new"
@@ -28,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     repo = repo_from(args)
-    target = Path(args.dir) if args.dir else repo / "submissions" / args.team / args.event
+    target = Path(args.dir) if args.dir else entry_folder(repo, args.team, args.event)
     if getattr(args, "framework", None):
         lib = starter.add_framework(target.parent, Path(args.framework))
         print(f"copied the framework {Path(args.framework).name!r} into {lib}")

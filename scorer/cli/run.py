@@ -18,7 +18,7 @@ from scorer.cli.common import (
 )
 from scorer.contract import results
 from scorer.contract.errors import ScorerError, UsageError
-from scorer.contract.events import BASELINE_TEAM, EVENT_IDS
+from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, entry_folder
 from scorer.leaderboard.standing import would_rank
 from scorer.scoring import engine as scoring
 from scorer.scoring import smoke
@@ -59,7 +59,7 @@ def run(args) -> int:
         existing = []  # a corrupt record must not stop a participant's local check
     if args.all_events:
         team = args.team or BASELINE_TEAM
-        todo = [(e, repo / "submissions" / team / e) for e in events]
+        todo = [(e, entry_folder(repo, team, e)) for e in events]
         skipped = [e for e, folder in todo if not folder.is_dir()]
         todo = [(e, folder) for e, folder in todo if folder.is_dir()]
         if not todo:

@@ -7,6 +7,7 @@ event's name, units and threshold are written down once, here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ CANARY_AGREEMENT = Metric(
 # The reference entries (submissions/baseline/<event>/): each event's yardstick, shown on its board
 # and scored beside every entry, never ranked.
 BASELINE_TEAM = "baseline"
+# Every entry lives at submissions/<team-id>/<event-id>/ in the repository.
+SUBMISSIONS = "submissions"
+
+
+def entry_path(team: str, event_id: str) -> str:
+    """An entry's folder relative to the repository root, as git names it."""
+    return f"{SUBMISSIONS}/{team}/{event_id}"
+
+
+def entry_folder(root: Path, team: str, event_id: str) -> Path:
+    """An entry's folder under a repository (or a scratch copy of one) at ``root``."""
+    return root / SUBMISSIONS / team / event_id
+
 
 EVENTS: dict[str, Event] = {
     "mlp_sprint": Event(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scorer.contract import results, review
 from scorer.contract.errors import ScorerError, UsageError
-from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS, entry_folder, entry_path
 from scorer.leaderboard import ranking
 from scorer.leaderboard.standing import would_rank
 from scorer.pr.scope import PATH_LIMIT, Finding, decode_path, git
@@ -117,7 +117,7 @@ def entry_summary(team: str, event: str, status: str, reason: str, problems: lis
     return {
         "team": one_line(team, 200),
         "event": one_line(event, 200),
-        "path": one_line(f"submissions/{team}/{event}", PATH_LIMIT),
+        "path": one_line(entry_path(team, event), PATH_LIMIT),
         "status": status,
         "reason": one_line(reason, 2000),
         "qualified": False,
@@ -169,7 +169,7 @@ def check_entry(
     repo: Path, base: str, head: str, team: str, event: str, work: Path, existing: list[dict], args
 ) -> dict:
     """Materialise, validate and (when valid) score one changed entry."""
-    prefix = f"submissions/{team}/{event}"
+    prefix = entry_path(team, event)
     if event not in EVENT_IDS:
         msg = f"{event!r} is not an event; rename the folder to one of {', '.join(EVENT_IDS)}"
         return entry_summary(team, event, "invalid", msg, [Finding(prefix, msg, kind="validation")])
@@ -181,7 +181,7 @@ def check_entry(
     lib = f"submissions/{team}/{submission.LIB}"
     if git(repo, "ls-tree", head, "--", lib) and not (root / lib).exists():
         problems += materialise(repo, head, lib, root)  # the team's framework, shared by its events
-    folder = root / "submissions" / team / event
+    folder = entry_folder(root, team, event)
     folder.mkdir(parents=True, exist_ok=True)
     report = submission.check(folder, train_contract=True)
     problems += [
@@ -200,9 +200,9 @@ def check_entry(
         )
     # The yardstick comes from the base commit, never from the pull request.
     baseline = None
-    if git(repo, "ls-tree", base, "--", f"submissions/{BASELINE_TEAM}/{event}"):
-        materialise(repo, base, f"submissions/{BASELINE_TEAM}/{event}", work / "base")
-        candidate = work / "base" / "submissions" / BASELINE_TEAM / event
+    if git(repo, "ls-tree", base, "--", entry_path(BASELINE_TEAM, event)):
+        materialise(repo, base, entry_path(BASELINE_TEAM, event), work / "base")
+        candidate = entry_folder(work / "base", BASELINE_TEAM, event)
         baseline = candidate if (candidate / submission.METADATA).is_file() else None
     job = scoring.Job(
         repeats=args.repeats,

@@ -29,7 +29,7 @@ import numpy as np
 import scorer
 from scorer.contract import results, schema
 from scorer.contract.errors import ScorerError, UsageError
-from scorer.contract.events import BASELINE_TEAM, EVENTS
+from scorer.contract.events import BASELINE_TEAM, EVENTS, entry_folder, entry_path
 from scorer.leaderboard.standing import would_rank
 from scorer.scoring import engine as scoring
 from scorer.scoring.options import job_from_args
@@ -182,7 +182,7 @@ def submit(args) -> int:
         raise UsageError(
             "--team baseline: the baseline team is maintainers-only; use your own team id"
         )
-    rel = f"submissions/{team}/{event_id}"
+    rel = entry_path(team, event_id)
     target = repo / rel
     source = Path(args.source).resolve() if args.source else target
     if not (source / METADATA).is_file():
@@ -208,7 +208,7 @@ def submit(args) -> int:
     head = _git(repo, "rev-parse", "HEAD").strip()
     with tempfile.TemporaryDirectory(prefix="tinymlperf-submit-") as tmp:
         scratch = Path(tmp).resolve()
-        staged = scratch / "submissions" / team / event_id
+        staged = entry_folder(scratch, team, event_id)
         stage(source, staged)
         report = submission.check(staged, train_contract=True)
         if not report.ok:
@@ -218,7 +218,7 @@ def submit(args) -> int:
             )
         job = job_from_args(args, repo)
         job.repo_root = scratch
-        baseline = repo / "submissions" / BASELINE_TEAM / event_id
+        baseline = entry_folder(repo, BASELINE_TEAM, event_id)
         baseline = baseline if (baseline / METADATA).is_file() else None
         if baseline is not None:
             precheck(staged, event_id, job, team, source)

@@ -40,6 +40,7 @@ from scorer.contract.events import (
     TRAIN_BUDGET_CPU_PER_WALL,
     TRAIN_BUDGET_WALL_S,
     Event,
+    entry_folder,
 )
 from scorer.contract.problems import display
 from scorer.sandbox.client import Sandbox
@@ -358,7 +359,7 @@ def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> li
             raise UsageError(
                 f"--team {one_line(team)!r}: not a team id (2-40 characters a-z, 0-9, '-')"
             )
-        folder = repo / "submissions" / team / event_id
+        folder = entry_folder(repo, team, event_id)
         event_of(folder)
         if not folder.is_dir():
             raise UsageError(f"{submission.display(folder, repo)}: no such entry")
@@ -375,7 +376,7 @@ def plan(repo: Path, team: str | None = None, event_id: str | None = None) -> li
             record = next(r for r in mine if r["team"] == holder)
             if (record.get("provenance") or {}).get("status", "not_tried") != "not_tried":
                 continue
-            folder = repo / "submissions" / holder / event.id
+            folder = entry_folder(repo, holder, event.id)
             if folder.is_dir():
                 todo.append(
                     {"team": holder, "event": event.id, "path": submission.display(folder, repo)}

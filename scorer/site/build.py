@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 
 from scorer.contract import review, schema
 from scorer.contract.errors import UsageError
-from scorer.contract.events import EVENTS
+from scorer.contract.events import EVENTS, entry_folder
 from scorer.leaderboard import badges, ranking
 from scorer.leaderboard.records import record_history
 from scorer.site import badges as badge_svg
@@ -116,7 +116,7 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     keys = [(r["team"], r["event"]) for r in records]
     metadata: dict[tuple[str, str], dict] = {}
     for key, meta in zip(
-        keys, cache.metadata([root / "submissions" / t / e for t, e in keys]), strict=True
+        keys, cache.metadata([entry_folder(root, t, e) for t, e in keys]), strict=True
     ):
         if isinstance(meta, dict):
             metadata[key] = meta
@@ -126,7 +126,7 @@ def read_inputs(root: Path, report: BuildReport) -> Inputs:
     awards = read_awards(root / "awards.yml")
     readmes = {}
     for a in awards:
-        path = root / "submissions" / a["team"] / a["event"] / "README.md"
+        path = entry_folder(root, a["team"], a["event"]) / "README.md"
         if path.is_file() and not path.is_symlink():
             readmes[(a["team"], a["event"])] = path.read_bytes()[: README_LIMIT * 4].decode(
                 "utf-8", errors="replace"

@@ -19,6 +19,7 @@ import json
 from markupsafe import Markup
 
 from scorer.contract import review as review_gate
+from scorer.contract.events import entry_path
 from scorer.leaderboard.badges import beats_baseline
 from scorer.leaderboard.ranking import KINDS, Board, Entry, speedup_interval
 from scorer.site import fmt
@@ -150,7 +151,7 @@ def entry_view(model: SiteModel, board: Board, e: Entry) -> dict:
         }
         for h in reversed(e.history)
     ]
-    folder = f"submissions/{e.team}/{e.event}"
+    folder = entry_path(e.team, e.event)
     commands = [f"git checkout {e.commit}"] if e.commit and code_url("x", e) else []
     commands.append(f"tinymlperf run --event {e.event} --team {e.team}")
     if ev.loads_weights:
