@@ -2,7 +2,7 @@
  * Filters, "find my team", paging and narrow-screen layout for the leaderboard's tables and
  * charts, shipped with the site (no framework, nothing loaded from another host).
  *
- * Works on the markup contract that scorer/site/pages.py emits (CONTRIBUTING: SITE and WEB):
+ * Works on the markup contract that scorer/site/tables.py emits (CONTRIBUTING: SITE and WEB):
  *   <div class="tmlp-scroll"><table class="tmlp-table" data-table="board|unranked|overall|
  *   teams|records" data-event="..."> with <th data-priority="1|2|3" data-sort="..."> and rows
  *   <tr data-team data-status data-techniques [data-event]>.
