@@ -5,7 +5,7 @@
 
 Each run is a fresh sandboxed child through every phase, exactly as ``tinymlperf run`` does it;
 the script prints each run's speed on the wall clock and on the kernel's CPU count (the
-estimator scoring ranks by on one thread, ``scorer.stats.cpu_equivalent``) and its peak memory,
+estimator scoring ranks by on one thread, ``scorer.scoring.stats.cpu_equivalent``) and its peak memory,
 then the median, min, max and the coefficient of variation (standard deviation / mean) of each.
 Figures, not assertions: the machine is shared and its noise is the point. For pairs of entries
 and the ranking's verdicts, see ``benchmarks/resolution.py``.

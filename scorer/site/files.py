@@ -62,7 +62,7 @@ class ValidationCache:
         return raw, hit
 
     def records(self, results_dir: Path) -> list[dict]:
-        """Like ``scorer.results.load_records``: sorted, every record valid or a RecordError."""
+        """Like ``scorer.contract.results.load_records``: sorted, every record valid or a RecordError."""
         paths = sorted(results_dir.glob("*/*.json")) if results_dir.is_dir() else []
         out: list[dict | None] = []
         misses = []
