@@ -353,7 +353,7 @@ def test_runner_state_is_not_reachable_through_the_import_guard():
     _, r, _, _ = run_one("reach_runner_state")
     assert r.status == "ok" and r.value == 0, r
     _, r, _, _ = run_one("unguarded_import")
-    assert r.status == "rule_violation" and "'subprocess'" in r.message, r
+    assert r.status == "rule_violation" and "subprocess" in r.message, r
 
 
 def test_clear_refs_is_refused():
