@@ -361,6 +361,33 @@ def git(cwd: Path, *args: str, check: bool = True, env: dict | None = None) -> s
     return out.stdout
 
 
+def pinned_python(workflows: Path) -> set[str]:
+    """The Python versions the workflows' setup-python steps pin (a matrix's expression aside)."""
+    found = set()
+    for path in sorted(workflows.glob("*.yml")):
+        doc = yaml.safe_load(path.read_text()) or {}
+        for job in (doc.get("jobs") or {}).values():
+            for step in job.get("steps") or ():
+                version = str((step.get("with") or {}).get("python-version", ""))
+                if (
+                    str(step.get("uses", "")).startswith("actions/setup-python")
+                    and "${{" not in version
+                ):
+                    found.add(version)
+    return found
+
+
+def skip_unless_pinned_python(workflows: Path) -> None:
+    """The rehearsal runs a workflow's steps with this interpreter, as setup-python would give
+    the pinned one; on another Python (the lowest-supported leg of tests.yml) it cannot."""
+    import pytest
+
+    have = f"{sys.version_info.major}.{sys.version_info.minor}"
+    pinned = pinned_python(workflows)
+    if pinned and pinned != {have}:
+        pytest.skip(f"the workflows pin Python {', '.join(sorted(pinned))}; this is {have}")
+
+
 @dataclass
 class Run:
     id: int

@@ -61,6 +61,7 @@ MARKER = "<!-- tinymlperf-pr-check -->"
 def world(tmp_path_factory) -> World:
     from conftest import real_data_dir
 
+    rehearsal.skip_unless_pinned_python(ROOT / ".github" / "workflows")
     data = real_data_dir()
     if data is None:
         pytest.skip(

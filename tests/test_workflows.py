@@ -276,8 +276,9 @@ def world(tmp_path_factory):
     import site
 
     from conftest import real_data_dir
-    from rehearsal import World
+    from rehearsal import World, skip_unless_pinned_python
 
+    skip_unless_pinned_python(WORKFLOWS)
     data = real_data_dir()
     if data is None:
         pytest.skip(
@@ -375,3 +376,11 @@ def test_rehearsal_a_dispatch_naming_no_real_team_fails_in_the_plan(world):
     assert run.conclusion == "failure" and run.jobs["plan"] == "failure", run.log()
     assert "not a team id" in run.log() and run.jobs["reproduce"] == "skipped"
     assert world.main_sha() == before
+
+
+def test_the_workflows_pin_one_python_besides_the_test_matrix():
+    # The rehearsal runs pr.yml, publish.yml, ... with the interpreter it has, so they pin one
+    # version; tests.yml's matrix (3.10 and 3.11) is an expression and not counted.
+    from rehearsal import pinned_python
+
+    assert pinned_python(WORKFLOWS) == {"3.11"}
