@@ -1,16 +1,19 @@
 """How small a speed difference does the scorer resolve? Score known-slower copies of a baseline.
 
     TINYMLPERF_DATA=../shared/datasets .venv/bin/python benchmarks/resolution.py \\
-        [--events mlp_sprint] [--runs 10] [--differences 0,3,10,30] [--load] [--json out.json]
+        [--events mlp_sprint] [--runs 10] [--differences 0,3,10,30] [--threads 1] [--load] \\
+        [--precision 0.015] [--max-rounds 40] [--json out.json]
     .venv/bin/python benchmarks/resolution.py --analyze out.json   # the table again, no runs
 
 For each event, the baseline is copied to a temporary folder (B) and so is a variant (A) whose
 entry module wraps the baseline's and repeats the given percentage of its real work in every
-timed call: ``train`` and ``predict`` first run on that fraction of their rows, ``generate``
-first generates that fraction of its tokens, ``logits`` runs one extra full batch for every
-1/fraction batches. A is then scored against B through the real pipeline
-(``scoring.score_entry``, the rounds, the random order, the paired interval) ``--runs`` times
-per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
+timed call, after the real call (so the real call meets the same cold process as B's):
+``train`` and ``predict`` then run again on that fraction of their rows, ``generate`` generates
+that fraction of its tokens again, ``logits`` runs one extra full batch for every 1/fraction
+batches. A is then scored against B through the real pipeline (``scoring.score_entry``: the
+rounds, the random order, the paired interval, and rounds added until the interval is as tight
+as ``--precision`` or ``--max-rounds`` have run, as the CLI does) ``--runs`` times per
+difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
 measurement, as a busy CI runner would have.
 
 The table gives, per event, difference, interval (t, which scoring uses, or a bootstrap),
@@ -46,7 +49,12 @@ from scorer.leaderboard import ranking
 from scorer.progress import Progress
 from scorer.scoring import datasets, stats
 from scorer.scoring import engine as scoring
-from scorer.scoring.job import DEFAULT_REPEATS, DEFAULT_THREADS
+from scorer.scoring.job import (
+    DEFAULT_MAX_ROUNDS,
+    DEFAULT_PRECISION,
+    DEFAULT_REPEATS,
+    DEFAULT_THREADS,
+)
 
 VARIANT_MODULE = "resolution_variant.py"
 # The variant's entry module: the baseline's functions, each doing EXTRA more of its own work.
@@ -65,33 +73,39 @@ def load(directory):
     return _real.load(directory)
 
 
+# The extra work runs after the real call, so the real call meets the same cold process as
+# the baseline's does (run first, the extra part would warm it up and hide part of its cost).
 def train(x_train, y_train):
+    model = _real.train(x_train, y_train)
     if EXTRA:
         k = _rows(x_train)
         _real.train(x_train[:k], y_train[:k])
-    return _real.train(x_train, y_train)
+    return model
 
 
 def predict(model, x):
+    labels = _real.predict(model, x)
     if EXTRA:
         _real.predict(model, x[:_rows(x)])
-    return _real.predict(model, x)
+    return labels
 
 
 def generate(model, prompt, n):
+    out = _real.generate(model, prompt, n)
     if EXTRA:
         _real.generate(model, prompt, max(1, int(round(n * EXTRA))))
-    return _real.generate(model, prompt, n)
+    return out
 
 
 def logits(model, tokens):
     # A batch has too few rows to slice a few percent off, so whole extra batches are spread
     # over the calls: on average EXTRA more of the work.
+    out = _real.logits(model, tokens)
     _credit[0] += EXTRA
     while _credit[0] >= 1.0:
         _credit[0] -= 1.0
         _real.logits(model, tokens)
-    return _real.logits(model, tokens)
+    return out
 '''
 NEIGHBOUR = (
     "import numpy as np\n"
@@ -284,7 +298,18 @@ def main() -> None:
     parser.add_argument("--events", default="mlp_sprint", help="comma-separated event ids")
     parser.add_argument("--runs", type=int, default=10, help="scorings per event and difference")
     parser.add_argument("--differences", default="0,3,10,30", help="extra work of A, in percent")
-    parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS, help="rounds per scoring")
+    parser.add_argument(
+        "--repeats", type=int, default=DEFAULT_REPEATS, help="rounds planned per scoring"
+    )
+    parser.add_argument(
+        "--max-rounds", type=int, default=DEFAULT_MAX_ROUNDS, help="rounds at most (as the CLI's)"
+    )
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=DEFAULT_PRECISION,
+        help="the scorer's precision target (as the CLI's); 0 for the planned rounds only",
+    )
     parser.add_argument(
         "--threads", type=int, default=DEFAULT_THREADS, help="BLAS threads per child"
     )
@@ -316,7 +341,7 @@ def main() -> None:
         neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env=env)
     conditions = (
         f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
-        f"--repeats {args.repeats}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
+        f"--repeats {args.repeats}, --max-rounds {args.max_rounds}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
     )
     results = {"conditions": conditions, "scorings": {}}
     started = time.monotonic()
@@ -324,6 +349,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="tinymlperf-resolution-") as tmp:
             job = scoring.Job(
                 repeats=args.repeats,
+                precision=args.precision or None,
+                max_rounds=max(args.repeats, args.max_rounds),
                 threads=args.threads,
                 data_folder=datasets.data_dir(),
                 repo_root=Path(tmp),

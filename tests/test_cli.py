@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from test_events import FIXTURES as EVENT_FIXTURES
@@ -231,3 +232,29 @@ def test_profile_says_its_times_are_inflated_and_what_the_allocations_are(job): 
         "still held when train() returned" in text or "still held when predict() returned" in text
     )
     assert "not what was allocated at the peak" in text
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--precision", "0"], "--precision 0: use a fraction between 0 and 1, e.g. 0.015"),
+        (["--precision", "1.5"], "--precision 1.5: use a fraction between 0 and 1"),
+        (["--repeats", "5", "--max-rounds", "4"], "--max-rounds 4 is below --repeats 5"),
+        (["--repeats", "0"], "--repeats must be at least 1"),
+    ],
+)
+def test_round_options_are_checked_before_anything_runs(capsys, options, message):
+    assert cli.main(["run", "--event", "mlp_sprint", *options]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_round_options_reach_the_job(tmp_path):
+    from scorer.scoring.options import job_from_args
+
+    args = SimpleNamespace(repeats=4, max_rounds=9, precision=0.02, threads=1, data=None)
+    made = job_from_args(args, tmp_path)
+    assert (made.repeats, made.max_rounds, made.precision, made.threads) == (4, 9, 0.02, 1)
+    # Commands without the options (profile, reproduce) run the planned rounds only.
+    made = job_from_args(SimpleNamespace(repeats=1, threads=2, data=None), tmp_path)
+    assert (made.repeats, made.max_rounds, made.precision) == (1, 1, None)

@@ -316,3 +316,74 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
         assert record["baseline"]["order"] in ("AB", "BA")  # the one complete round
         assert len(record["baseline"]["speed_samples"]) == 1
     assert not schema.validate(record, "result")
+
+
+# The entry takes 1.0 s in every round; the baseline 1.1 s in its odd runs and 1.3 s in its
+# even ones, so the rounds' log speed-ups alternate a = ln 1.1 and b = ln 1.3 (d = b - a =
+# 0.16705). Half-widths of the t interval, worked out by hand (t quantiles from tables): with
+# n even, sd = (d / 2) * sqrt(n / (n - 1)) and half = t(n-1) * (d / 2) / sqrt(n - 1); with n odd
+# (one more a than b), sd = d * sqrt((n + 1) / (4 n)).
+#   3 rounds:  sd = 0.09645, half = 4.3027 * 0.09645 / sqrt(3) = 0.2396
+#   8 rounds:  half = 2.3646 * 0.083525 / sqrt(7) = 0.0746
+#   10 rounds: half = 2.2622 * 0.083525 / 3 = 0.0630
+#   11 rounds: sd = 0.087238, half = 2.2281 * 0.087238 / sqrt(11) = 0.0586
+#   12 rounds: half = 2.2010 * 0.083525 / sqrt(11) = 0.0554
+#   13 rounds: sd = 0.086677, half = 2.1788 * 0.086677 / sqrt(13) = 0.0524
+@pytest.mark.parametrize(
+    "precision, max_rounds, rounds, flagged",
+    [
+        (None, 40, 3, False),  # no target: the planned rounds (A's spread is 0, no extra one)
+        (0.25, 40, 10, False),  # 0.2396 after 3 is tight enough, but not before 10 rounds
+        (0.06, 40, 11, False),  # 0.0630 after 10, 0.0586 after 11
+        (0.055, 40, 13, False),  # 0.0586, 0.0554, then 0.0524
+        (0.06, 8, 8, True),  # stopped by the cap while 0.0746 > 0.06: flagged high_spread
+        (0.08, 8, 8, False),  # the cap, with 0.0746 within the target: not flagged
+    ],
+)
+def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
+    pair, monkeypatch, precision, max_rounds, rounds, flagged
+):
+    entry, base = pair
+    calls = []
+
+    def run_once(folder, event_id, job, rng, wrap=None, entry=None):
+        side = "A" if folder == pair[0] else "B"
+        calls.append(side)
+        speed = 1.0 if side == "A" else (1.1 if calls.count("B") % 2 else 1.3)
+        return fake_run(speed, speed, speed)
+
+    monkeypatch.setattr(scoring, "run_once", run_once)
+    job = scoring.Job(
+        repeats=3,
+        threads=1,
+        precision=precision,
+        max_rounds=max_rounds,
+        repo_root=entry.parent.parent,
+        progress=Progress(quiet=True),
+    )
+    record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
+    assert record["repeats"] == rounds and calls.count("B") == rounds
+    assert ("high_spread" in record["flags"]) is flagged
+    assert len(record["baseline"]["order"].split()) == rounds
+    assert not schema.validate(record, "result")
+
+
+def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):
+    """Without a precision target, an entry whose speeds spread over 10% gets up to
+    EXTRA_ROUNDS more rounds, and the record is flagged when the spread stays high."""
+    entry, base = pair
+    calls = []
+
+    def run_once(folder, event_id, job, rng, wrap=None, entry=None):
+        side = "A" if folder == pair[0] else "B"
+        calls.append(side)
+        speed = (1.0 if calls.count("A") % 2 else 1.5) if side == "A" else 1.0
+        return fake_run(speed, speed, speed)
+
+    monkeypatch.setattr(scoring, "run_once", run_once)
+    job = scoring.Job(
+        repeats=3, threads=1, repo_root=entry.parent.parent, progress=Progress(quiet=True)
+    )
+    record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
+    assert record["repeats"] == 3 + scoring.EXTRA_ROUNDS
+    assert "high_spread" in record["flags"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from scorer.cli.common import add_run_options
+from scorer.cli.common import add_round_options, add_run_options
 
 NAME = "ci"
 HELP = "continuous-integration checks"
@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="JSON summary path (default: build/pr-summary.json)",
     )
     q.add_argument("--pr-number", type=int, default=None)
-    q.add_argument("--repeats", type=int, default=3)
+    add_round_options(q)
     add_run_options(q)
     q = ci.add_parser(
         "comment", help="render the bot's comment from a pr-summary.json (validated first)"

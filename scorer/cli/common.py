@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scorer.contract.errors import UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENTS, entry_folder
+from scorer.scoring.job import DEFAULT_MAX_ROUNDS, DEFAULT_PRECISION, DEFAULT_REPEATS
 from scorer.validate import submission
 
 
@@ -26,6 +27,30 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         "--threads", type=int, default=2, help="BLAS/OpenMP threads for the child (default 2)"
     )
     p.add_argument("--repo", default=".", help="repository root (default: the current folder)")
+
+
+def add_round_options(p: argparse.ArgumentParser) -> None:
+    """--repeats, --max-rounds and --precision, as every command that scores takes them."""
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULT_REPEATS,
+        help=f"rounds planned: fresh runs of the entry, each beside one of the baseline (default {DEFAULT_REPEATS})",
+    )
+    p.add_argument(
+        "--max-rounds",
+        type=int,
+        default=DEFAULT_MAX_ROUNDS,
+        help=f"rounds at most, while the speed-up is less precise than --precision (default {DEFAULT_MAX_ROUNDS}; "
+        "--max-rounds equal to --repeats runs only the planned ones)",
+    )
+    p.add_argument(
+        "--precision",
+        type=float,
+        default=DEFAULT_PRECISION,
+        help="stop adding rounds once the speed-up's 95%% interval is within about +-this "
+        f"fraction (default {DEFAULT_PRECISION:g})",
+    )
 
 
 def repo_from(args) -> Path:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from scorer.cli.common import (
+    add_round_options,
     add_run_options,
     baseline_folder,
     print_problems,
@@ -37,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--submission", help="the submission folder (default: submissions/<team>/<event>)"
     )
     p.add_argument("--team", default=None, help="team id (default: baseline)")
-    p.add_argument("--repeats", type=int, default=3)
+    add_round_options(p)
     p.add_argument("--json", help="write the result record (as CI writes it) to this file")
     p.add_argument(
         "--no-smoke",

@@ -8,7 +8,13 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scorer.cli.common import add_run_options, baseline_folder, repo_from, summary_row
+from scorer.cli.common import (
+    add_round_options,
+    add_run_options,
+    baseline_folder,
+    repo_from,
+    summary_row,
+)
 from scorer.contract import results
 from scorer.contract.events import BASELINE_TEAM
 from scorer.scoring import engine as scoring
@@ -36,7 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--jobs", type=int, default=1, help="entries scored at once (1 gives the cleanest timings)"
     )
-    p.add_argument("--repeats", type=int, default=3)
+    add_round_options(p)
     add_run_options(p)
 
 

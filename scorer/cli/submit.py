@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from scorer.cli.common import add_run_options
+from scorer.cli.common import add_round_options, add_run_options
 from scorer.contract.events import EVENT_IDS
 
 NAME = "submit"
@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--from", dest="source", help="the folder to submit (default: submissions/<team>/<event>)"
     )
-    p.add_argument("--repeats", type=int, default=3)
+    add_round_options(p)
     add_run_options(p)
 
 

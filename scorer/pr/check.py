@@ -18,8 +18,8 @@ from scorer.contract.events import BASELINE_TEAM, EVENT_IDS, EVENTS, entry_folde
 from scorer.leaderboard import ranking
 from scorer.leaderboard.standing import would_rank
 from scorer.pr.scope import PATH_LIMIT, Finding, decode_path, git
-from scorer.scoring import datasets
 from scorer.scoring import engine as scoring
+from scorer.scoring.options import job_from_args
 from scorer.text import one_line
 from scorer.validate import submission
 from scorer.validate.submission import SAFE_NAME
@@ -204,12 +204,7 @@ def check_entry(
         materialise(repo, base, entry_path(BASELINE_TEAM, event), work / "base")
         candidate = entry_folder(work / "base", BASELINE_TEAM, event)
         baseline = candidate if (candidate / submission.METADATA).is_file() else None
-    job = scoring.Job(
-        repeats=args.repeats,
-        threads=args.threads,
-        data_folder=datasets.data_dir(args.data),
-        repo_root=root,
-    )
+    job = job_from_args(args, root)
     record = scoring.score_entry(folder, event, job, baseline)
     ev = EVENTS[event]
     out = entry_summary(team, event, record["status"], _unroot(record["reason"], root), problems)

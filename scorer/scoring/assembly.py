@@ -97,11 +97,11 @@ def assemble(
             status = "below_threshold"
             relation = "below" if event.quality.direction == "higher" else "above"
             reason = f"{event.quality.key} {q:.4g} (repeat {i}) is {relation} the threshold {event.threshold:g}"
-        if speed["spread"] is not None and speed["spread"] > SPREAD_BOUND:
-            flags.append("high_spread")
     base_block = baseline_block(
         event, job, state, ok_runs, speed, memory, baseline, folder_hash, flags
     )
+    if status == "ok" and too_noisy(job, speed, base_block):
+        flags.append("high_spread")
     phases: dict[str, list[float]] = {}
     for run in ok_runs:
         for key, value in run.outcome.phases.items():
@@ -154,6 +154,20 @@ def assemble(
         "finished_at": now(),
         "history": [],
     }
+
+
+def too_noisy(job: Job, speed: dict, base_block: dict | None) -> bool:
+    """Whether the record is flagged ``high_spread``.
+
+    Against a baseline with a precision target, when the paired interval stayed wider than
+    the target after the last round: the range of 40 rounds' samples is wider than that of 3
+    for the same noise, so the samples' spread would flag every long scoring. Otherwise when
+    the speed's spread (max - min) / median exceeds ``SPREAD_BOUND``.
+    """
+    interval = (base_block or {}).get("speedup_interval")
+    if job.precision is not None and interval and interval.get("method") != "self":
+        return stats.log_half_width(interval["low"], interval["high"]) > job.precision
+    return speed["spread"] is not None and speed["spread"] > SPREAD_BOUND
 
 
 def baseline_block(

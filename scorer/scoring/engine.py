@@ -5,12 +5,14 @@ an order drawn per round from a seeded RNG (the seed and the orders are in the r
 see the same machine conditions and their ratio stays meaningful across runners. The speed-up
 and its 95% interval come from the rounds' paired ratios (``scorer/scoring/stats.py``), measured
 on the estimator ``scorer.scoring.runs.ranked_estimator`` picks (docs/methodology.md says why).
-When the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds, up to
-``EXTRA_ROUNDS`` more are run; if it is still too noisy the record is flagged.
+With a precision target (``Job.precision``, which the commands set), rounds go on after the
+planned ones until the interval is that tight or ``Job.max_rounds`` have run; without one,
+when the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds, up to
+``EXTRA_ROUNDS`` more are run. A record still too noisy is flagged ``high_spread``.
 ``benchmarks/resolution.py`` measures how small a difference this resolves.
 
 ``score_entry`` goes in stages: plan the rounds (``_plan``), run them (``_run_rounds``, one
-round in ``_run_round``, an extra one while ``_spread_too_high``), then assemble the record
+round in ``_run_round``, one more while ``_wants_round``), then assemble the record
 (``_assemble``, ``_baseline_block``; its plain blocks come from ``scorer.scoring.record``).
 """
 
@@ -31,8 +33,8 @@ from scorer.scoring import stats
 from scorer.scoring.assembly import SPREAD_BOUND, Rounds, assemble, now
 from scorer.scoring.events import module
 from scorer.scoring.events.base import Outcome, failed
-from scorer.scoring.job import Job
-from scorer.scoring.runs import Run, ranked_estimator
+from scorer.scoring.job import MIN_PRECISE_ROUNDS, Job
+from scorer.scoring.runs import Run, paired_speedup, ranked_estimator
 from scorer.text import one_line
 from scorer.validate import submission
 
@@ -170,20 +172,61 @@ def _plan(folder: Path, event_id: str, name: str, meta: dict, baseline: Path | N
 
 
 def _run_rounds(plan: _Plan, event: Event, job: Job, state: Rounds) -> None:
-    """The planned rounds, one more while the speed spread is high (at most ``EXTRA_ROUNDS``);
-    the first failed run of the entry ends them."""
+    """The planned rounds, then more while the speed-up is not yet known well enough
+    (``_wants_round``); the first failed run of the entry ends them."""
     rounds = job.repeats
     r = 0
     while r < rounds:
         if not _run_round(plan, event, job, state, r, rounds):
             break
         r += 1
-        if r == rounds and rounds < job.repeats + EXTRA_ROUNDS and len(state.entry_runs) > 1:
-            if _spread_too_high(event, job, state):
-                rounds += 1
-                job.progress.note(
-                    f"{plan.name}: speed spread above {SPREAD_BOUND:.0%}; one more round"
-                )
+        if r == rounds and _wants_round(plan, event, job, state):
+            rounds += 1
+
+
+def _wants_round(plan: _Plan, event: Event, job: Job, state: Rounds) -> bool:
+    """Whether to run one more round after the ones so far.
+
+    Against a baseline with a precision target: until ``MIN_PRECISE_ROUNDS`` have run and the
+    paired interval's half-width (log scale) is at most ``job.precision``, up to
+    ``job.max_rounds``. The rule looks at the width only, never at which side of 1 the
+    interval lies, so it cannot stop on a lucky streak of the ratio; the minimum keeps a
+    spread that is small by chance in the first rounds from ending them. Otherwise the old
+    rule: up to ``EXTRA_ROUNDS`` while the speed spread is high.
+    """
+    done = len(state.entry_runs)
+    if plan.baseline is not None and job.precision is not None:
+        half = interval_half_width(event, job, state)
+        if half is None or done >= job.max_rounds:
+            return False
+        if half <= job.precision and done >= MIN_PRECISE_ROUNDS:
+            return False
+        job.progress.note(
+            f"{plan.name}: speed-up known to +-{half:.1%} after {done} rounds (target "
+            f"+-{job.precision:.1%}); one more round"
+        )
+        return True
+    if done < 2 or done >= job.repeats + EXTRA_ROUNDS or not _spread_too_high(event, job, state):
+        return False
+    job.progress.note(f"{plan.name}: speed spread above {SPREAD_BOUND:.0%}; one more round")
+    return True
+
+
+def interval_half_width(event: Event, job: Job, state: Rounds) -> float | None:
+    """Half the width, on the log scale, of the paired 95% interval of the rounds so far
+    (None when a baseline run failed or there are fewer than two rounds)."""
+    entry, base = state.entry_runs, state.base_runs
+    if len(entry) != len(base) or any(x.outcome.status != "ok" for x in entry + base):
+        return None
+    try:
+        _, interval, _ = paired_speedup(
+            entry, base, event.speed.direction, ranked_estimator(job.threads, entry + base)
+        )
+    except ValueError:  # a speed that is not a positive number: nothing to be precise about
+        return None
+    if interval is None:
+        return None
+    return interval.half_width()
 
 
 def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, rounds: int) -> bool:

@@ -16,6 +16,16 @@ from scorer.scoring.events import module
 
 DEFAULT_REPEATS = 3
 DEFAULT_THREADS = 2
+# Rounds against the baseline go on until the speed-up's 95% interval is this tight (its
+# half-width on the log scale, about +-1.5%) or MAX_ROUNDS have run: with the per-round noise
+# measured on a quiet 2-core runner (4-5% on the log ratio) that takes about 35 rounds and
+# orders a 3% difference correctly (docs/methodology.md, "Resolution, measured").
+DEFAULT_PRECISION = 0.015
+DEFAULT_MAX_ROUNDS = 40
+# The interval's width may end the rounds only from this many on: after 3 rounds the sample
+# spread can be small by chance, and an interval that looks tight then is too narrow (it
+# called 1 of 10 identical pairs different when tried); from 10 rounds on that is rare.
+MIN_PRECISE_ROUNDS = 10
 
 
 @dataclass
@@ -24,6 +34,10 @@ class Job:
 
     repeats: int = DEFAULT_REPEATS
     threads: int = DEFAULT_THREADS
+    # None: no rounds for precision, only the planned ones and the spread rule's extra ones
+    # (the library default, which tests rely on); the commands pass DEFAULT_PRECISION.
+    precision: float | None = None
+    max_rounds: int = DEFAULT_MAX_ROUNDS
     limits: Limits = field(default_factory=Limits)
     data_folder: Path | None = None
     repo_root: Path = Path(".")

@@ -37,6 +37,10 @@ class Interval:
         """The record's ``baseline.speedup_interval`` (the schema's field names)."""
         return {"low": self.low, "high": self.high, "level": self.level, "method": self.method}
 
+    def half_width(self) -> float:
+        """Half the interval's width on the log scale (0.015: about +-1.5%)."""
+        return log_half_width(self.low, self.high)
+
     def verdict(self) -> str:
         """'faster' or 'slower' than the baseline when the interval excludes 1, else 'tie'."""
         if self.low > 1.0:
@@ -44,6 +48,11 @@ class Interval:
         if self.high < 1.0:
             return "slower"
         return "tie"
+
+
+def log_half_width(low: float, high: float) -> float:
+    """Half the width of the interval [low, high] of a ratio, on the log scale."""
+    return (math.log(high) - math.log(low)) / 2.0
 
 
 def log_speedups(entry: list[float], baseline: list[float], direction: str) -> np.ndarray:
