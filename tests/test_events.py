@@ -119,6 +119,16 @@ def test_transformer_decathlon_perplexity_speed_and_bleu(job):
     assert record["extra"]["bleu"]["median"] == pytest.approx(100.0)
 
 
+def test_transformer_decathlon_warms_up_before_the_timed_generations(job):
+    # Calls 1-4 sleep 0.05, 0.10, 0.15, 0.20 s: the median of the timed calls 2-4 is call 3,
+    # so generate_448 is at least 0.15 s (0.10 s if the warm-up call counted). A lower bound
+    # only: a busy machine makes the calls slower, never faster.
+    record = score(job, "sluggish", "transformer_decathlon")
+    assert record["status"] == "ok", record["reason"]
+    assert record["phases"]["generate_448"] >= 0.15
+    assert record["speed"]["median"] <= td.GENERATE / 0.15
+
+
 def test_transformer_decathlon_rejects_a_model_that_reads_ahead(job):
     record = score(job, "peeker", "transformer_decathlon")
     assert record["status"] == "rule_violation"
