@@ -43,6 +43,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the sibling resolution_table
+
+from resolution_table import goals, table
 
 from scorer.contract.events import BASELINE_TEAM, EVENTS
 from scorer.leaderboard import ranking
@@ -187,105 +190,6 @@ def ranking_verdict(record: dict, with_interval: bool) -> str:
     return "correct" if ranked[0].entry.team == BASELINE_TEAM else "reversed"
 
 
-def interval_verdict(
-    a: list, b: list, rounds: int, direction: str, method: str = "t"
-) -> tuple[str, float] | None:
-    """The verdict of a paired interval on the first ``rounds`` rounds (t, or a seeded bootstrap)."""
-    if not a or not b or len(a) < rounds or len(b) < rounds:
-        return None
-    logs = stats.log_speedups(a[:rounds], b[:rounds], direction)
-    interval = stats.paired_t(logs) if method == "t" else stats.paired_bootstrap(logs, seed=rounds)
-    verdict = {"slower": "correct", "faster": "reversed", "tie": "tie"}[interval.verdict()]
-    return verdict, interval.point
-
-
-def record_verdict(interval: dict) -> str:
-    if interval["high"] < 1.0:
-        return "correct"
-    return "reversed" if interval["low"] > 1.0 else "tie"
-
-
-def table(results: dict) -> list[str]:
-    """The printed table: one line per event, difference, estimator and rounds."""
-    lines = [
-        f"{'event':<22} {'diff':>5} {'rule':<22} {'n':>3} {'correct':>8} {'tie':>6} {'reversed':>9}"
-        f"  {'ratio median [min, max]':<28} {'true':>6}"
-    ]
-    for key, runs in results["scorings"].items():
-        event_id, pct = key.split(":")
-        direction = EVENTS[event_id].speed.direction
-        ok = [r for r in runs if r["status"] == "ok" and r["wall_b"]]
-        if not ok:
-            lines.append(f"{event_id:<22} {pct:>4}%  no scoring completed")
-            continue
-        rounds_max = min(len(r["wall_a"]) for r in ok)
-        rules = []
-        for estimator, ka, kb in (("wall", "wall_a", "wall_b"), ("cpu", "cpu_a", "cpu_b")):
-            for n in sorted({min(3, rounds_max), min(5, rounds_max), rounds_max}):
-                if n >= 2:
-                    for method in ("t", "bootstrap"):
-                        verdicts = [
-                            interval_verdict(r[ka], r[kb], n, direction, method) for r in ok
-                        ]
-                        rules.append(
-                            (f"{method}/{estimator}", n, [v for v in verdicts if v], ka, kb)
-                        )
-        # What the scorer itself wrote: the record's interval over all of its rounds.
-        recorded = [(record_verdict(r["interval"]), r["speedup"]) for r in ok if r.get("interval")]
-        est = {r.get("estimator") for r in ok} - {None}
-        rounds = "-".join(
-            str(k)
-            for k in sorted({min(len(r["wall_a"]) for r in ok), max(len(r["wall_a"]) for r in ok)})
-        )
-        rules.append(
-            (
-                f"record ({'+'.join(sorted(est))})",
-                rounds,
-                recorded,
-                "cpu_a" if est == {"cpu"} else "wall_a",
-                "cpu_b" if est == {"cpu"} else "wall_b",
-            )
-        )
-        # The range rule ranks by the ratio of the wall-clock medians (ranking_verdict).
-        ranges = [
-            (
-                r["range_rule"],
-                float(np.median(r["wall_b"]) / np.median(r["wall_a"]))
-                ** (1 if direction == "lower" else -1),
-            )
-            for r in ok
-            if "range_rule" in r
-        ]
-        rules.append(("ranking range rule", rounds, ranges, "wall_a", "wall_b"))
-        for name, n, verdicts, ka, kb in rules:
-            if not verdicts:
-                continue
-            # The true ratio: the medians of every A and every B run of this cell, side by side.
-            a = [x for r in ok for x in (r[ka] or [])]
-            b = [x for r in ok for x in (r[kb] or [])]
-            true = (
-                float(np.median(b) / np.median(a)) ** (1 if direction == "lower" else -1)
-                if a and b
-                else float("nan")
-            )
-            counts = {
-                k: sum(v == k for v, _ in verdicts) / len(verdicts)
-                for k in ("correct", "tie", "reversed")
-            }
-            ratios = [p for _, p in verdicts]
-            lines.append(
-                f"{event_id:<22} {pct:>4}% {name:<22} {n:>3} {counts['correct']:>8.0%} {counts['tie']:>6.0%}"
-                f" {counts['reversed']:>9.0%}  {np.median(ratios):.4f} [{min(ratios):.4f}, {max(ratios):.4f}]"
-                f"{'':<6} {true:>6.4f}"
-            )
-    lines.append(
-        f"({len(results['scorings'])} cells; {results['conditions']}; correct = A measured slower, "
-        "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer; ratio = the scorings' "
-        "speed-ups of A; true = median of all B runs / median of all A runs of the cell, on that clock)"
-    )
-    return lines
-
-
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -320,7 +224,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.analyze:
-        print("\n".join(table(json.loads(args.analyze.read_text()))))
+        saved = json.loads(args.analyze.read_text())
+        print("\n".join(table(saved) + goals(saved)))
         return
     events = [e for e in args.events.split(",") if e]
     unknown = [e for e in events if e not in EVENTS]
@@ -364,6 +269,7 @@ def main() -> None:
                         t0 = time.monotonic()
                         record = scoring.score_entry(variant, event_id, job, baseline=base)
                         runs.append(summarise(record, event_id))
+                        runs[-1]["seconds"] = time.monotonic() - t0
                         iv = runs[-1]["interval"] or {}
                         print(
                             f"[{time.monotonic() - started:7.1f}s] {event_id} +{pct:g}% {i + 1}/{args.runs}: "
@@ -380,7 +286,7 @@ def main() -> None:
         if neighbour is not None:
             neighbour.terminate()
             neighbour.wait(timeout=10)
-    print("\n".join(table(results)))
+    print("\n".join(table(results) + goals(results)))
 
 
 if __name__ == "__main__":
