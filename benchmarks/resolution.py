@@ -10,10 +10,11 @@ entry module wraps the baseline's and repeats the given percentage of its real w
 timed call, after the real call (so the real call meets the same cold process as B's):
 ``train`` and ``predict`` then run again on that fraction of their rows, ``generate`` generates
 that fraction of its tokens again, ``logits`` runs one extra full batch for every 1/fraction
-batches. A is then scored against B through the real pipeline (``scoring.score_entry``: the
-rounds, the random order, the paired interval, and rounds added until the interval is as tight
-as ``--precision`` or ``--max-rounds`` have run, as the CLI does) ``--runs`` times per
-difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
+batches. For 0%, A is the baseline's own files under another team name (identical entries;
+``--wrap-identical`` scores the wrapper doing no extra work instead). A is then scored
+against B through the real pipeline (``scoring.score_entry``: the rounds, the random order,
+the paired interval, and rounds added until the interval is as tight as ``--precision`` or
+``--max-rounds`` have run, as the CLI does) ``--runs`` times per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
 measurement, as a busy CI runner would have.
 
 The table gives, per event, difference, interval (t, which scoring uses, or a bootstrap),
@@ -117,23 +118,32 @@ NEIGHBOUR = (
 )
 
 
-def make_pair(tmp: Path, event_id: str, extra_pct: float) -> tuple[Path, Path]:
-    """(A, B): a variant doing ``extra_pct`` % more work, and a plain copy of the baseline."""
+def make_pair(
+    tmp: Path, event_id: str, extra_pct: float, wrap_identical: bool = False
+) -> tuple[Path, Path]:
+    """(A, B): a variant doing ``extra_pct`` % more work, and a plain copy of the baseline.
+
+    For 0% A is the baseline's own files under another team name (identical entries), unless
+    ``wrap_identical``: then the wrapper module with no extra work, which shows what the
+    wrapper alone does to the measurement.
+    """
     source = ROOT / "submissions" / "baseline" / event_id
     base = tmp / "baseline" / event_id
     if not base.exists():
         shutil.copytree(source, base)
-    team = f"res-plus-{extra_pct:g}".replace(".", "-")
+    wrapped = extra_pct != 0 or wrap_identical
+    team = f"res-plus-{extra_pct:g}".replace(".", "-") + ("" if wrapped else "-copy")
     variant = tmp / team / event_id
     if not variant.exists():
         shutil.copytree(base, variant)
         meta = json.loads((base / "submission.json").read_text())
         module = Path(scoring.entrypoint(base, meta)).stem
-        (variant / VARIANT_MODULE).write_text(
-            VARIANT_SOURCE.format(extra=extra_pct / 100.0, module=module)
-        )
+        if wrapped:
+            (variant / VARIANT_MODULE).write_text(
+                VARIANT_SOURCE.format(extra=extra_pct / 100.0, module=module)
+            )
+            meta["entrypoint"] = VARIANT_MODULE
         meta["team"]["id"] = team
-        meta["entrypoint"] = VARIANT_MODULE
         (variant / "submission.json").write_text(json.dumps(meta, indent=2))
     return variant, base
 
@@ -217,6 +227,11 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=DEFAULT_THREADS, help="BLAS threads per child"
     )
+    parser.add_argument(
+        "--wrap-identical",
+        action="store_true",
+        help="for 0%%, score the wrapper doing no extra work instead of a plain copy",
+    )
     parser.add_argument("--load", action="store_true", help="run a CPU-heavy neighbour meanwhile")
     parser.add_argument("--json", type=Path, help="save every scoring's samples here")
     parser.add_argument(
@@ -263,7 +278,7 @@ def main() -> None:
             )
             for event_id in events:
                 for pct in diffs:
-                    variant, base = make_pair(Path(tmp), event_id, pct)
+                    variant, base = make_pair(Path(tmp), event_id, pct, args.wrap_identical)
                     runs = results["scorings"].setdefault(f"{event_id}:{pct:g}", [])
                     for i in range(args.runs):
                         t0 = time.monotonic()

@@ -32,8 +32,9 @@ def test_methodology_states_the_scoring_constants():
     assert f"**{job.DEFAULT_REPEATS} times**" in text
     assert f"**{assembly.SPREAD_BOUND:.0%}**" in text
     assert f"up to {scoring.EXTRA_ROUNDS} more rounds" in text
-    assert f"exceeds **{job.DEFAULT_PRECISION:g}** (`--precision`" in text
-    assert f"up to **{job.DEFAULT_MAX_ROUNDS} rounds**" in text
+    assert f"s₀ / {job.DEFAULT_PRECISION:g})²⌉ (`--precision`" in text
+    assert f"the first **{job.MIN_PRECISE_ROUNDS} rounds**" in text
+    assert f"at most **{job.DEFAULT_MAX_ROUNDS} rounds** (`--max-rounds`)" in text
     assert f"median of {cnn_marathon.TIMED_CALLS} timed batches" in text
     assert f"shown in {cnn_marathon.CALLS} batches of {cnn_marathon.BATCH:,}" in text
     assert f"`{transformer_decathlon.WINDOW_STRIDE}·k`" in text

@@ -320,28 +320,27 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
 
 # The entry takes 1.0 s in every round; the baseline 1.1 s in its odd runs and 1.3 s in its
 # even ones, so the rounds' log speed-ups alternate a = ln 1.1 and b = ln 1.3 (d = b - a =
-# 0.16705). Half-widths of the t interval, worked out by hand (t quantiles from tables): with
-# n even, sd = (d / 2) * sqrt(n / (n - 1)) and half = t(n-1) * (d / 2) / sqrt(n - 1); with n odd
-# (one more a than b), sd = d * sqrt((n + 1) / (4 n)).
-#   3 rounds:  sd = 0.09645, half = 4.3027 * 0.09645 / sqrt(3) = 0.2396
-#   8 rounds:  half = 2.3646 * 0.083525 / sqrt(7) = 0.0746
-#   10 rounds: half = 2.2622 * 0.083525 / 3 = 0.0630
-#   11 rounds: sd = 0.087238, half = 2.2281 * 0.087238 / sqrt(11) = 0.0586
-#   12 rounds: half = 2.2010 * 0.083525 / sqrt(11) = 0.0554
-#   13 rounds: sd = 0.086677, half = 2.1788 * 0.086677 / sqrt(13) = 0.0524
+# 0.16705). Stein's rule, worked out by hand: the first stage is 10 rounds (5 a, 5 b), their
+# sd s0 = (d / 2) * sqrt(10 / 9) = 0.088045, and t(9) = 2.2622, so t * s0 = 0.19917 and the
+# rounds in all are N = ceil((0.19917 / precision)^2), at least 10:
+#   precision 0.25:  0.63 -> 10 rounds, half-width 0.19917 / sqrt(10) = 0.0630
+#   precision 0.06:  11.02 -> 12 rounds, half-width 0.19917 / sqrt(12) = 0.0575
+#   precision 0.05:  15.87 -> 16 rounds, half-width 0.19917 / 4 = 0.04979; the mean of 8 a
+#                    and 8 b is 0.178837, so the interval is exp(0.178837 -+ 0.04979)
+#                    = [1.13774, 1.25688]
 @pytest.mark.parametrize(
-    "precision, max_rounds, rounds, flagged",
+    "precision, max_rounds, rounds, flagged, interval",
     [
-        (None, 40, 3, False),  # no target: the planned rounds (A's spread is 0, no extra one)
-        (0.25, 40, 10, False),  # 0.2396 after 3 is tight enough, but not before 10 rounds
-        (0.06, 40, 11, False),  # 0.0630 after 10, 0.0586 after 11
-        (0.055, 40, 13, False),  # 0.0586, 0.0554, then 0.0524
-        (0.06, 8, 8, True),  # stopped by the cap while 0.0746 > 0.06: flagged high_spread
-        (0.08, 8, 8, False),  # the cap, with 0.0746 within the target: not flagged
+        (None, 40, 3, False, None),  # no target: the planned rounds (A's spread is 0)
+        (0.25, 40, 10, False, None),  # the first stage is always run
+        (0.06, 40, 12, False, None),
+        (0.05, 40, 16, False, (1.13774, 1.25688)),
+        (0.05, 12, 12, True, None),  # stopped by the cap while 0.0575 > 0.05: high_spread
+        (0.06, 12, 12, False, None),  # the cap, with 0.0575 within the target: not flagged
     ],
 )
 def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
-    pair, monkeypatch, precision, max_rounds, rounds, flagged
+    pair, monkeypatch, precision, max_rounds, rounds, flagged, interval
 ):
     entry, base = pair
     calls = []
@@ -365,7 +364,37 @@ def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
     assert record["repeats"] == rounds and calls.count("B") == rounds
     assert ("high_spread" in record["flags"]) is flagged
     assert len(record["baseline"]["order"].split()) == rounds
+    recorded = record["baseline"]["speedup_interval"]
+    if precision is not None and rounds > 10:
+        assert recorded["method"] == "paired-stein-log" and recorded["first_rounds"] == 10
+    if interval:
+        assert (recorded["low"], recorded["high"]) == pytest.approx(interval, rel=1e-4)
     assert not schema.validate(record, "result")
+
+
+# First stage [0.0, 0.1, 0.2]: sd 0.1, t(2) = 4.3027, so (4.3027 * 0.1 / precision)^2 rounds.
+@pytest.mark.parametrize(
+    "precision, cap, expected",
+    [
+        (0.1, 40, 19),  # 18.51 -> 19
+        (0.1, 10, 10),  # capped
+        (1.0, 40, 3),  # 0.185: never fewer than the first stage
+    ],
+)
+def test_stein_rounds(precision, cap, expected):
+    assert stats.stein_rounds([0.0, 0.1, 0.2], precision, cap) == expected
+
+
+def test_paired_stein_takes_its_width_from_the_first_stage():
+    # Mean of all five 0.1; half-width t(2) * sd(first three) / sqrt(5) = 4.3027 * 0.1 / 2.2361
+    # = 0.19242: exp(0.1 -+ 0.19242) = [0.91172, 1.33966]. Over all five rounds alone (sd
+    # 0.0707, t(4) = 2.7764) the t interval would be narrower, [1.0123, 1.2066].
+    interval = stats.paired_stein([0.0, 0.1, 0.2, 0.1, 0.1], first_rounds=3)
+    assert (interval.low, interval.high) == pytest.approx((0.91172, 1.33966), rel=1e-4)
+    assert interval.method == stats.STEIN_METHOD and interval.first_rounds == 3
+    assert interval.as_record()["first_rounds"] == 3
+    # No rounds beyond the first stage: Student's t, as without a target.
+    assert stats.paired_stein([0.0, 0.1, 0.2], 3) == stats.paired_t([0.0, 0.1, 0.2])
 
 
 def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):

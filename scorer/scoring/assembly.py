@@ -202,6 +202,7 @@ def baseline_block(
             base_ok,
             event.speed.direction,
             ranked_estimator(job.threads, ok_runs + base_ok),
+            first_rounds=job.first_stage(),
         )
         b_cpu = [x.cpu_speed(event.speed.direction) for x in base_ok]
         return {

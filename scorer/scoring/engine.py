@@ -5,8 +5,9 @@ an order drawn per round from a seeded RNG (the seed and the orders are in the r
 see the same machine conditions and their ratio stays meaningful across runners. The speed-up
 and its 95% interval come from the rounds' paired ratios (``scorer/scoring/stats.py``), measured
 on the estimator ``scorer.scoring.runs.ranked_estimator`` picks (docs/methodology.md says why).
-With a precision target (``Job.precision``, which the commands set), rounds go on after the
-planned ones until the interval is that tight or ``Job.max_rounds`` have run; without one,
+With a precision target (``Job.precision``, which the commands set), Stein's two-stage rule
+sets how many rounds run after the first ``MIN_PRECISE_ROUNDS`` (at most ``Job.max_rounds``);
+without one,
 when the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds, up to
 ``EXTRA_ROUNDS`` more are run. A record still too noisy is flagged ``high_spread``.
 ``benchmarks/resolution.py`` measures how small a difference this resolves.
@@ -33,8 +34,8 @@ from scorer.scoring import stats
 from scorer.scoring.assembly import SPREAD_BOUND, Rounds, assemble, now
 from scorer.scoring.events import module
 from scorer.scoring.events.base import Outcome, failed
-from scorer.scoring.job import MIN_PRECISE_ROUNDS, Job
-from scorer.scoring.runs import Run, paired_speedup, ranked_estimator
+from scorer.scoring.job import Job
+from scorer.scoring.runs import Run, paired_logs, ranked_estimator
 from scorer.text import one_line
 from scorer.validate import submission
 
@@ -187,46 +188,49 @@ def _run_rounds(plan: _Plan, event: Event, job: Job, state: Rounds) -> None:
 def _wants_round(plan: _Plan, event: Event, job: Job, state: Rounds) -> bool:
     """Whether to run one more round after the ones so far.
 
-    Against a baseline with a precision target: until ``MIN_PRECISE_ROUNDS`` have run and the
-    paired interval's half-width (log scale) is at most ``job.precision``, up to
-    ``job.max_rounds``. The rule looks at the width only, never at which side of 1 the
-    interval lies, so it cannot stop on a lucky streak of the ratio; the minimum keeps a
-    spread that is small by chance in the first rounds from ending them. Otherwise the old
-    rule: up to ``EXTRA_ROUNDS`` while the speed spread is high.
+    Against a baseline with a precision target, Stein's two-stage rule: the first
+    ``job.first_stage()`` rounds, then as many more as their spread says the interval needs to
+    be ``job.precision`` wide (``stats.stein_rounds``), at most ``job.max_rounds``. The total
+    is fixed by the first stage and the record's interval takes its width from it
+    (``stats.paired_stein``), so neither can favour a lucky streak. Otherwise the old rule:
+    up to ``EXTRA_ROUNDS`` while the speed spread is high.
     """
     done = len(state.entry_runs)
     if plan.baseline is not None and job.precision is not None:
-        half = interval_half_width(event, job, state)
-        if half is None or done >= job.max_rounds:
+        logs = _logs_so_far(event, job, state)
+        first = cast(int, job.first_stage())
+        if logs is None or done >= job.max_rounds:
             return False
-        if half <= job.precision and done >= MIN_PRECISE_ROUNDS:
-            return False
-        job.progress.note(
-            f"{plan.name}: speed-up known to +-{half:.1%} after {done} rounds (target "
-            f"+-{job.precision:.1%}); one more round"
-        )
-        return True
+        if done < first:
+            return True
+        target = stats.stein_rounds(logs[:first], job.precision, job.max_rounds)
+        if done == first and target > done:
+            job.progress.note(
+                f"{plan.name}: {target} rounds in all, for a speed-up within about "
+                f"+-{job.precision:.1%} (the spread of the first {first})"
+            )
+        return done < target
     if done < 2 or done >= job.repeats + EXTRA_ROUNDS or not _spread_too_high(event, job, state):
         return False
     job.progress.note(f"{plan.name}: speed spread above {SPREAD_BOUND:.0%}; one more round")
     return True
 
 
-def interval_half_width(event: Event, job: Job, state: Rounds) -> float | None:
-    """Half the width, on the log scale, of the paired 95% interval of the rounds so far
-    (None when a baseline run failed or there are fewer than two rounds)."""
+def _logs_so_far(event: Event, job: Job, state: Rounds):
+    """The rounds' log speed-ups so far on the ranked estimator (None when a run failed or
+    there are fewer than two rounds: nothing to be precise about)."""
     entry, base = state.entry_runs, state.base_runs
-    if len(entry) != len(base) or any(x.outcome.status != "ok" for x in entry + base):
+    if len(entry) < 2 or len(entry) != len(base):
+        return None
+    if any(x.outcome.status != "ok" for x in entry + base):
         return None
     try:
-        _, interval, _ = paired_speedup(
+        logs, _ = paired_logs(
             entry, base, event.speed.direction, ranked_estimator(job.threads, entry + base)
         )
-    except ValueError:  # a speed that is not a positive number: nothing to be precise about
+    except ValueError:  # a speed that is not a positive number
         return None
-    if interval is None:
-        return None
-    return interval.half_width()
+    return logs
 
 
 def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, rounds: int) -> bool:

@@ -18,13 +18,13 @@ DEFAULT_REPEATS = 3
 DEFAULT_THREADS = 2
 # Rounds against the baseline go on until the speed-up's 95% interval is this tight (its
 # half-width on the log scale, about +-1.5%) or MAX_ROUNDS have run: with the per-round noise
-# measured on a quiet 2-core runner (4-5% on the log ratio) that takes about 35 rounds and
+# measured on a quiet 2-core runner (3% on the log ratio) that takes about 25 rounds and
 # orders a 3% difference correctly (docs/methodology.md, "Resolution, measured").
 DEFAULT_PRECISION = 0.015
 DEFAULT_MAX_ROUNDS = 40
-# The interval's width may end the rounds only from this many on: after 3 rounds the sample
-# spread can be small by chance, and an interval that looks tight then is too narrow (it
-# called 1 of 10 identical pairs different when tried); from 10 rounds on that is rare.
+# Stein's first stage: the spread of this many rounds sets how many run in all and how wide
+# the interval is. Fewer would leave the spread itself uncertain (t with few degrees of
+# freedom is wide, so more rounds would be needed than a better estimate asks for).
 MIN_PRECISE_ROUNDS = 10
 
 
@@ -43,6 +43,13 @@ class Job:
     repo_root: Path = Path(".")
     progress: Progress = field(default_factory=Progress)
     _data: dict = field(default_factory=dict)
+
+    def first_stage(self) -> int | None:
+        """Stein's first stage when rounds go on until precise (the rounds whose spread sets
+        how many more run and how wide the interval is), else None."""
+        if self.precision is None:
+            return None
+        return max(2, min(MIN_PRECISE_ROUNDS, self.max_rounds))
 
     def data(self, event_id: str) -> dict:
         """Each event's dataset, loaded and verified once per job."""

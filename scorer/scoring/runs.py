@@ -68,10 +68,10 @@ def cpu_block(runs: list[Run], direction: str) -> dict | None:
     return {"method": "+".join(sorted({c["method"] for c in cpus})), **block}
 
 
-def paired_speedup(
+def paired_logs(
     entry: list[Run], base: list[Run], direction: str, estimator: str
-) -> tuple[float, stats.Interval | None, str]:
-    """(speed-up, its interval or None, the estimator used) from rounds paired by index.
+) -> tuple[np.ndarray, str]:
+    """(the rounds' log speed-ups, the estimator used), rounds paired by index.
 
     Falls back on the wall clock when a run has no CPU count (a runner without one).
     """
@@ -82,5 +82,24 @@ def paired_speedup(
     if estimator == "wall":
         a, b = [r.outcome.speed for r in entry], [r.outcome.speed for r in base]
     logs = stats.log_speedups(cast("list[float]", a), cast("list[float]", b), direction)
-    interval = stats.paired_t(logs)
+    return logs, estimator
+
+
+def paired_speedup(
+    entry: list[Run],
+    base: list[Run],
+    direction: str,
+    estimator: str,
+    first_rounds: int | None = None,
+) -> tuple[float, stats.Interval | None, str]:
+    """(speed-up, its interval or None, the estimator used) from rounds paired by index.
+
+    With ``first_rounds`` (the scoring ran rounds until precise) the interval is Stein's
+    two-stage one (``stats.paired_stein``), else Student's t over every round.
+    """
+    logs, estimator = paired_logs(entry, base, direction, estimator)
+    if first_rounds is not None:
+        interval = stats.paired_stein(logs, first_rounds)
+    else:
+        interval = stats.paired_t(logs)
     return float(np.exp(np.mean(logs))), interval, estimator
