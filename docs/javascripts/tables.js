@@ -11,7 +11,8 @@
  *    from the rows' data attributes, shown when they offer a choice), a "find my team" box
  *    (matches the team id or the team's visible name) and, when columns had to be hidden, a
  *    toggle to show every column;
- *  - a table of more than PAGE rows shows PAGE at a time, with a "Show more" button;
+ *  - a table of more than PAGE rows shows PAGE at a time, with a "Show more" button (until
+ *    this runs, leaderboard.css shows the first PAGE rows of a page that has JavaScript);
  *  - each cell takes its heading's data-priority; a table wider than its column loses its
  *    priority 3, then 2, columns (rank, team and the ranked figure stay) until it fits, with
  *    an "All columns" button to bring them back; a table that fits is marked tmlp-fits (its
@@ -23,7 +24,7 @@
  */
 (function () {
   "use strict";
-  var PAGE = 100;
+  var PAGE = 100;  // leaderboard.css hides the rows past the first 100 until a table is set up
   var MIN_TEXT_PX = 9;
   var uid = 0;
 
@@ -117,7 +118,8 @@
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Filter this table");
     var selects = {
-      event: makeSelect(bar, "Event", distinct(rows, "data-event", false)),
+      // A team's row lists every event it entered (data-event="a b"): each is one choice.
+      event: makeSelect(bar, "Event", distinct(rows, "data-event", true)),
       technique: makeSelect(bar, "Technique", distinct(rows, "data-techniques", true)),
       status: makeSelect(bar, "Status", distinct(rows, "data-status", false))
     };
@@ -156,7 +158,7 @@
 
     var teamsCache = null;
     function matches(row) {
-      if (state.event && row.getAttribute("data-event") !== state.event) { return false; }
+      if (state.event && words(row.getAttribute("data-event")).indexOf(state.event) < 0) { return false; }
       if (state.status && row.getAttribute("data-status") !== state.status) { return false; }
       if (state.technique && words(row.getAttribute("data-techniques")).indexOf(state.technique) < 0) {
         return false;
@@ -269,6 +271,13 @@
     layoutBoxes.forEach(function (pair) { fit(pair[0], pair[1]); });
   }
 
+  var relayoutFrame = 0;
+  function relayoutSoon() {
+    if (!relayoutFrame) {
+      relayoutFrame = window.requestAnimationFrame(function () { relayoutFrame = 0; relayout(); });
+    }
+  }
+
   function labelSearch() {
     // mkdocs-material's search box is a role="dialog" without a name (axe: aria-dialog-name).
     document.querySelectorAll(".md-search[role='dialog']:not([aria-label])").forEach(function (el) {
@@ -287,10 +296,12 @@
     });
     document.querySelectorAll("article .tmlp-chart").forEach(setupChart);
     relayout();
-    // Badge images have no width until they load, and a loaded machine can finish loading them
-    // after init: each one that arrives late re-fits its table.
-    document.querySelectorAll("article .tmlp-scroll img").forEach(function (img) {
-      if (!img.complete) { img.addEventListener("load", relayout, { once: true }); }
+    // The badges of the markup contract carry their size (width and height), so their tables
+    // are laid out at the final width before they load. An image without a width has none
+    // until it loads: when such images arrive late, their tables are re-fitted once per frame
+    // (not once per image: a re-fit lays out the whole table).
+    document.querySelectorAll("article .tmlp-scroll img:not([width])").forEach(function (img) {
+      if (!img.complete) { img.addEventListener("load", relayoutSoon, { once: true }); }
     });
     // For tests and screenshots: the page's scripts have run and its images are laid out
     // (tables.js loads after tablesort.js).

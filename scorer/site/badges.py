@@ -11,6 +11,7 @@ Output is deterministic: the same arguments give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -108,10 +109,14 @@ def text_colors(background: str) -> tuple[str, str]:
     return ("#ffffff", "#010101") if on_white >= on_dark else ("#333333", "#ffffff")
 
 
+def _box(width: float) -> int:
+    return math.ceil(width) + 2 * PAD_X
+
+
 def _half(text: str, fill: str, x0: int) -> dict[str, object]:
     shown, width = fit_text(text)
     fg, shadow = text_colors(fill)
-    box = math.ceil(width) + 2 * PAD_X
+    box = _box(width)
     return {
         "text": shown,
         "text_width": width,
@@ -156,6 +161,22 @@ def render_badge(
         aria_label=name,
         title=name if title is None else title,
     )
+
+
+def badge_width(label: str, message: str) -> int:
+    """The width in px of ``render_badge(label, message, ...)``'s SVG (its height is HEIGHT)."""
+    label, message = clean_text(label), clean_text(message)
+    halves = [label, message] if label else [message]  # as render_badge draws them
+    return sum(_box(fit_text(text)[1]) for text in halves)
+
+
+@functools.cache
+def award_badge_width(award_id: str) -> int:
+    """The width in px of ``render_award_badge(award_id)``: pages give it to the <img>, so a
+    table is laid out once, at its final width, before the badge loads."""
+    if award_id not in AWARDS:
+        raise ValueError(f"unknown award {award_id!r}; known: {', '.join(sorted(AWARDS))}")
+    return badge_width(AWARD_LABEL, AWARDS[award_id][0])
 
 
 def render_award_badge(award_id: str) -> str:

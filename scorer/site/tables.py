@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from scorer.leaderboard.badges import beats_baseline
 from scorer.leaderboard.ranking import Board, Entry, speedup_interval
+from scorer.site import badges as badge_svg
 from scorer.site import fmt
 from scorer.site.model import SiteModel, code_url, ranking_text
 from scorer.text import attr, md_text
@@ -136,14 +137,33 @@ def row_attrs(model: SiteModel, e: Entry) -> dict:
     return {"team": e.team, "status": code, "techniques": techniques(model, e), "event": e.event}
 
 
-def badge_imgs(model: SiteModel, team: str, award_ids: Iterable[str], root: str) -> Markup:
-    return Markup(" ").join(
-        Markup(
-            f'<img class="tmlp-badge" alt="{md_text(model.award_names[x][0])}" height="20" '
-            f'src="{href(f"{root}badges/{team}/{x}.svg")}">'
+def badges_in(model: SiteModel, team: str, event: str) -> list[str]:
+    return model.event_badges.get((team, event), [])
+
+
+def badge_imgs(
+    model: SiteModel, team: str, award_ids: Iterable[str], root: str, where: bool = False
+) -> Markup:
+    """A team's award badges in a cell, each <img> with the badge's own size (the table is laid
+    out at its final width before any arrives: tables.js need not re-fit it) and lazy (a 1,000-
+    row table fetches the badges of the rows it shows). ``where``: tables of teams, not of one
+    event's entries, name the events each badge was won in (text and tooltip)."""
+    out = []
+    for x in award_ids:
+        text = model.award_names[x][0]
+        if where:
+            won = [b.event.name for k, b in model.boards.items() if x in badges_in(model, team, k)]
+            text += f" ({', '.join(won)})" if won else ""
+        name = md_text(text)
+        title = f' title="{name}"' if where else ""
+        out.append(
+            Markup(
+                f'<img class="tmlp-badge" alt="{name}"{title} '
+                f'width="{badge_svg.award_badge_width(x)}" height="{badge_svg.HEIGHT}" loading="lazy" '
+                f'decoding="async" src="{href(f"{root}badges/{team}/{x}.svg")}">'
+            )
         )
-        for x in award_ids
-    )
+    return Markup(" ").join(out)
 
 
 def entry_url(root: str, e: Entry) -> str:
@@ -247,7 +267,7 @@ def board_table(
         if ev.loads_weights:
             cells.append(td(fmt.provenance_text(e.record.get("provenance"))))
         cells += [
-            td(badge_imgs(model, e.team, model.event_badges.get((e.team, ev.id), []), root)),
+            td(badge_imgs(model, e.team, badges_in(model, e.team, ev.id), root)),
             td(fmt.date_text(e.measured_at), stamp_value(e.measured_at)),
             td(links(model, e, root)),
         ]
@@ -307,7 +327,7 @@ def overall_table(model: SiteModel, kind: str, root: str) -> Markup:
             team_cell(model, row.team, root),
             td(text(row.value), num_value(row.value)),
             *per,
-            td(badge_imgs(model, row.team, model.badges.get(row.team, []), root)),
+            td(badge_imgs(model, row.team, model.badges.get(row.team, []), root, where=True)),
         ]
         rows.append(({"team": row.team, "status": "ok", "techniques": "", "event": ""}, cells))
     return table("overall", "", cols, rows)
@@ -339,7 +359,7 @@ def teams_table(model: SiteModel, root: str) -> Markup:
                     td(tid),
                     td(str(len(t.entries)), str(len(t.entries))),
                     td(str(qualified), str(qualified)),
-                    td(badge_imgs(model, tid, model.badges.get(tid, []), root)),
+                    td(badge_imgs(model, tid, model.badges.get(tid, []), root, where=True)),
                 ],
             )
         )

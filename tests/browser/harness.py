@@ -257,6 +257,20 @@ def open_page(context, url: str) -> Visit:
     return visit
 
 
+# Lazy images below the fold load only when scrolled to; a full-page shot shows the whole page,
+# so they are made eager first and waited for (the layout does not move: badges carry their size).
+EAGER = """async () => {
+  const lazy = Array.from(document.querySelectorAll('img[loading="lazy"]'))
+    .filter(img => img.offsetParent !== null);  // not those in rows paged away
+  lazy.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(lazy.filter(img => !img.complete).map(img => new Promise(done => {
+    img.addEventListener('load', done, {once: true});
+    img.addEventListener('error', done, {once: true});
+  })));
+}"""
+
+
 def screenshot(page, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate(EAGER)
     page.screenshot(path=str(path), full_page=True)
