@@ -468,3 +468,34 @@ def test_404_works_under_any_path_and_offers_search_and_links(built):
     assert any(t == "input" and a.get("name") == "q" for t, a in tags.tags)
     feed = [a for t, a in tags.tags if t == "link" and a.get("rel") == "alternate"]
     assert feed and feed[0]["href"] == "/leaderboard/feed.xml"
+
+
+def test_table_badges_carry_their_size_and_load_lazily(built):
+    # A 1,000-row table is laid out once, at its final width, and fetches only the badges it
+    # shows: every badge <img> of a table has its SVG's own width and height, and loads lazily.
+    _, _, site = built
+    size = re.compile(r'<svg[^>]* width="(\d+)" height="(\d+)"')
+    seen = 0
+    for page in sorted(site.rglob("index.html")):
+        for tag, a in parse(page).tags:
+            if tag != "img" or "tmlp-badge" not in (a.get("class") or "").split():
+                continue
+            svg = (page.parent / urlsplit(a["src"]).path).resolve()
+            width, height = size.search(svg.read_text("utf-8")).groups()
+            assert (a.get("width"), a.get("height")) == (width, height), (page, a["src"])
+            assert a.get("loading") == "lazy" and a.get("alt"), (page, a)
+            seen += 1
+    assert seen >= 10  # the fixture's boards, overall tables and teams table hold badges
+
+
+def test_search_index_holds_team_and_event_pages_not_entry_pages(built):
+    # One page per record would make the index every visitor downloads grow with the entries
+    # (13 MB at 3,000 records); the team and event pages hold each entry's team and title.
+    _, _, site = built
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    pages = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert (site / "entries" / "fast-tensors" / "mlp_sprint" / "index.html").is_file()
+    assert not [p for p in pages if p.startswith("entries/")]
+    for wanted in ("", "teams/", "teams/fast-tensors/", "events/mlp_sprint/", "records/"):
+        assert wanted in pages, wanted
+    assert any("Fast Tensors" in doc["text"] for doc in index["docs"])
