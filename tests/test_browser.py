@@ -41,6 +41,8 @@ from pathlib import Path
 
 import pytest
 
+from scorer.contract.events import EVENTS
+
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 import checks  # noqa: E402
 import harness  # noqa: E402
@@ -449,6 +451,13 @@ def test_teams_page_loads_fast(browser, synthetic_site):
         assert badges["fetched"] <= badges["shown"], "badges of rows paged away were fetched"
         assert visit.errors == [] and visit.failed == []
         assert seconds < 30, "generous bound; figures belong in benchmarks/page_load.py"
+        # The Event filter names each event as the contract does ("MLP Sprint", not "Mlp sprint").
+        choices = (
+            visit.page.get_by_label("Event", exact=True)
+            .first.locator("option")
+            .evaluate_all("os => os.filter(o => o.value).map(o => [o.value, o.textContent])")
+        )
+        assert dict(choices) == {e.id: e.name for e in EVENTS.values()}
     finally:
         visit.page.close()
         context.close()

@@ -40,10 +40,16 @@
     return (value || "").split(/\s+/).filter(function (w) { return w !== ""; });
   }
 
-  function label(code) {
-    // Slugs and status codes as words: "below_threshold" -> "Below threshold".
+  function label(code, names) {
+    // The name the table gives (data-labels: the events' names), else slugs and status codes
+    // as words: "below_threshold" -> "Below threshold".
+    if (names && Object.prototype.hasOwnProperty.call(names, code)) { return names[code]; }
     var text = code.replace(/^other:/, "").replace(/[_-]+/g, " ").trim();
     return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  function tableLabels(table) {
+    try { return JSON.parse(table.getAttribute("data-labels") || "{}"); } catch (e) { return {}; }
   }
 
   function distinct(rows, attribute, split) {
@@ -62,7 +68,7 @@
             (link ? link.textContent : row.textContent)).toLowerCase();
   }
 
-  function makeSelect(bar, name, values) {
+  function makeSelect(bar, name, values, names) {
     if (values.length < 2) { return null; }
     var id = "tmlp-filter-" + (++uid);
     var wrap = document.createElement("span");
@@ -79,7 +85,7 @@
     values.forEach(function (v) {
       var option = document.createElement("option");
       option.value = v;
-      option.textContent = label(v);
+      option.textContent = label(v, names);
       select.appendChild(option);
     });
     wrap.appendChild(lab);
@@ -119,7 +125,7 @@
     bar.setAttribute("aria-label", "Filter this table");
     var selects = {
       // A team's row lists every event it entered (data-event="a b"): each is one choice.
-      event: makeSelect(bar, "Event", distinct(rows, "data-event", true)),
+      event: makeSelect(bar, "Event", distinct(rows, "data-event", true), tableLabels(table)),
       technique: makeSelect(bar, "Technique", distinct(rows, "data-techniques", true)),
       status: makeSelect(bar, "Status", distinct(rows, "data-status", false))
     };

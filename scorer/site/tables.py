@@ -1,7 +1,8 @@
 """The site's ranking-like tables as raw HTML, following the markup contract with the browser side.
 
 Every table is ``<div class="tmlp-scroll"><table class="tmlp-table" data-table="board|unranked|
-overall|teams|records" data-event="...">``; headings carry ``scope="col"``, ``data-priority``
+overall|teams|records" data-event="...">`` (a table across events, overall or teams, also has
+``data-labels``: a JSON object of event id to name, for its Event filter); headings carry ``scope="col"``, ``data-priority``
 (1 = rank, team and the ranked column, kept on a phone; 2 = other key figures; 3 = the rest)
 and ``data-sort``; rows carry ``data-team``, ``data-status`` (the code), ``data-techniques`` and
 ``data-event``; numeric cells carry ``data-value`` (a plain number or empty) for sorting. Every
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from scorer.contract.events import EVENTS
 from scorer.leaderboard.badges import beats_baseline
 from scorer.leaderboard.ranking import Board, Entry, speedup_interval
 from scorer.site import badges as badge_svg
@@ -91,9 +94,12 @@ def table(
     caption: str = "",
 ) -> Markup:
     """The contract's wrapper, heading and rows; ``rows`` are (data attributes, cells)."""
+    # A table across events (overall, teams) names them for its Event filter (tables.js):
+    # the names are the contract's, not guessed from the ids.
+    names = "" if event else json.dumps({e.id: e.name for e in EVENTS.values()}, sort_keys=True)
     out = [
         f'<div class="tmlp-scroll"><table class="tmlp-table" data-table="{kind}" '
-        f'data-event="{attr(event)}">'
+        f'data-event="{attr(event)}"' + (f' data-labels="{attr(names)}"' if names else "") + ">"
     ]
     if caption:
         out.append(f"<caption>{md_text(caption)}</caption>")
