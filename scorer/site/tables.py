@@ -1,18 +1,15 @@
 """The site's ranking-like tables as raw HTML, following the markup contract with the browser side.
 
 Every table is ``<div class="tmlp-scroll"><table class="tmlp-table" data-table="board|unranked|
-overall|teams|records" data-event="...">`` (a table across events, overall or teams, also has
-``data-labels``: a JSON object of event id to name, for its Event filter); headings carry ``scope="col"``, ``data-priority``
-(1 = rank, team and the ranked column, kept on a phone; 2 = other key figures; 3 = the rest)
-and ``data-sort``; rows carry ``data-team``, ``data-status`` (the code), ``data-techniques`` and
-``data-event``; numeric cells carry ``data-value`` (a plain number or empty) for sorting. Every
-row is in the HTML: ``docs/javascripts/tables.js`` pages, filters and sorts them, and without
-JavaScript all of them show.
+overall|teams|records" data-event="...">`` (tables across events add ``data-labels``, event id to
+name as JSON); headings carry ``scope="col"``, ``data-priority`` (1 = rank, team and the ranked
+column, kept on a phone; 2 = other key figures; 3 = the rest) and ``data-sort``; rows carry
+``data-team``, ``data-status`` (the code), ``data-techniques`` and ``data-event``; numeric cells
+carry ``data-value`` (a number or empty) for sorting. Every row is in the HTML: tables.js pages,
+filters and sorts them; without JavaScript all of them show.
 
-Raw HTML inside Markdown is not Markdown-processed, so links here are final URLs relative to
-the page (``url_root``), not ``.md`` paths. All cell text passes ``scorer.text.md_text``
-(HTML-escaped, Markdown characters as references, invisible characters shown); attribute
-values and URLs are HTML-escaped (``attr``, ``href``), as raw HTML is not Markdown-processed.
+Raw HTML is not Markdown-processed: links are final URLs relative to the page (``url_root``);
+cell text passes ``scorer.text.md_text``, attribute values and URLs ``attr`` and ``href``.
 """
 
 from __future__ import annotations
@@ -94,8 +91,6 @@ def table(
     caption: str = "",
 ) -> Markup:
     """The contract's wrapper, heading and rows; ``rows`` are (data attributes, cells)."""
-    # A table across events (overall, teams) names them for its Event filter (tables.js):
-    # the names are the contract's, not guessed from the ids.
     names = "" if event else json.dumps({e.id: e.name for e in EVENTS.values()}, sort_keys=True)
     out = [
         f'<div class="tmlp-scroll"><table class="tmlp-table" data-table="{kind}" '
