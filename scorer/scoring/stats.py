@@ -40,10 +40,6 @@ class Interval:
         out = {"low": self.low, "high": self.high, "level": self.level, "method": self.method}
         return out if self.first_rounds is None else {**out, "first_rounds": self.first_rounds}
 
-    def half_width(self) -> float:
-        """Half the interval's width on the log scale (0.015: about +-1.5%)."""
-        return log_half_width(self.low, self.high)
-
     def verdict(self) -> str:
         """'faster' or 'slower' than the baseline when the interval excludes 1, else 'tie'."""
         if self.low > 1.0:
