@@ -21,7 +21,9 @@ The table gives, per event, difference, interval (t, which scoring uses, or a bo
 estimator (wall clock or CPU count) and number of rounds (the first k rounds of each scoring,
 so fewer rounds cost nothing to compare): how often the 95% interval put A behind B
 (correct), called a tie, or put A ahead (reversed), and the spread
-of the measured ratio (baseline speed / A's speed for a time); then the same for the ranking's
+of the measured ratio (baseline speed / A's speed for a time); then the same for the record's
+own interval, for today's ``stats.paired_stein`` on the same rounds (a run saved by an older
+scorer re-read with ``--analyze``), for the ranking's
 range rule (``scorer/leaderboard/ranking.py`` without an interval: a tie when the min-max ranges of the
 repeats overlap). Identical copies (difference 0) should be called a tie. Figures, not
 assertions: the machine is shared and its noise is the point.

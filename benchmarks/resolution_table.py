@@ -31,6 +31,15 @@ def interval_verdict(
     return verdict, interval.point
 
 
+def stein_verdict(run: dict, ka: str, kb: str, direction: str) -> tuple[str, float]:
+    """The verdict of ``stats.paired_stein`` on a saved scoring's rounds, first stage as recorded."""
+    logs = stats.log_speedups(run[ka], run[kb], direction)
+    first = (run.get("interval") or {}).get("first_rounds") or len(logs)
+    interval = stats.paired_stein(logs, first)
+    verdict = {"slower": "correct", "faster": "reversed", "tie": "tie"}[interval.verdict()]
+    return verdict, interval.point
+
+
 def record_verdict(interval: dict) -> str:
     if interval["high"] < 1.0:
         return "correct"
@@ -78,6 +87,15 @@ def table(results: dict) -> list[str]:
                 "cpu_b" if est == {"cpu"} else "wall_b",
             )
         )
+        # The same rounds through today's stats.paired_stein: a saved run made by an older
+        # scorer shows what the current interval rule would have recorded (the rounds do not
+        # depend on the interval's width, only on the first stage, so this is exact).
+        if est == {"cpu"} or est == {"wall"}:
+            ka, kb = ("cpu_a", "cpu_b") if est == {"cpu"} else ("wall_a", "wall_b")
+            recomputed = [
+                stein_verdict(r, ka, kb, direction) for r in ok if r.get(ka) and r.get(kb)
+            ]
+            rules.append(("record, today's rule", rounds, recomputed, ka, kb))
         # The range rule ranks by the ratio of the wall-clock medians (ranking_verdict).
         ranges = [
             (

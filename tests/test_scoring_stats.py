@@ -397,6 +397,16 @@ def test_paired_stein_takes_its_width_from_the_first_stage():
     assert stats.paired_stein([0.0, 0.1, 0.2], 3) == stats.paired_t([0.0, 0.1, 0.2])
 
 
+def test_paired_stein_widens_when_the_later_rounds_spread_more():
+    # First stage [0.0, 0.1, 0.2] as above (t(2) * sd = 0.43027); two wild rounds 0.5, -0.3
+    # keep the mean at 0.1 but make the sd of all five sqrt(0.34 / 4) = 0.29155, and
+    # t(4) * 0.29155 = 0.80946 is the wider: half-width 0.80946 / sqrt(5) = 0.36200,
+    # exp(0.1 -+ 0.362) = [0.76951, 1.58725]. Stein's width alone would claim [0.91172, 1.33966].
+    interval = stats.paired_stein([0.0, 0.1, 0.2, 0.5, -0.3], first_rounds=3)
+    assert (interval.low, interval.high) == pytest.approx((0.76951, 1.58725), rel=1e-4)
+    assert interval.method == stats.STEIN_METHOD and interval.first_rounds == 3
+
+
 def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):
     """Without a precision target, an entry whose speeds spread over 10% gets up to
     EXTRA_ROUNDS more rounds, and the record is flagged when the spread stays high."""

@@ -191,8 +191,9 @@ def _wants_round(plan: _Plan, event: Event, job: Job, state: Rounds) -> bool:
     Against a baseline with a precision target, Stein's two-stage rule: the first
     ``job.first_stage()`` rounds, then as many more as their spread says the interval needs to
     be ``job.precision`` wide (``stats.stein_rounds``), at most ``job.max_rounds``. The total
-    is fixed by the first stage and the record's interval takes its width from it
-    (``stats.paired_stein``), so neither can favour a lucky streak. Otherwise the old rule:
+    is fixed by the first stage and the record's interval takes its width from it, or from
+    every round when the later ones spread more (``stats.paired_stein``), so neither can
+    favour a lucky streak. Otherwise the old rule:
     up to ``EXTRA_ROUNDS`` while the speed spread is high.
     """
     done = len(state.entry_runs)
