@@ -165,10 +165,10 @@ def paired_stein(logs, first_rounds: int, level: float = LEVEL) -> Interval | No
     the spread of every round (t with n - 1) when that interval is the wider one.
 
     Stein's width alone is exact for independent normal log ratios whatever the first stage's
-    spread made the total. A shared runner breaks that assumption: a neighbour that starts
-    after the first stage makes the later rounds noisier, and the first stage's width is then
-    too narrow. Under a neighbour, identical copies of the MLP baseline ran 40 rounds whose
-    spread was 1.6-2.1x the first ten's, and one of ten was called different; the wider of
+    spread made the total. A shared runner breaks that assumption: its noise comes in bursts,
+    and when one falls after the first stage the later rounds are noisier and the first
+    stage's width is too narrow. Under a neighbour, identical copies of the MLP baseline ran 40 rounds whose
+    spread was up to 2.2x the first ten's, and one of ten was called different; the wider of
     the two widths called all ten a tie. Falls back on ``paired_t`` when there are not more
     rounds than the first stage.
     """
