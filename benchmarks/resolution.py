@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # the sibling resolution_table
 
 from resolution_table import goals, table
 
+from scorer import __version__
 from scorer.contract.events import BASELINE_TEAM, EVENTS
 from scorer.leaderboard import ranking
 from scorer.progress import Progress
@@ -61,6 +62,7 @@ from scorer.scoring.job import (
     DEFAULT_REPEATS,
     DEFAULT_THREADS,
 )
+from scorer.scoring.record import environment
 
 VARIANT_MODULE = "resolution_variant.py"
 # The variant's entry module: the baseline's functions, each doing EXTRA more of its own work.
@@ -265,7 +267,10 @@ def main() -> None:
         f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
         f"--repeats {args.repeats}, --max-rounds {args.max_rounds}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
     )
-    results = {"conditions": conditions, "scorings": {}}
+    machine = environment(args.threads, {})
+    del machine["isolation"]  # decided per scoring; each record says which it got
+    machine.update(scorer=__version__, started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    results = {"conditions": conditions, "machine": machine, "scorings": {}}
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="tinymlperf-resolution-") as tmp:

@@ -144,6 +144,12 @@ def table(results: dict) -> list[str]:
         "i.e. a 95% interval wholly below 1; for diff 0 'tie' is the right answer; ratio = the scorings' "
         "speed-ups of A; true = median of all B runs / median of all A runs of the cell, on that clock)"
     )
+    machine = results.get("machine")  # saved runs from before 2026-12-03 lack it
+    if machine:
+        lines.append(
+            f"(machine: {machine['cpu']}, {machine['cores']} cores, numpy {machine['numpy']}, "
+            f"{machine['blas']}; scorer {machine['scorer']}; started {machine['started']})"
+        )
     return lines
 
 
