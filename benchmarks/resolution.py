@@ -9,7 +9,8 @@ For each event, the baseline is copied to a temporary folder (B) and so is a var
 entry module wraps the baseline's and repeats the given percentage of its real work in every
 timed call, after the real call (so the real call meets the same cold process as B's):
 ``train`` and ``predict`` then run again on that fraction of their rows, ``generate`` generates
-that fraction of its tokens again, ``logits`` runs one extra full batch for every 1/fraction
+that fraction of its tokens again after that fraction of its prompt (the baseline steps through
+its prompt token by token), ``logits`` runs one extra full batch for every 1/fraction
 batches. For 0%, A is the baseline's own files under another team name (identical entries;
 ``--wrap-identical`` scores the wrapper doing no extra work instead). A is then scored
 against B through the real pipeline (``scoring.score_entry``: the rounds, the random order,
@@ -99,9 +100,13 @@ def predict(model, x):
 
 
 def generate(model, prompt, n):
+    # The baseline feeds its prompt through the same one-token step as the generated tokens,
+    # so a call costs about len(prompt) + n steps; EXTRA of that is EXTRA of the prompt and
+    # EXTRA of the tokens (the whole prompt again would make 3% cost 12%).
     out = _real.generate(model, prompt, n)
     if EXTRA:
-        _real.generate(model, prompt, max(1, int(round(n * EXTRA))))
+        k = max(1, int(round(len(prompt) * EXTRA)))
+        _real.generate(model, prompt[-k:], max(1, int(round(n * EXTRA))))
     return out
 
 
