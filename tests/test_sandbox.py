@@ -63,6 +63,18 @@ def test_ok_call_returns_value_and_parent_timing():
     assert sb.close() is report  # idempotent
 
 
+@pytest.mark.parametrize(
+    "threads,asked,started",
+    [(2, None, 2), (2, 1, 1), (2, 2, 2), (2, 8, 2), (1, 1, 1), (4, 3, 3)],
+)
+def test_blas_threads_are_the_entrys_choice_up_to_its_cores(threads, asked, started):
+    with Sandbox(BASIC, threads=threads, blas_threads=asked) as sb:
+        assert sb.start().status == "ok"
+        r = sb.call("blas_env")
+    assert r.status == "ok", r
+    assert r.value.tolist() == [started] * 3
+
+
 def test_keep_as_and_references():
     with Sandbox(BASIC) as sb:
         sb.start()

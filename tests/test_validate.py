@@ -284,3 +284,30 @@ def test_literal_data_split_into_small_pieces_adds_up(tmp_path, pieces, flagged)
     if flagged:
         where = next(p.where for p in submission.check(folder).problems)
         assert where.endswith("tables.py:1")
+
+
+@pytest.mark.parametrize(
+    "manifest,want",
+    [
+        ('{"blas_threads": 1}', 1),
+        ('{"blas_threads": 2}', 2),
+        ("{}", None),
+        ('{"blas_threads": "1"}', None),
+        ('{"blas_threads": 0}', None),
+        ('{"blas_threads": true}', None),
+        ('{"blas_threads": 1.0}', None),
+        ("[1]", None),
+        ("not json", None),
+    ],
+)
+def test_blas_threads_is_read_for_the_sandbox_only_when_it_is_a_positive_integer(
+    tmp_path, manifest, want
+):
+    (tmp_path / "submission.json").write_text(manifest)
+    assert submission.blas_threads(tmp_path) == want
+
+
+def test_the_cnn_baseline_asks_for_one_blas_thread():
+    """Its predict() runs two threads of its own (see its README); two BLAS pools on two
+    cores would fight them, so a manifest that lost the field would slow it down ~2x."""
+    assert submission.blas_threads(REPO / "submissions" / "baseline" / "cnn_marathon") == 1

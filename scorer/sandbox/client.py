@@ -99,6 +99,7 @@ class Sandbox(Spawning, Exchange, Accounting):
         *,
         limits: Limits = Limits(),  # noqa: B008 - frozen
         threads: int = 2,
+        blas_threads: int | None = None,
         allowed_stdlib: frozenset[str] = DEFAULT_STDLIB_ALLOWLIST,
         lib: Path | None = None,
         train: bool = False,
@@ -112,6 +113,7 @@ class Sandbox(Spawning, Exchange, Accounting):
         self.entrypoint = entrypoint
         self.limits = limits
         self.threads = threads
+        self.blas_threads = blas_threads  # the entry's BLAS pool (submission.json), <= threads
         self.allowed_stdlib = frozenset(allowed_stdlib)
         self._child: ChildProcess | None = None
         self._tmp: str | None = None

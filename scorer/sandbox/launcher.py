@@ -141,14 +141,21 @@ def _try(argv: list[str], cwd: str, timeout: float = 60.0) -> bool:
     return r.returncode == 0
 
 
-def base_env(home: str, threads: int) -> dict[str, str]:
+def base_env(home: str, threads: int, blas_threads: int | None = None) -> dict[str, str]:
+    """The child's whole environment: built from scratch, nothing of the scorer's leaks in.
+
+    ``threads`` is the cores the child gets; numpy's BLAS starts that many threads unless the
+    entry asked for fewer (``blas_threads`` in submission.json), to run threads of its own on
+    the others. Never more: a bigger pool would only fight itself for the same cores.
+    """
+    blas = str(min(blas_threads or threads, threads))
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": home,
         "LANG": "C.UTF-8",
-        "OPENBLAS_NUM_THREADS": str(threads),
-        "OMP_NUM_THREADS": str(threads),
-        "MKL_NUM_THREADS": str(threads),
+        "OPENBLAS_NUM_THREADS": blas,
+        "OMP_NUM_THREADS": blas,
+        "MKL_NUM_THREADS": blas,
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",

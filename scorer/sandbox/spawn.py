@@ -102,7 +102,7 @@ class Spawning:
             self._child = ChildProcess(
                 argv,
                 cwd=work,
-                env=base_env(work, self.threads),
+                env=base_env(work, self.threads, self.blas_threads),
                 pass_fds=(cmd_r, rep_w),
                 tail_bytes=self.limits.output_tail_bytes,
                 wrapped=launcher.level != "none",

@@ -83,7 +83,12 @@ def run_once(
     """
     entry = entry or entrypoint(folder)
     sandbox = Sandbox(
-        folder, entry, limits=job.limits, threads=job.threads, lib=submission.team_lib(folder)
+        folder,
+        entry,
+        limits=job.limits,
+        threads=job.threads,
+        blas_threads=submission.blas_threads(folder),
+        lib=submission.team_lib(folder),
     )
     clock = None
     try:

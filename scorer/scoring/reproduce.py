@@ -155,6 +155,7 @@ def _train(
         TRAIN_ENTRY,
         limits=limits,
         threads=job.threads,
+        blas_threads=submission.blas_threads(folder),
         lib=submission.team_lib(folder),
         train=True,
     )

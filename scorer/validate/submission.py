@@ -241,6 +241,17 @@ def list_files(folder: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
+def blas_threads(folder: Path) -> int | None:
+    """The BLAS pool the entry asks for in ``submission.json`` (``blas_threads``), if any.
+
+    Read for the sandbox's environment only; a manifest the validator rejected is never run,
+    so anything but a positive integer here means "not asked".
+    """
+    meta, _ = read_metadata(folder)
+    value = meta.get("blas_threads") if isinstance(meta, dict) else None
+    return value if type(value) is int and value >= 1 else None
+
+
 def team_lib(folder: Path) -> Path | None:
     """The team's shared framework folder beside the entry (``../lib``), when there is one.
 
