@@ -1,14 +1,17 @@
 """What the PyTorch comparisons (torch_mlp, torch_cnn, torch_gpt) share.
 
 ``load_baseline`` imports an event's baseline submission by path (a benchmark is not the
-scorer, so it may import submission code), and ``interleaved`` times the NumPy and the PyTorch
+scorer, so it may import submission code), ``blas_as_scored`` gives numpy's BLAS the thread
+count the scorer would give that baseline (its ``blas_threads``), and ``interleaved`` times the NumPy and the PyTorch
 version of the same work in turns, numpy, torch, numpy, torch, ..., so that both see the same
 machine noise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import time
 from pathlib import Path
 
@@ -26,20 +29,43 @@ def load_baseline(event: str):
     return module, folder
 
 
+@contextlib.contextmanager
+def blas_as_scored(folder: Path, threads: int = 2):
+    """numpy's OpenBLAS with the threads the scorer's sandbox would start for this entry.
+
+    The scorer sets ``OPENBLAS_NUM_THREADS`` to the entry's ``blas_threads`` (at most
+    ``threads``) before the child starts; here numpy is already loaded, so the pool is
+    resized in place, and only OpenBLAS's: PyTorch keeps its own threads.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    asked = json.loads((folder / "submission.json").read_text()).get("blas_threads")
+    blas = ThreadpoolController().select(internal_api="openblas")
+    if not asked or asked >= threads:
+        yield threads
+        return
+    with blas.limit(limits=asked):
+        yield asked
+
+
 def interleaved(
-    numpy_run, torch_run, repeats: int, settle_s: float = 0.0
+    numpy_run, torch_run, repeats: int, settle_s: float = 0.0, *, scored_as: Path
 ) -> tuple[list[float], list[float]]:
     """Wall times of ``repeats`` calls of each, alternating; ``settle_s`` pauses before each.
+
+    ``scored_as`` is the baseline's folder: its calls run with the BLAS threads the scorer
+    would start for it (``blas_as_scored``).
 
     After a parallel region both OpenBLAS and OpenMP keep their worker threads spinning for a
     moment; on 2 cores those spinners steal the other library's CPU, so a short pause lets
     them fall asleep before the next timed call.
     """
     numpy_times, torch_times = [], []
-    for _ in range(repeats):
-        for run, times in ((numpy_run, numpy_times), (torch_run, torch_times)):
-            time.sleep(settle_s)
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
+    with blas_as_scored(scored_as):
+        for _ in range(repeats):
+            for run, times in ((numpy_run, numpy_times), (torch_run, torch_times)):
+                time.sleep(settle_s)
+                start = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - start)
     return numpy_times, torch_times

@@ -167,7 +167,7 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
         raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
 
     np_times, torch_times = interleaved(
-        lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S
+        lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S, scored_as=folder
     )
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)

@@ -136,7 +136,7 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
             "PyTorch generation is not deterministic"
         )
 
-    np_times, torch_times = interleaved(numpy_run, torch_run, repeats)
+    np_times, torch_times = interleaved(numpy_run, torch_run, repeats, scored_as=folder)
 
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)

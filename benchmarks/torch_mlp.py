@@ -108,7 +108,7 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
     import torch
 
     torch.set_num_threads(2)
-    sub, _ = load_baseline("mlp_sprint")
+    sub, folder = load_baseline("mlp_sprint")
     x_train, y_train, x_test, y_test = load_mnist(data_dir)
     train_torch = make_torch_train(sub)
 
@@ -127,6 +127,7 @@ def compare(data_dir: str, repeats: int = 5) -> list[dict]:
         lambda: train_torch(x_train, y_train),
         repeats,
         SETTLE_S,
+        scored_as=folder,
     )
     numpy_s = statistics.median(np_times)
     torch_s = statistics.median(torch_times)
