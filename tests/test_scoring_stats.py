@@ -201,16 +201,20 @@ def fake_run(
 
 
 @pytest.mark.parametrize(
-    "threads, method, estimator",
+    "threads, method, cpu_s, estimator",
     [
-        (1, "cgroup-v1-cpuacct.usage", "cpu"),
-        (1, "cgroup-v2-cpu.stat", "cpu"),
-        (1, "proc-stat-session", "wall"),  # /proc sums are not the kernel's count for a cgroup
-        (2, "cgroup-v1-cpuacct.usage", "wall"),  # two threads: CPU seconds are not elapsed time
+        (1, "cgroup-v1-cpuacct.usage", 1.0, "cpu"),
+        (1, "cgroup-v2-cpu.stat", 1.0, "cpu"),
+        (1, "cgroup-v2-cpu.stat", 0.6, "cpu"),  # waited for the core part of the time
+        (1, "cgroup-v2-cpu.stat", 1.25, "cpu"),  # the bound itself
+        (1, "cgroup-v2-cpu.stat", 1.26, "wall"),  # the entry's own threads on a second core
+        (1, "cgroup-v2-cpu.stat", 1.9, "wall"),  # the CNN baseline's two threads
+        (1, "proc-stat-session", 1.0, "wall"),  # /proc sums are not the kernel's count for a cgroup
+        (2, "cgroup-v1-cpuacct.usage", 1.0, "wall"),  # two threads: CPU seconds are not elapsed
     ],
 )
-def test_ranked_estimator(threads, method, estimator):
-    runs = [fake_run(1.0, 1.0, 1.0, method)]
+def test_ranked_estimator(threads, method, cpu_s, estimator):
+    runs = [fake_run(1.0, 1.0, 1.0, method), fake_run(1.0, cpu_s, 1.0, method)]
     assert scoring_runs.ranked_estimator(threads, runs) == estimator
 
 

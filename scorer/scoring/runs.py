@@ -18,19 +18,31 @@ from scorer.scoring.events.base import Outcome
 
 # The CPU counters that are the kernel's own count for the child's cgroup (not /proc sums).
 KERNEL_CPU = ("cgroup-v1-cpuacct.usage", "cgroup-v2-cpu.stat")
+# CPU seconds in the calls above this many times their wall seconds: the child's own threads
+# (or a BLAS pool it was not meant to have) ran on more than one core. Measured on the
+# baselines (3 runs each, idle 2-core Intel machine): one thread 0.998, the CNN's two threads
+# of one BLAS thread 1.87-1.89, two BLAS threads 1.85-1.93.
+ONE_CORE_CPU_PER_WALL = 1.25
 
 
 def ranked_estimator(threads: int, runs: list[Run]) -> str:
     """Which per-run speed the ranked speed-up and its interval use (docs/methodology.md).
 
     "cpu" (the calls' wall time replaced by the kernel's CPU count of them) when the child has
-    one thread and every run has a cgroup's count: one thread's CPU time is the time it would
-    have taken had nothing else wanted the core, so a busy neighbour no longer moves it.
-    With more threads the CPU time adds up the threads and is no longer the elapsed time (nor
-    would running in parallel count), so "wall", the parent's clock.
+    one BLAS thread, every run has a cgroup's count and every run's calls kept to one core:
+    one thread's CPU time is the time it would have taken had nothing else wanted the core,
+    so a busy neighbour no longer moves it. With more threads (the BLAS's, or an entry's own:
+    threads are allowed at any setting) the CPU time adds up the threads and is no longer
+    the elapsed time, nor would running in parallel count, so "wall", the parent's clock.
     """
     methods = {(getattr(r.report, "cpu", None) or {}).get("method") for r in runs}
-    return "cpu" if threads == 1 and runs and methods <= set(KERNEL_CPU) else "wall"
+    one_core = all(_calls_on_one_core(r) for r in runs)
+    return "cpu" if threads == 1 and runs and methods <= set(KERNEL_CPU) and one_core else "wall"
+
+
+def _calls_on_one_core(run: Run) -> bool:
+    calls_s = (getattr(run.report, "cpu", None) or {}).get("calls_s")
+    return calls_s is not None and calls_s <= ONE_CORE_CPU_PER_WALL * run.wall_calls
 
 
 @dataclass
