@@ -144,9 +144,10 @@ def _try(argv: list[str], cwd: str, timeout: float = 60.0) -> bool:
 def base_env(home: str, threads: int, blas_threads: int | None = None) -> dict[str, str]:
     """The child's whole environment: built from scratch, nothing of the scorer's leaks in.
 
-    ``threads`` is the cores the child gets; numpy's BLAS starts that many threads unless the
-    entry asked for fewer (``blas_threads`` in submission.json), to run threads of its own on
-    the others. Never more: a bigger pool would only fight itself for the same cores.
+    ``threads`` is the scorer's ``--threads`` (2: the standard runner's cores); numpy's BLAS
+    starts that many threads unless the entry asked for fewer (``blas_threads`` in
+    submission.json), to run threads of its own beside them. Never more: a bigger pool
+    would only fight itself for the same cores.
     """
     blas = str(min(blas_threads or threads, threads))
     env = {
