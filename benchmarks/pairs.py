@@ -1,10 +1,10 @@
 """What the PyTorch comparisons (torch_mlp, torch_cnn, torch_gpt) share.
 
 ``load_baseline`` imports an event's baseline submission by path (a benchmark is not the
-scorer, so it may import submission code), ``blas_as_scored`` gives numpy's BLAS the thread
-count the scorer would give that baseline (its ``blas_threads``), and ``interleaved`` times the NumPy and the PyTorch
-version of the same work in turns, numpy, torch, numpy, torch, ..., so that both see the same
-machine noise.
+scorer, so it may import submission code), ``blas_as_scored`` gives numpy's BLAS the threads
+the scorer would give that baseline (its ``blas_threads``), and ``interleaved`` times the
+NumPy and the PyTorch version of the same work in turns, numpy, torch, numpy, torch, ..., so
+that both see the same machine noise.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import importlib.util
 import json
 import time
 from pathlib import Path
+
+from scorer.scoring.job import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +32,7 @@ def load_baseline(event: str):
 
 
 @contextlib.contextmanager
-def blas_as_scored(folder: Path, threads: int = 2):
+def blas_as_scored(folder: Path, threads: int = DEFAULT_THREADS):
     """numpy's OpenBLAS with the threads the scorer's sandbox would start for this entry.
 
     The scorer sets ``OPENBLAS_NUM_THREADS`` to the entry's ``blas_threads`` (at most
