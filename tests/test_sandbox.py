@@ -18,6 +18,7 @@ import pytest
 
 from scorer.contract.limits import DEFAULT_STDLIB_ALLOWLIST, Limits
 from scorer.sandbox import launcher
+from scorer.sandbox.accounting import Accounting
 from scorer.sandbox.client import Sandbox
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
@@ -441,3 +442,46 @@ def test_leftovers_of_a_killed_scorer_are_removed():
     assert not Path(tmp).exists()
     for d in cgroups:
         assert not Path(d).exists(), d
+
+
+class _Charged(Accounting):
+    """Only the state ``_charge`` reads: the CPU reading before the stretch and the run's log."""
+
+    def __init__(self):
+        self._cpu_last, self._cpu_prev, self.cpu_log = 0.0, "train", []
+        self._cpu_import = self._cpu_outside = 0.0
+        self._put_bytes = self._put_bytes_total = 0
+        self.train = False
+
+
+@pytest.mark.parametrize(
+    "mib,used,verdict",
+    [
+        (45, 0.23, None),  # MNIST's x_train, the slowest honest put measured (0.23 s)
+        (45, 0.42, None),  # 0.20 s + 45 MiB x 5 ms = 0.425 s
+        (45, 0.43, "rule_violation"),
+        (1, 0.20, None),  # a CNN batch: 0.20 s + 5 ms
+        (1, 0.21, "rule_violation"),
+        (45, 1.52, "rule_violation"),  # the docs' example: work done while receiving
+    ],
+)
+def test_a_puts_allowance_grows_with_its_size(mib, used, verdict):
+    acct = _Charged()
+    acct._put_bytes = acct._put_bytes_total = mib * 2**20
+    result = acct._charge(used, "put x_train", "put")
+    assert (result.status if result else None) == verdict
+
+
+def test_the_runs_budget_counts_what_its_puts_may_take():
+    # Outside the calls a run may use 0.40 s + 5 ms per stretch + 5 ms per MiB put.
+    acct = _Charged()
+    acct._put_bytes = acct._put_bytes_total = 45 * 2**20
+    assert acct._charge(0.23, "put x_train", "put") is None  # the slowest honest put
+    assert acct._charge(0.37, "predict", "gap") is None  # a 0.14 s gap: 0.37 s so far
+    # Two stretches and 45 MiB: 0.40 + 0.01 + 0.225 = 0.635 s. Had earlier stretches used
+    # 0.49 s, this 0.14 s gap would be 0.63 s in all (the budget is then 0.64 s with three
+    # stretches), and with 0.51 s, 0.65 s: over it.
+    acct._cpu_outside, acct._cpu_last = 0.49, 0.0
+    assert acct._charge(0.14, "predict", "gap") is None
+    acct._cpu_outside, acct._cpu_last = 0.51, 0.0
+    assert acct._charge(0.14, "predict", "gap").status == "rule_violation"

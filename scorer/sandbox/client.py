@@ -141,6 +141,7 @@ class Sandbox(Spawning, Exchange, Accounting):
         self.violation: CallResult | None = None
         self.cpu_log: list[tuple] = []  # (kind, phase, CPU s) of every uncharged stretch
         self._put_bytes = 0  # size of the input being put (its allowance grows with it)
+        self._put_bytes_total = 0  # all inputs put so far (the run's budget grows with them)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -197,6 +198,7 @@ class Sandbox(Spawning, Exchange, Accounting):
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         self._put_bytes = os.path.getsize(path)
+        self._put_bytes_total += self._put_bytes
         r = self._roundtrip(
             {"op": OP_PUT, "name": name, "file": path},
             f"put {name}",
