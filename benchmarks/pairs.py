@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import time
 from pathlib import Path
 
+from scorer.sandbox.launcher import blas_pool
 from scorer.scoring.job import DEFAULT_THREADS
+from scorer.validate import submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,19 +36,16 @@ def load_baseline(event: str):
 def blas_as_scored(folder: Path, threads: int = DEFAULT_THREADS):
     """numpy's OpenBLAS with the threads the scorer's sandbox would start for this entry.
 
-    The scorer sets ``OPENBLAS_NUM_THREADS`` to the entry's ``blas_threads`` (at most
-    ``threads``) before the child starts; here numpy is already loaded, so the pool is
-    resized in place, and only OpenBLAS's: PyTorch keeps its own threads.
+    The scorer sets ``OPENBLAS_NUM_THREADS`` (``blas_pool``) before the child starts; here
+    numpy is already loaded, so the pool is resized in place, and only OpenBLAS's: PyTorch
+    keeps its own threads.
     """
     from threadpoolctl import ThreadpoolController
 
-    asked = json.loads((folder / "submission.json").read_text()).get("blas_threads")
-    blas = ThreadpoolController().select(internal_api="openblas")
-    if not asked or asked >= threads:
-        yield threads
-        return
-    with blas.limit(limits=asked):
-        yield asked
+    meta, _ = submission.read_metadata(folder)
+    pool = blas_pool(threads, submission.blas_threads(meta))
+    with ThreadpoolController().select(internal_api="openblas").limit(limits=pool):
+        yield pool
 
 
 def interleaved(

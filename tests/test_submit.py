@@ -166,7 +166,7 @@ def test_checks_the_entrys_own_threshold_before_timing_the_baseline(repo, monkey
     put_entry(repo, "new-team", FIXTURES / "weak_mlp")
     ran = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, entry=None):
+    def run_once(folder, event_id, job, rng, wrap=None, launch=None):
         ran.append(folder.parent.name)
         return Run(Outcome(quality=0.5, speed=1.0), 100.0, None)
 

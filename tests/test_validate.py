@@ -304,10 +304,11 @@ def test_blas_threads_is_read_for_the_sandbox_only_when_it_is_a_positive_integer
     tmp_path, manifest, want
 ):
     (tmp_path / "submission.json").write_text(manifest)
-    assert submission.blas_threads(tmp_path) == want
+    assert submission.blas_threads(submission.read_metadata(tmp_path)[0]) == want
 
 
 def test_the_cnn_baseline_asks_for_one_blas_thread():
     """Its predict() runs two threads of its own (see its README); two BLAS pools on two
     cores would fight them, so a manifest that lost the field would slow it down ~2x."""
-    assert submission.blas_threads(REPO / "submissions" / "baseline" / "cnn_marathon") == 1
+    meta, _ = submission.read_metadata(REPO / "submissions" / "baseline" / "cnn_marathon")
+    assert submission.blas_threads(meta) == 1

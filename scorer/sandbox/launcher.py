@@ -141,15 +141,20 @@ def _try(argv: list[str], cwd: str, timeout: float = 60.0) -> bool:
     return r.returncode == 0
 
 
-def base_env(home: str, threads: int, blas_threads: int | None = None) -> dict[str, str]:
-    """The child's whole environment: built from scratch, nothing of the scorer's leaks in.
+def blas_pool(threads: int, blas_threads: int | None) -> int:
+    """The threads numpy's BLAS starts in the child.
 
-    ``threads`` is the scorer's ``--threads`` (2: the standard runner's cores); numpy's BLAS
-    starts that many threads unless the entry asked for fewer (``blas_threads`` in
-    submission.json), to run threads of its own beside them. Never more: a bigger pool
-    would only fight itself for the same cores.
+    ``threads`` is the scorer's ``--threads`` (2: the standard runner's cores); the BLAS
+    starts that many unless the entry asked for fewer (``blas_threads`` in submission.json),
+    to run threads of its own beside them. Never more: a bigger pool would only fight
+    itself for the same cores.
     """
-    blas = str(min(blas_threads or threads, threads))
+    return min(blas_threads or threads, threads)
+
+
+def base_env(home: str, threads: int, blas_threads: int | None = None) -> dict[str, str]:
+    """The child's whole environment: built from scratch, nothing of the scorer's leaks in."""
+    blas = str(blas_pool(threads, blas_threads))
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": home,

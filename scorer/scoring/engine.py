@@ -68,26 +68,41 @@ def entrypoint(folder: Path, meta: dict | None = None) -> str:
     return "submission.py"
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How a folder's child starts, from its ``submission.json``: module and BLAS threads."""
+
+    entry: str
+    blas_threads: int | None
+
+
+def launch_of(folder: Path, meta: dict | None = None) -> Launch:
+    """The folder's ``Launch`` (``submission.json`` read unless ``meta`` is given)."""
+    if meta is None:
+        meta, _ = submission.read_metadata(folder)
+    return Launch(entrypoint(folder, meta), submission.blas_threads(meta))
+
+
 def run_once(
     folder: Path,
     event_id: str,
     job: Job,
     rng: np.random.Generator,
     wrap=None,
-    entry: str | None = None,
+    launch: Launch | None = None,
 ) -> Run:
     """One fresh child process through every phase of the event.
 
     ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call);
-    ``entry`` saves reading ``submission.json`` again when the caller already has it.
+    ``launch`` saves reading ``submission.json`` again when the caller already has it.
     """
-    entry = entry or entrypoint(folder)
+    launch = launch or launch_of(folder)
     sandbox = Sandbox(
         folder,
-        entry,
+        launch.entry,
         limits=job.limits,
         threads=job.threads,
-        blas_threads=submission.blas_threads(folder),
+        blas_threads=launch.blas_threads,
         lib=submission.team_lib(folder),
     )
     clock = None
@@ -163,17 +178,17 @@ class _Plan:
     folder: Path
     event_id: str
     name: str  # team/event, as progress lines show it
-    entry: str
+    entry: Launch
     baseline: Path | None  # None: no baseline runs
-    base_entry: str | None
+    base_entry: Launch | None
 
 
 def _plan(folder: Path, event_id: str, name: str, meta: dict, baseline: Path | None) -> _Plan:
     """Plan the rounds: the entry's module, and the baseline's when it is another folder."""
     with_baseline = baseline is not None and baseline.resolve() != folder.resolve()
     other = baseline if with_baseline else None
-    entry = entrypoint(folder, meta)
-    base_entry = entrypoint(other) if other is not None else None
+    entry = launch_of(folder, meta)
+    base_entry = launch_of(other) if other is not None else None
     return _Plan(folder, event_id, name, entry, other, base_entry)
 
 
@@ -249,7 +264,7 @@ def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, round
         if side == "A":
             rng = np.random.default_rng(secrets.randbits(64))
             job.progress.step(plan.name, f"round {r + 1}/{rounds}", "entry")
-            run = run_once(plan.folder, plan.event_id, job, rng, entry=plan.entry)
+            run = run_once(plan.folder, plan.event_id, job, rng, launch=plan.entry)
             bad = _nonfinite(run) if run.outcome.status == "ok" else ""
             if bad:  # the record would not be valid JSON; the event should never produce one
                 run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
@@ -266,7 +281,7 @@ def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, round
                 plan.event_id,
                 job,
                 np.random.default_rng(secrets.randbits(64)),
-                entry=plan.base_entry,
+                launch=plan.base_entry,
             )
             if base.outcome.status == "ok" and _nonfinite(base):
                 base.outcome.status, base.outcome.reason = "error", _nonfinite(base)

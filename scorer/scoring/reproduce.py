@@ -155,7 +155,7 @@ def _train(
         TRAIN_ENTRY,
         limits=limits,
         threads=job.threads,
-        blas_threads=submission.blas_threads(folder),
+        blas_threads=submission.blas_threads(submission.read_metadata(folder)[0]),
         lib=submission.team_lib(folder),
         train=True,
     )

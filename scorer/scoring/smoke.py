@@ -95,7 +95,7 @@ def project(folder: Path, event_id: str, job) -> Projection | None:
         str(entry.get("entrypoint", "submission.py")),
         limits=limits,
         threads=job.threads,
-        blas_threads=submission.blas_threads(folder),
+        blas_threads=submission.blas_threads(entry),
         lib=submission.team_lib(folder),
     ) as sb:
         if sb.start().status != "ok":

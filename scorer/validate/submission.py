@@ -241,13 +241,12 @@ def list_files(folder: Path) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def blas_threads(folder: Path) -> int | None:
-    """The BLAS pool the entry asks for in ``submission.json`` (``blas_threads``), if any.
+def blas_threads(meta: dict | None) -> int | None:
+    """The BLAS pool an entry's parsed ``submission.json`` asks for (``blas_threads``), if any.
 
     Read for the sandbox's environment only; a manifest the validator rejected is never run,
     so anything but a positive integer here means "not asked".
     """
-    meta, _ = read_metadata(folder)
     value = meta.get("blas_threads") if isinstance(meta, dict) else None
     return value if type(value) is int and value >= 1 else None
 
