@@ -31,8 +31,9 @@ import statistics
 import sys
 
 import numpy as np
+from matmul_peak import PeakSampler
 from numpy.lib.stride_tricks import sliding_window_view
-from pairs import interleaved, load_baseline
+from pairs import interleaved, load_baseline, yardstick
 
 from scorer.scoring import datasets
 
@@ -166,11 +167,16 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
     if agree < 0.995:  # float32 rounding may flip a rare near-tie, nothing more
         raise AssertionError(f"NumPy and PyTorch labels agree on only {agree:.2%}")
 
-    np_times, torch_times = interleaved(
-        lambda: baseline.predict(model, x), run_torch, repeats, PAUSE_S, scored_as=folder
+    timings = interleaved(
+        lambda: baseline.predict(model, x),
+        run_torch,
+        repeats,
+        PAUSE_S,
+        scored_as=folder,
+        peak=PeakSampler(),
     )
-    numpy_s = statistics.median(np_times)
-    torch_s = statistics.median(torch_times)
+    numpy_s = statistics.median(timings.numpy_s)
+    torch_s = statistics.median(timings.torch_s)
     return [
         {
             "event": "cnn_marathon",
@@ -179,6 +185,7 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
             "torch_s": torch_s,
             "ratio": numpy_s / torch_s,
             "numpy_gflops": flops_per_image() * N_IMAGES / numpy_s / 1e9,
+            **yardstick(flops_per_image() * N_IMAGES, timings),
             "labels_agree": agree,
             "labels_differ_from_reference": differ,
         }

@@ -24,7 +24,8 @@ import os
 import statistics
 
 import numpy as np
-from pairs import interleaved, load_baseline
+from matmul_peak import PeakSampler
+from pairs import interleaved, load_baseline, yardstick
 
 from scorer.scoring import datasets
 
@@ -136,10 +137,10 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
             "PyTorch generation is not deterministic"
         )
 
-    np_times, torch_times = interleaved(numpy_run, torch_run, repeats, scored_as=folder)
+    timings = interleaved(numpy_run, torch_run, repeats, scored_as=folder, peak=PeakSampler())
 
-    numpy_s = statistics.median(np_times)
-    torch_s = statistics.median(torch_times)
+    numpy_s = statistics.median(timings.numpy_s)
+    torch_s = statistics.median(timings.torch_s)
     flops = generation_flops(model, PROMPT_LEN, N_NEW)
     return [
         {
@@ -149,6 +150,7 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
             "torch_s": torch_s,
             "ratio": numpy_s / torch_s,
             "numpy_gflops": flops / numpy_s / 1e9,
+            **yardstick(flops, timings),
         }
     ]
 
