@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SAVED = sorted((ROOT / "benchmarks" / "results" / "resolution").glob("*.json"))
+RESULTS = ROOT / "benchmarks" / "results" / "resolution"
+SAVED = sorted(RESULTS.glob("*.json"))  # complete runs that met every goal
+UNMET = sorted((RESULTS / "unmet").glob("*.json"))  # stopped early, or short of a goal
 
 
 def _module():
@@ -103,21 +105,43 @@ def test_stein_verdict_matches_the_worked_interval():
     assert rt.stein_verdict(run, "wall_b", "wall_a", "lower")[0] == "reversed"
 
 
-@pytest.mark.skipif(not SAVED, reason="no saved resolution runs")
-@pytest.mark.parametrize("path", SAVED, ids=[p.name for p in SAVED])
-def test_saved_runs_still_meet_the_goals_under_todays_rule(path):
-    saved = json.loads(path.read_text())
+def shortfalls(saved: dict) -> list[str]:
+    """The goals a saved run misses under today's rule, one line per cell and goal.
+
+    The record's interval on the CPU count, as the goals are stated: ten scorings a cell;
+    identical copies a tie in >= 90%; a real difference never reversed, and ordered correctly
+    in >= 90% at 3% on a quiet machine and at 10% under load.
+    """
     ordered_at = 10.0 if saved["conditions"].startswith("loaded") else 3.0
+    missed = []
     for key, runs in saved["scorings"].items():
         event_id, pct = key.split(":")
         direction = rt.EVENTS[event_id].speed.direction
         ok = [r for r in runs if r["status"] == "ok" and r.get("cpu_a")]
-        assert len(ok) >= 10, f"{path.name} {key}: fewer than 10 scorings"
+        if len(ok) < 10:
+            missed.append(f"{key}: {len(ok)} scorings, fewer than 10")
+            continue
         verdicts = [rt.stein_verdict(r, "cpu_a", "cpu_b", direction)[0] for r in ok]
         share = {v: verdicts.count(v) / len(verdicts) for v in ("correct", "tie", "reversed")}
         if float(pct) == 0:
-            assert share["tie"] >= 0.9, f"{path.name} {key}: {share}"
+            if share["tie"] < 0.9:
+                missed.append(f"{key}: identical copies a tie in {share['tie']:.0%}")
         else:
-            assert share["reversed"] == 0, f"{path.name} {key}: {share}"
-            if float(pct) == ordered_at:
-                assert share["correct"] >= 0.9, f"{path.name} {key}: {share}"
+            if share["reversed"] > 0:
+                missed.append(f"{key}: reversed in {share['reversed']:.0%}")
+            if float(pct) == ordered_at and share["correct"] < 0.9:
+                missed.append(f"{key}: ordered correctly in {share['correct']:.0%}")
+    return missed
+
+
+@pytest.mark.skipif(not SAVED, reason="no saved resolution runs")
+@pytest.mark.parametrize("path", SAVED, ids=[p.name for p in SAVED])
+def test_saved_runs_still_meet_the_goals_under_todays_rule(path):
+    assert shortfalls(json.loads(path.read_text())) == []
+
+
+@pytest.mark.skipif(not UNMET, reason="no saved runs short of the goals")
+@pytest.mark.parametrize("path", UNMET, ids=[p.name for p in UNMET])
+def test_runs_kept_as_short_of_the_goals_still_are(path):
+    """unmet/ is labelled true: a rule that lets one meet every goal moves it up, with the docs."""
+    assert shortfalls(json.loads(path.read_text())) != []
