@@ -66,6 +66,14 @@ class Timings(NamedTuple):
     torch_s: list[float]
     peak_gflops: list[float]  # one matmul-peak sample per round (empty without a sampler)
 
+    @property
+    def numpy_median(self) -> float:
+        return statistics.median(self.numpy_s)
+
+    @property
+    def torch_median(self) -> float:
+        return statistics.median(self.torch_s)
+
 
 def interleaved(
     numpy_run,

@@ -27,7 +27,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import json
-import statistics
 import sys
 
 import numpy as np
@@ -175,8 +174,7 @@ def compare(data_dir: str, repeats: int = 7) -> list[dict]:
         scored_as=folder,
         peak=PeakSampler(),
     )
-    numpy_s = statistics.median(timings.numpy_s)
-    torch_s = statistics.median(timings.torch_s)
+    numpy_s, torch_s = timings.numpy_median, timings.torch_median
     return [
         {
             "event": "cnn_marathon",

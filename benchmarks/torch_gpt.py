@@ -21,7 +21,6 @@ mind (the baseline README gives both).
 from __future__ import annotations
 
 import os
-import statistics
 
 import numpy as np
 from matmul_peak import PeakSampler
@@ -139,8 +138,7 @@ def compare(data_dir: str, repeats: int = 3) -> list[dict]:
 
     timings = interleaved(numpy_run, torch_run, repeats, scored_as=folder, peak=PeakSampler())
 
-    numpy_s = statistics.median(timings.numpy_s)
-    torch_s = statistics.median(timings.torch_s)
+    numpy_s, torch_s = timings.numpy_median, timings.torch_median
     flops = generation_flops(model, PROMPT_LEN, N_NEW)
     return [
         {

@@ -28,7 +28,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 import json
-import statistics
 import sys
 import warnings
 
@@ -137,8 +136,7 @@ def compare(data_dir: str, repeats: int = REPEATS) -> list[dict]:
         scored_as=folder,
         peak=PeakSampler(),
     )
-    numpy_s = statistics.median(timings.numpy_s)
-    torch_s = statistics.median(timings.torch_s)
+    numpy_s, torch_s = timings.numpy_median, timings.torch_median
     flops = recipe_flops(
         sub.BATCH, len(x_train), int(np.prod(x_train.shape[1:])), sub.HIDDEN, sub.CLASSES
     )
