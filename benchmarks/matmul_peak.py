@@ -4,9 +4,10 @@
 
 ``matmul_peak()`` times a large square float32 product with the BLAS NumPy is linked to (the
 thread count comes from OPENBLAS_NUM_THREADS as usual; the scorer and the PyTorch comparisons
-use 2) and returns the median rate. benchmarks/vs_pytorch.py calls it before and after its
-comparisons, in the same process, so the baselines' GFLOP/s are set against the peak of the
-same run on the same (possibly busy) machine. Run directly, it also prints the rate of the
+use 2) and returns the median rate. benchmarks/vs_pytorch.py prints it before and after its
+comparisons, and each comparison samples it once per round (``PeakSampler``, through
+benchmarks/pairs.py), so a baseline's GFLOP/s are set against the peak of the same moments on
+the same (possibly busy) machine. Run directly, it also prints the rate of the
 MLP baseline's two big products at its batch size, to show how far a small product is from
 the peak.
 """
