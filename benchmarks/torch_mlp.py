@@ -104,9 +104,10 @@ def make_torch_train(sub):
     return train_torch
 
 
-# Rounds: more than the CNN's 7 because a training is ~1,400 small two-thread products, each
-# waiting for both threads, so a neighbour's load spreads its times the most (0.29-0.44 s
-# within one run of 9 on 2026-12-04).
+# Rounds: more than the CNN's 7 because a training is 468 two-thread products (layer 1's
+# two in each of 234 steps; OpenBLAS runs the small ones on one), each waiting for both
+# threads, so a neighbour's load spreads its times the most (0.29-0.44 s within one run of
+# 9 on 2026-12-04).
 REPEATS = 9
 
 
