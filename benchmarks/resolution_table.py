@@ -153,10 +153,23 @@ def table(results: dict) -> list[str]:
     return lines
 
 
+def goal_checks(pct: float, loaded: bool, share: dict) -> list[tuple[str, bool, float]]:
+    """Issue #15's goals for one cell, given the shares of its verdicts: (goal, met, share).
+
+    Identical copies (pct 0) a tie in at least 90% of scorings; a real difference never
+    reversed, and ordered correctly in at least 90% at 3% without added load, 10% with it.
+    """
+    if pct == 0:
+        return [("identical called a tie >= 90%", share["tie"] >= 0.9, share["tie"])]
+    checks = [("never reversed", share["reversed"] == 0, share["reversed"])]
+    if (pct == 3 and not loaded) or (pct == 10 and loaded):
+        checks.append(("ordered correctly >= 90%", share["correct"] >= 0.9, share["correct"]))
+    return checks
+
+
 def goals(results: dict) -> list[str]:
-    """Issue #15's goals, read off the record's own verdicts: identical copies a tie in at least
-    90% of scorings, a real difference never reversed, 3% ordered correctly in at least 90%
-    without added load and 10% with it. Also what a scoring cost (rounds, seconds)."""
+    """Issue #15's goals (``goal_checks``), read off the record's own verdicts, and what a
+    scoring cost (rounds, seconds)."""
     loaded = results["conditions"].startswith("loaded")
     lines = ["", "goals (the record's interval, as the ranking uses it):"]
     for key, runs in results["scorings"].items():
@@ -171,16 +184,7 @@ def goals(results: dict) -> list[str]:
         cost = f"rounds median {np.median(rounds):g} [{min(rounds)}, {max(rounds)}]" + (
             f", {np.median(secs):.0f} s per scoring" if secs else ""
         )
-        checks = []
-        if float(pct) == 0:
-            checks.append(("identical called a tie >= 90%", share["tie"] >= 0.9, share["tie"]))
-        else:
-            checks.append(("never reversed", share["reversed"] == 0, share["reversed"]))
-            if (float(pct) == 3 and not loaded) or (float(pct) == 10 and loaded):
-                checks.append(
-                    ("ordered correctly >= 90%", share["correct"] >= 0.9, share["correct"])
-                )
-        for name, met, value in checks:
+        for name, met, value in goal_checks(float(pct), loaded, share):
             lines.append(
                 f"  {event_id:<22} {pct:>3}%  {name:<32} {value:>5.0%}  "
                 f"{'met' if met else 'NOT MET'}  (n={len(ok)}; {cost})"

@@ -108,11 +108,10 @@ def test_stein_verdict_matches_the_worked_interval():
 def shortfalls(saved: dict) -> list[str]:
     """The goals a saved run misses under today's rule, one line per cell and goal.
 
-    The record's interval on the CPU count, as the goals are stated: ten scorings a cell;
-    identical copies a tie in >= 90%; a real difference never reversed, and ordered correctly
-    in >= 90% at 3% on a quiet machine and at 10% under load.
+    Today's interval rule on the CPU count, ten scorings a cell, and the goals as
+    ``goal_checks`` states them.
     """
-    ordered_at = 10.0 if saved["conditions"].startswith("loaded") else 3.0
+    loaded = saved["conditions"].startswith("loaded")
     missed = []
     for key, runs in saved["scorings"].items():
         event_id, pct = key.split(":")
@@ -123,14 +122,11 @@ def shortfalls(saved: dict) -> list[str]:
             continue
         verdicts = [rt.stein_verdict(r, "cpu_a", "cpu_b", direction)[0] for r in ok]
         share = {v: verdicts.count(v) / len(verdicts) for v in ("correct", "tie", "reversed")}
-        if float(pct) == 0:
-            if share["tie"] < 0.9:
-                missed.append(f"{key}: identical copies a tie in {share['tie']:.0%}")
-        else:
-            if share["reversed"] > 0:
-                missed.append(f"{key}: reversed in {share['reversed']:.0%}")
-            if float(pct) == ordered_at and share["correct"] < 0.9:
-                missed.append(f"{key}: ordered correctly in {share['correct']:.0%}")
+        missed += [
+            f"{key}: {goal}, {value:.0%}"
+            for goal, met, value in rt.goal_checks(float(pct), loaded, share)
+            if not met
+        ]
     return missed
 
 
