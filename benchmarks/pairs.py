@@ -64,7 +64,7 @@ class Timings(NamedTuple):
 
     numpy_s: list[float]
     torch_s: list[float]
-    peak_gflops: list[float]  # one matmul-peak sample per round (empty without a sampler)
+    peak_gflops: list[float]  # one matmul-peak sample per round
 
     @property
     def numpy_median(self) -> float:
@@ -82,7 +82,7 @@ def interleaved(
     settle_s: float = 0.0,
     *,
     scored_as: Path,
-    peak: PeakSampler | None = None,
+    peak: PeakSampler,
 ) -> Timings:
     """Wall times of ``repeats`` calls of each, alternating; ``settle_s`` pauses before each.
 
@@ -93,7 +93,7 @@ def interleaved(
     moment; on 2 cores those spinners steal the other library's CPU, so a short pause lets
     them fall asleep before the next timed call.
 
-    With ``peak``, every round also samples the machine's float32 matmul peak (at the
+    Every round also samples the machine's float32 matmul peak with ``peak`` (at the
     scorer's thread count, whatever the baseline's own) just before the numpy call: on a
     shared machine the speed drifts by tens of percent within a minute, so a "% of peak"
     is only a ratio of two figures measured in the same moments.
@@ -101,13 +101,12 @@ def interleaved(
     timings = Timings([], [], [])
     with blas_as_scored(scored_as):
         for _ in range(repeats):
-            if peak is not None:
-                # Pauses on both sides whatever settle_s is: the sample must not share the
-                # cores with the spinners of the call before it, nor leave its own behind.
-                time.sleep(PEAK_SETTLE_S)
-                with _openblas_threads(DEFAULT_THREADS):
-                    timings.peak_gflops.append(peak.sample())
-                time.sleep(PEAK_SETTLE_S)
+            # Pauses on both sides whatever settle_s is: the sample must not share the
+            # cores with the spinners of the call before it, nor leave its own behind.
+            time.sleep(PEAK_SETTLE_S)
+            with _openblas_threads(DEFAULT_THREADS):
+                timings.peak_gflops.append(peak.sample())
+            time.sleep(PEAK_SETTLE_S)
             for run, times in ((numpy_run, timings.numpy_s), (torch_run, timings.torch_s)):
                 time.sleep(settle_s)
                 start = time.perf_counter()
