@@ -166,6 +166,7 @@ def summarise(record: dict, event_id: str) -> dict:
         "estimator": base.get("estimator"),
         "interval": base.get("speedup_interval"),
         "order": base.get("order"),
+        "interleaving": base.get("interleaving", "runs"),
         "wall_a": record["speed"]["samples"],
         "wall_b": base.get("speed_samples"),
         "cpu_a": (record.get("cpu") or {}).get("speed_samples"),
@@ -242,6 +243,11 @@ def main() -> None:
         help="for 0%%, score the wrapper doing no extra work instead of a plain copy",
     )
     parser.add_argument("--load", action="store_true", help="run a CPU-heavy neighbour meanwhile")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="one whole run after the other in each round (the scorer's protocol before 0.7.0)",
+    )
     parser.add_argument("--json", type=Path, help="save every scoring's samples here")
     parser.add_argument(
         "--analyze", type=Path, help="print the table of a saved --json file; runs nothing"
@@ -270,7 +276,7 @@ def main() -> None:
         neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env=env)
     conditions = (
         f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
-        f"--repeats {args.repeats}, --max-rounds {args.max_rounds}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
+        f"{'sequential runs, ' if args.sequential else ''}--repeats {args.repeats}, --max-rounds {args.max_rounds}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
     )
     machine = environment(args.threads, {})
     del machine["isolation"]  # decided per scoring; each record says which it got
@@ -284,6 +290,7 @@ def main() -> None:
                 precision=args.precision or None,
                 max_rounds=max(args.repeats, args.max_rounds),
                 threads=args.threads,
+                interleave=not args.sequential,
                 data_folder=datasets.data_dir(),
                 repo_root=Path(tmp),
                 progress=Progress(quiet=True),

@@ -7,6 +7,7 @@ expected numbers exact. The real-data runs are in tests/test_real_data.py (marke
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 from scorer.contract import schema
 from scorer.contract.limits import Limits
 from scorer.progress import Progress
+from scorer.sandbox import cgroup
 from scorer.scoring import engine as scoring
 from scorer.scoring.events import transformer_decathlon as td
 from scorer.scoring.events import transformer_rows as layout
@@ -225,3 +227,47 @@ def test_profile_reports_phases_hot_functions_and_allocations(job):
     assert "Time per phase" in text and "train" in text and "predict" in text
     assert "20 hottest functions in" in text and "submission.py:" in text
     assert "20 largest allocation sites" in text and "MiB" in text
+
+
+def _copy_as(team: str, source: Path, dest: Path) -> Path:
+    """``source`` (a fixture entry) copied to ``dest/<team>/<event>`` under another team id."""
+    folder = dest / team / source.name
+    shutil.copytree(source, folder)
+    meta = folder / "submission.json"
+    meta.write_text(meta.read_text().replace(f'"id": "{source.parent.name}"', f'"id": "{team}"'))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "team, event",
+    [
+        ("centroid", "mlp_sprint"),
+        ("centroid", "cnn_marathon"),
+        ("counter", "transformer_decathlon"),
+    ],
+)
+@pytest.mark.parametrize("interleave", [True, False])
+def test_rounds_against_a_baseline_take_turns_where_children_can_be_frozen(
+    job, tmp_path, team, event, interleave
+):
+    baseline = _copy_as("copy", FIXTURES / team / event, tmp_path)
+    job.repeats, job.interleave = 2, interleave
+    record = scoring.score_entry(FIXTURES / team / event, event, job, baseline=baseline)
+    assert record["status"] == "ok", record["reason"]
+    assert not schema.validate(record, "result")
+    turns = interleave and cgroup.freezer_available()
+    assert record["baseline"]["interleaving"] == ("calls" if turns else "runs")
+    # Rounds pair by index (the spread rule may add up to two to the planned two).
+    assert len(record["baseline"]["speed_samples"]) == len(record["speed"]["samples"]) >= 2
+
+
+@pytest.mark.skipif(not cgroup.freezer_available(), reason="no cgroup freezer here")
+def test_a_child_that_cannot_be_frozen_ends_its_run(job, tmp_path, monkeypatch):
+    # Its neighbour's calls would have been timed beside it: the run is not measured.
+    monkeypatch.setattr(cgroup.Cgroup, "freeze", lambda self, timeout_s=0.0: False)
+    baseline = _copy_as("copy", FIXTURES / "centroid" / "mlp_sprint", tmp_path)
+    record = scoring.score_entry(
+        FIXTURES / "centroid" / "mlp_sprint", "mlp_sprint", job, baseline=baseline
+    )
+    assert record["status"] == "error"
+    assert "could not be paused within" in record["reason"]

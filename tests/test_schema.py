@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scorer.contract import schema
+from scorer.contract import results, schema
 from scorer.contract.events import EVENT_IDS
 
 SCHEMAS = sorted(schema.SCHEMA_DIR.glob("*.schema.json"))
@@ -119,3 +119,10 @@ def test_every_schema_names_the_contract_s_events_exactly(name):
 def test_the_event_parity_check_sees_the_schemas_event_lists():
     names = {name for name in schema.SCHEMA_NAMES if list(_event_id_sets(schema.load_schema(name)))}
     assert names == {"submission", "result", "awards", "reviews"}
+
+
+def test_the_result_schema_lists_the_contracts_interleavings():
+    # scorer/contract/results.py defines how a round's runs may share the machine; the record's
+    # baseline.interleaving must accept exactly those.
+    baseline = schema.load_schema("result")["properties"]["baseline"]
+    assert baseline["properties"]["interleaving"]["enum"] == list(results.INTERLEAVINGS)

@@ -174,6 +174,12 @@ def test_round_orders_differ_between_seeds():
     assert firsts == {"AB", "BA"}
 
 
+def take_turn(turns, side: str) -> None:
+    """What a real run does first when its round takes turns (scorer/scoring/turns.py)."""
+    if turns is not None:
+        turns.take(side)
+
+
 def fake_run(
     speed: float, cpu_s: float | None, wall_calls: float, method="cgroup-v1-cpuacct.usage"
 ):
@@ -253,7 +259,8 @@ def test_score_entry_runs_each_round_in_the_recorded_order(pair, monkeypatch):
 
     # The entry takes 1.0 s (wall) in every round, the baseline 1.1 s, 1.2 s, ... so the paired
     # ratios are 1.1, 1.2, 1.3; CPU seconds equal the wall seconds (one busy thread).
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None):
+    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+        take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
         n = calls.count(side)
@@ -301,7 +308,8 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None):
+    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+        take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
         run = fake_run(1.0, 1.0, 1.0)
@@ -349,7 +357,8 @@ def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None):
+    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+        take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
         speed = 1.0 if side == "A" else (1.1 if calls.count("B") % 2 else 1.3)
@@ -417,7 +426,8 @@ def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None):
+    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+        take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
         speed = (1.0 if calls.count("A") % 2 else 1.5) if side == "A" else 1.0

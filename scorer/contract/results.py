@@ -23,6 +23,11 @@ from pathlib import Path
 from scorer.contract import schema
 from scorer.contract.errors import RecordError
 
+# How a round's two runs shared the machine (the record's baseline.interleaving): alive
+# together, taking turns call by call (scorer/scoring/turns.py), or one whole run after the other.
+INTERLEAVED_CALLS = "calls"
+SEQUENTIAL_RUNS = "runs"
+INTERLEAVINGS = (INTERLEAVED_CALLS, SEQUENTIAL_RUNS)
 HISTORY_KEYS = ("status", "qualified", "content_hash", "commit", "scorer_version", "finished_at")
 
 

@@ -5,8 +5,10 @@ and pids controllers) created under the scorer's own cgroup when writable;
 otherwise (no cgroup: ``scorer/sandbox/process.py``) by RLIMIT_AS with peak memory
 from ru_maxrss and VmHWM. The cgroup's CPU counter (v1 ``cpuacct.usage``, v2
 ``cpu.stat`` ``usage_usec``) is the kernel's count of the child's CPU time when the
-child joined it. Everything here is best effort: what was in force is recorded by
-``scorer/sandbox/launcher.py``'s ``describe()``.
+child joined it. Its freezer (v2 ``cgroup.freeze``, the v1 freezer controller) pauses every
+process of the child at once: the scorer freezes one child while the other one's call is
+timed (``scorer/scoring/turns.py``). Everything here is best effort: what was in force is
+recorded by ``scorer/sandbox/launcher.py``'s ``describe()``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from pathlib import Path
 # --- leftovers of a scorer that was killed ------------------------------------------
 
 STALE_PREFIX = "tinymlperf-"
+# How long freeze() waits for the kernel to report every task paused (microseconds when
+# they run in user space; a task inside a long system call stops when it returns).
+FREEZE_TIMEOUT_S = 2.0
 
 
 def _pid_alive(pid: int) -> bool:
@@ -37,7 +42,9 @@ def remove_stale(folder: Path, *, cgroup: bool, prefix: str = STALE_PREFIX) -> N
     """Remove <prefix><pid>-* entries whose scorer process is gone (best effort).
 
     A scorer killed mid-run leaves its sandbox's temp folder and cgroups behind;
-    its child died with it (bwrap --die-with-parent / the cgroup is empty)."""
+    its child died with it (bwrap --die-with-parent / the cgroup is empty), unless the child
+    was frozen at the time: on cgroup v1 a frozen task holds its death signal until thawed,
+    so a leftover freezer is thawed here and the cgroup removed by a later scorer."""
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -51,6 +58,8 @@ def remove_stale(folder: Path, *, cgroup: bool, prefix: str = STALE_PREFIX) -> N
             if cgroup:
                 if not (entry / "cgroup.procs").read_text().split():
                     entry.rmdir()
+                elif (entry / "freezer.state").exists():
+                    (entry / "freezer.state").write_text("THAWED")
             else:
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
@@ -84,6 +93,7 @@ class Cgroup:
         self.mem: Path | None = None
         self.pids: Path | None = None
         self.cpu: Path | None = None  # the dir whose CPU counter counts the child
+        self.freezer: Path | None = None  # the dir whose freezer pauses the child
         # The scorer's pid in the name lets a later scorer remove what a killed one left.
         name = f"{STALE_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
         root = Path("/sys/fs/cgroup")
@@ -117,6 +127,8 @@ class Cgroup:
         self.mem = d
         if (d / "cpu.stat").exists():
             self.cpu = d
+        if (d / "cgroup.freeze").exists():
+            self.freezer = d
         self.version = "v2"
 
     def _v1(self, root: Path, name: str, memory_bytes: int, processes: int) -> None:
@@ -132,6 +144,7 @@ class Cgroup:
         self.version = "v1"
         self.pids = self._v1_extra(root, "pids", name, "pids.max", str(processes))
         self.cpu = self._v1_extra(root, "cpuacct", name, "cpuacct.usage", None)
+        self.freezer = self._v1_extra(root, "freezer", name, "freezer.state", None)
 
     def _v1_extra(
         self, root: Path, controller: str, name: str, knob: str, value: str | None
@@ -188,6 +201,51 @@ class Cgroup:
             return None
         return "cgroup-v2-cpu.stat" if self.version == "v2" else "cgroup-v1-cpuacct.usage"
 
+    def freeze(self, timeout_s: float = FREEZE_TIMEOUT_S) -> bool:
+        """Pause every process of the cgroup; True once the kernel says all are paused.
+
+        The kernel stops each task at its next return to user space; one in a long system
+        call takes longer, so this waits (``timeout_s``) for the state to settle."""
+        if self.freezer is None:
+            return False
+        v2 = self.version == "v2"
+        try:
+            if v2:
+                (self.freezer / "cgroup.freeze").write_text("1")
+            else:
+                (self.freezer / "freezer.state").write_text("FROZEN")
+        except OSError:
+            return False
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if self._frozen(v2):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.0005)
+
+    def _frozen(self, v2: bool) -> bool:
+        assert self.freezer is not None
+        try:
+            if v2:
+                return "frozen 1" in (self.freezer / "cgroup.events").read_text().splitlines()
+            return (self.freezer / "freezer.state").read_text().strip() == "FROZEN"
+        except OSError:
+            return False
+
+    def thaw(self) -> bool:
+        """Let the cgroup's processes run again; False when the freezer could not be written."""
+        if self.freezer is None:
+            return False
+        try:
+            if self.version == "v2":
+                (self.freezer / "cgroup.freeze").write_text("0")
+            else:
+                (self.freezer / "freezer.state").write_text("THAWED")
+        except OSError:
+            return False
+        return True
+
     def members(self) -> list[int]:
         """Pids (host view) of the processes in the cgroup now."""
         for d in (self.mem, self.cpu, self.pids):
@@ -221,6 +279,9 @@ class Cgroup:
         return 0
 
     def kill_all(self) -> None:
+        # A frozen task dies of SIGKILL on cgroup v2 but stays stopped on v1 until thawed.
+        if self.freezer is not None:
+            self.thaw()
         for d in self.dirs:
             if self.version == "v2" and (d / "cgroup.kill").exists():
                 try:
@@ -250,3 +311,17 @@ class Cgroup:
                     self.kill_all()
                     time.sleep(0.02)
         self.dirs = []
+
+
+_FREEZER: list[bool] = []
+
+
+def freezer_available() -> bool:
+    """Whether a sandbox's cgroup here gets a freezer (probed once per process)."""
+    if os.environ.get("TINYMLPERF_SANDBOX_CGROUP", "").strip() == "0":
+        return False
+    if not _FREEZER:
+        probe = Cgroup(64 * 2**20, 4)
+        _FREEZER.append(probe.freezer is not None)
+        probe.remove()
+    return _FREEZER[0]

@@ -131,6 +131,8 @@ class Sandbox(Spawning, Exchange, Accounting):
         self._next_disk_check = 0.0
         # Kernel-counted CPU of the child (seconds) at the last reply, and where it went.
         self._cpu_joined = False
+        self._freezer_joined = False  # the child is in a cgroup whose freezer pauses it
+        self._paused = False
         self._cpu_last: float | None = None
         self._cpu_prev = "startup"
         self._cpu_start: float | None = None
@@ -255,6 +257,33 @@ class Sandbox(Spawning, Exchange, Accounting):
         limit = self.limits.phase_wall_s if timeout_s is None else timeout_s
         return self._roundtrip(cmd, fn, limit)
 
+    @property
+    def running(self) -> bool:
+        """Whether the child was started and neither died nor was closed."""
+        return self._child is not None and self._report is None and self._dead is None
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether ``pause()`` can stop the child: it runs, inside a cgroup with a freezer."""
+        return self.running and self._cgroup is not None and self._freezer_joined
+
+    def pause(self) -> bool:
+        """Freeze every process of the child (while another sandbox's call is timed).
+
+        False when it cannot be paused (no freezer, not started, closed or dead) or the kernel
+        did not report it frozen in time; the caller decides what that means."""
+        if not self.can_pause:
+            return False
+        assert self._cgroup is not None
+        self._paused = True
+        return self._cgroup.freeze()
+
+    def resume(self) -> None:
+        """Undo ``pause()`` (nothing when the child is not paused)."""
+        if self._paused and self._cgroup is not None:
+            self._cgroup.thaw()
+        self._paused = False
+
     def cpu_seconds(self) -> float | None:
         """The child's kernel-counted CPU seconds so far (for progress lines while a call runs)."""
         return self._cpu_now()
@@ -294,6 +323,7 @@ class Sandbox(Spawning, Exchange, Accounting):
             return self._report
         child = self._child
         cpu = None
+        self.resume()  # a paused child could not read the exit command
         if child is not None:
             if self._dead is None:
                 bad = self._charge(self._cpu_now(), "the end of the run", "close")

@@ -124,6 +124,12 @@ class Spawning:
                 except OSError:
                     cpu_procs = []
                 self._cpu_joined = str(self._child.pid) in cpu_procs
+            if self._cgroup.freezer is not None:
+                try:
+                    frozen_procs = (self._cgroup.freezer / "cgroup.procs").read_text().split()
+                except OSError:
+                    frozen_procs = []
+                self._freezer_joined = str(self._child.pid) in frozen_procs
         readable = [exchange, *python_roots(), "/dev/null", "/dev/urandom", work]
         writable = [out] if self.train else [work, out]
         self._send(

@@ -16,6 +16,7 @@ import numpy as np
 
 import scorer
 from scorer.contract.events import EVENTS, Event
+from scorer.contract.results import SEQUENTIAL_RUNS
 from scorer.scoring import datasets, runs, stats
 from scorer.scoring.job import Job
 from scorer.scoring.record import (
@@ -41,6 +42,7 @@ class Rounds:
     entry_runs: list[Run] = field(default_factory=list)
     base_runs: list[Run] = field(default_factory=list)
     orders: list[str] = field(default_factory=list)
+    interleaving: str = SEQUENTIAL_RUNS  # the record's baseline.interleaving
     status: str = "ok"
     reason: str = ""
 
@@ -214,6 +216,7 @@ def baseline_block(
             "estimator": estimator,
             "order_seed": f"{state.order_seed:016x}",
             "order": " ".join(state.orders[: len(ok_runs)]),
+            "interleaving": state.interleaving,
             "speed_samples": [float(x) for x in b_speeds],
             **(
                 {"cpu_speed_samples": [float(v) for v in cast("list[float]", b_cpu)]}

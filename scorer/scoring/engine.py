@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -29,6 +30,8 @@ import numpy as np
 from scorer.contract import review
 from scorer.contract.errors import SubmissionError
 from scorer.contract.events import EVENTS, Event
+from scorer.contract.results import INTERLEAVED_CALLS
+from scorer.sandbox.cgroup import FREEZE_TIMEOUT_S, freezer_available
 from scorer.sandbox.client import Sandbox
 from scorer.scoring import stats
 from scorer.scoring.assembly import SPREAD_BOUND, Rounds, assemble, now
@@ -36,6 +39,7 @@ from scorer.scoring.events import module
 from scorer.scoring.events.base import Outcome, failed
 from scorer.scoring.job import Job
 from scorer.scoring.runs import Run, paired_logs, ranked_estimator
+from scorer.scoring.turns import Turns, run_both
 from scorer.text import one_line
 from scorer.validate import submission
 
@@ -44,16 +48,20 @@ MIB = 2**20
 
 
 class _CallClock:
-    """Passes calls through to the sandbox and sums the parent-measured seconds of each."""
+    """Passes calls through to the sandbox and sums the parent-measured seconds of each;
+    with ``turns``, takes this side's turn before each call (``scorer/scoring/turns.py``)."""
 
-    def __init__(self, sandbox):
+    def __init__(self, sandbox, turn=None):
         self._sandbox = sandbox
+        self._turn = turn
         self.seconds = 0.0
 
     def put(self, name, array):
         return self._sandbox.put(name, array)
 
     def call(self, fn, *args, **kwargs):
+        if self._turn is not None:
+            self._turn()
         result = self._sandbox.call(fn, *args, **kwargs)
         self.seconds += float(result.seconds or 0.0)
         return result
@@ -90,11 +98,15 @@ def run_once(
     rng: np.random.Generator,
     wrap=None,
     launch: Launch | None = None,
+    turns: Turns | None = None,
+    side: str = "A",
 ) -> Run:
     """One fresh child process through every phase of the event.
 
     ``wrap`` may wrap the started sandbox (``tinymlperf profile`` uses it to profile each call);
-    ``launch`` saves reading ``submission.json`` again when the caller already has it.
+    ``launch`` saves reading ``submission.json`` again when the caller already has it;
+    ``turns`` alternates this run's start and calls with another run's (as ``side``), the
+    other child frozen while this one works (``_run_round``).
     """
     launch = launch or launch_of(folder)
     sandbox = Sandbox(
@@ -106,12 +118,18 @@ def run_once(
         lib=submission.team_lib(folder),
     )
     clock = None
+    turn = None
+    if turns is not None:
+        turns.attach(side, sandbox)
+        turn = partial(turns.take, side)
     try:
+        if turn is not None:
+            turn()
         start = sandbox.start()
         if start.status != "ok":
             outcome = failed(start, "import", Outcome())
         else:
-            clock = _CallClock(wrap(sandbox) if wrap else sandbox)
+            clock = _CallClock(wrap(sandbox) if wrap else sandbox, turn)
             outcome = module(event_id).run(clock, job.data(event_id), rng, job.limits)
             outcome.phases = {"import": start.seconds, **outcome.phases}
     finally:
@@ -121,6 +139,15 @@ def run_once(
     violation = sandbox.violation.message if sandbox.violation is not None else report.violation
     if violation and outcome.status == "ok":
         outcome = Outcome(status="rule_violation", reason=violation, phases=outcome.phases)
+    if turns is not None and turns.pause_failures[side] and outcome.status == "ok":
+        # The other run's calls were timed while this child may still have been running.
+        outcome = Outcome(
+            status="error",
+            reason=f"the child could not be paused within {FREEZE_TIMEOUT_S:g} s "
+            f"({turns.pause_failures[side]} times) while the other run of its round was "
+            "timed; a process stuck in a system call cannot be frozen",
+            phases=outcome.phases,
+        )
     peak = report.peak_memory_bytes
     return Run(
         outcome, None if peak is None else peak / MIB, report, clock.seconds if clock else 0.0
@@ -155,6 +182,8 @@ def score_entry(folder: Path, event_id: str, job: Job, baseline: Path | None = N
     meta = check.metadata if isinstance(check.metadata, dict) else {}
     name = f"{folder.parent.name}/{folder.name}"
     state = Rounds(order_seed=secrets.randbits(64))
+    if job.interleave and baseline is not None and freezer_available():
+        state.interleaving = INTERLEAVED_CALLS
     # Answer-table codes (and the older large_literal): the site holds such an entry back
     # until reviews.yml approves this content hash.
     flags = review.record_flags(check.problems)
@@ -255,41 +284,75 @@ def _logs_so_far(event: Event, job: Job, state: Rounds):
 
 
 def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, rounds: int) -> bool:
-    """Round ``r``: the entry (A) and the baseline (B) in the drawn order; False when A failed."""
+    """Round ``r``: the entry (A) and the baseline (B) in the drawn order; False when A failed.
+
+    With a baseline and a freezer for the children (``job.interleave``), both runs are alive at
+    once and take turns call by call, the idle child frozen (``scorer/scoring/turns.py``);
+    otherwise one whole run follows the other."""
     # Who runs first is drawn per round; the event's own RNGs stay secret (per run, from
     # the OS), since they hold the test order and the relabelling.
     first = stats.round_orders(state.order_seed, r + 1)[r] if plan.baseline is not None else "AB"
     state.orders.append(first)
+    step = f"round {r + 1}/{rounds}"
+    if plan.baseline is not None and state.interleaving == INTERLEAVED_CALLS:
+        turns = Turns(first)
+        job.progress.step(plan.name, step, "entry and baseline, taking turns")
+        runs = run_both(
+            turns,
+            {
+                "A": partial(_entry_run, plan, job, turns),
+                "B": partial(_baseline_run, plan, job, turns),
+            },
+        )
+        _keep_entry(plan, event, job, state, r, runs["A"])
+        _keep_baseline(plan, event, job, state, runs["B"])
+        return state.status == "ok"
     for side in first:
         if side == "A":
-            rng = np.random.default_rng(secrets.randbits(64))
-            job.progress.step(plan.name, f"round {r + 1}/{rounds}", "entry")
-            run = run_once(plan.folder, plan.event_id, job, rng, launch=plan.entry)
-            bad = _nonfinite(run) if run.outcome.status == "ok" else ""
-            if bad:  # the record would not be valid JSON; the event should never produce one
-                run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
-            state.entry_runs.append(run)
-            job.progress.result(plan.name, run.outcome, run.memory_mib, event)
-            if run.outcome.status != "ok":
-                state.status, state.reason = run.outcome.status, run.outcome.reason
+            job.progress.step(plan.name, step, "entry")
+            if not _keep_entry(plan, event, job, state, r, _entry_run(plan, job, None)):
                 break
         elif plan.baseline is not None:
-            baseline = plan.baseline
-            job.progress.step(plan.name, f"round {r + 1}/{rounds}", "baseline")
-            base = run_once(
-                baseline,
-                plan.event_id,
-                job,
-                np.random.default_rng(secrets.randbits(64)),
-                launch=plan.base_entry,
-            )
-            if base.outcome.status == "ok" and _nonfinite(base):
-                base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
-            state.base_runs.append(base)
-            job.progress.result(
-                f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event
-            )
+            job.progress.step(plan.name, step, "baseline")
+            _keep_baseline(plan, event, job, state, _baseline_run(plan, job, None))
     return state.status == "ok"
+
+
+def _entry_run(plan: _Plan, job: Job, turns: Turns | None) -> Run:
+    rng = np.random.default_rng(secrets.randbits(64))
+    return run_once(plan.folder, plan.event_id, job, rng, launch=plan.entry, turns=turns, side="A")
+
+
+def _baseline_run(plan: _Plan, job: Job, turns: Turns | None) -> Run:
+    rng = np.random.default_rng(secrets.randbits(64))
+    baseline = cast(Path, plan.baseline)
+    return run_once(
+        baseline, plan.event_id, job, rng, launch=plan.base_entry, turns=turns, side="B"
+    )
+
+
+def _keep_entry(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, run: Run) -> bool:
+    """Add the entry's run of round ``r`` to the state; False (and the state's status set)
+    when it failed."""
+    bad = _nonfinite(run) if run.outcome.status == "ok" else ""
+    if bad:  # the record would not be valid JSON; the event should never produce one
+        run.outcome.status, run.outcome.reason = "error", f"{bad} (repeat {r + 1})"
+    state.entry_runs.append(run)
+    job.progress.result(plan.name, run.outcome, run.memory_mib, event)
+    if run.outcome.status != "ok":
+        state.status, state.reason = run.outcome.status, run.outcome.reason
+        return False
+    return True
+
+
+def _keep_baseline(plan: _Plan, event: Event, job: Job, state: Rounds, base: Run) -> None:
+    if base.outcome.status == "ok" and _nonfinite(base):
+        base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
+    state.base_runs.append(base)
+    baseline = cast(Path, plan.baseline)
+    job.progress.result(
+        f"{baseline.parent.name}/{baseline.name}", base.outcome, base.memory_mib, event
+    )
 
 
 def _spread_too_high(event: Event, job: Job, state: Rounds) -> bool:

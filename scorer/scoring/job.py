@@ -38,6 +38,9 @@ class Job:
     # (the library default, which tests rely on); the commands pass DEFAULT_PRECISION.
     precision: float | None = None
     max_rounds: int = DEFAULT_MAX_ROUNDS
+    # A round's two runs alive together, taking turns call by call (scorer/scoring/turns.py)
+    # where the children can be frozen; False: one whole run after the other.
+    interleave: bool = True
     limits: Limits = field(default_factory=Limits)
     data_folder: Path | None = None
     repo_root: Path = Path(".")
