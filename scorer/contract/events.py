@@ -199,7 +199,7 @@ EVENTS: dict[str, Event] = {
             unit="tokens/s",
             direction="higher",
             claimed_key="tokens_per_s",
-            description="Tokens per second generating 448 tokens after a 64-token prompt, median of 3.",
+            description="Tokens per second generating 448 tokens after a 64-token prompt, median of 11.",
         ),
         memory=PEAK_MEMORY,
         loads_weights=True,

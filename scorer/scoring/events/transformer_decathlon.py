@@ -6,17 +6,17 @@ run has the same shape, ``(WINDOWS_PER_CALL, 512)``, and the checks ride inside 
 random rows. One run:
 
 1. ``load()`` the weights.
-2. Speed: ``generate()`` 448 tokens after a 64-token prompt (the full 512 context), four
+2. Speed: ``generate()`` 448 tokens after a 64-token prompt (the full 512 context), twelve
    prompts drawn with a seed the child never sees; the first call warms the fresh process up
    (alike in every way, its tokens checked like the others') and tokens/s is the median of
-   the other three.
+   the other eleven.
 3. The first half of the ``logits()`` batches, then the ``BLEU_PROMPTS`` greedy 64-token
    continuations for BLEU (reported only), then the second half. The batches hold, shuffled:
 
    * the 217 **evaluation windows** of the validation split (window k: the 512 tokens starting
      at ``513 * k``, scored on predicting the next 512; the stride keeps each window's last
      target out of every input). The official perplexity is over these windows only;
-   * the four **greedy-check contexts** (prompt + the 448 generated tokens, 512 tokens like a
+   * the twelve **greedy-check contexts** (prompt + the 448 generated tokens, 512 tokens like a
      window). Each generated token must be the greedy choice of these logits, within
      ``GREEDY_TOLERANCE``; and since a flat or tied output is greedy for any continuation, more
      than ``MAX_TIED`` of these positions with a top-two gap below the tolerance is an error;
@@ -48,8 +48,9 @@ also stores the training text and falls back on an honest model where its lookup
 less but is not excluded by the ratios alone; and a child that remembers its own ``generate()``
 output can recognise the greedy-check rows by their content (only shape and order are hidden).
 
-The extra rows (39 of 256) cost about 16% more logits() time on the baseline (CPU, one thread:
-8.2 s instead of 7.0 s), about 15% of the whole run (generation takes 0.8 s).
+The extra rows (55 of 272) cost about 25% more logits() time on the baseline than the 217
+windows alone (by row count; with 4 greedy contexts, 39 extra rows of 256 measured 16%: 8.2 s
+of CPU instead of 7.0 s), and the twelve generations about 2 s of a 17 s run.
 """
 
 from __future__ import annotations
@@ -76,7 +77,12 @@ from scorer.scoring.events.transformer_rows import (
 WINDOW_STRIDE = CONTEXT + 1
 PROMPT = 64
 GENERATE = CONTEXT - PROMPT  # 448
-SPEED_PROMPTS = 3
+# Timed generations per run. Their median is the run's speed; with turns (scorer/scoring/
+# turns.py) the entry's and the baseline's alternate call by call, so more of them average the
+# host's fast swings away: on the AMD machine, 2026-12-04, the per-round noise of identical
+# copies was 8.2% and 8.1% with 3 and 5.0% and 4.8% with 11, for about 1.1 s more per run
+# (docs/methodology.md, "Turns").
+SPEED_PROMPTS = 11
 # One generation before the timed ones, like the CNN Marathon's warm-up batch: a fresh process's
 # first call meets cold caches and first-touch page faults, which made the ranked speed vary
 # ~10% from run to run (the timed calls were the run's first).
