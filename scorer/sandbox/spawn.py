@@ -113,23 +113,13 @@ class Spawning:
             os.close(rep_w)
         self._cmd_w, self._rep_r = cmd_w, rep_r
         if self._cgroup is not None:
-            try:
-                procs = Path(self._cgroup.procs_files[0]).read_text().split()
-            except OSError:
-                procs = []
-            self._cgroup_joined = str(self._child.pid) in procs
-            if self._cgroup.cpu is not None:
-                try:
-                    cpu_procs = (self._cgroup.cpu / "cgroup.procs").read_text().split()
-                except OSError:
-                    cpu_procs = []
-                self._cpu_joined = str(self._child.pid) in cpu_procs
-            if self._cgroup.freezer is not None:
-                try:
-                    frozen_procs = (self._cgroup.freezer / "cgroup.procs").read_text().split()
-                except OSError:
-                    frozen_procs = []
-                self._freezer_joined = str(self._child.pid) in frozen_procs
+            # Which of the cgroup's folders the child really joined (the preexec is best effort).
+            pid = self._child.pid
+            self._cgroup_joined = _has(Path(self._cgroup.procs_files[0]).parent, pid)
+            self._cpu_joined = self._cgroup.cpu is not None and _has(self._cgroup.cpu, pid)
+            self._freezer_joined = self._cgroup.freezer is not None and _has(
+                self._cgroup.freezer, pid
+            )
         readable = [exchange, *python_roots(), "/dev/null", "/dev/urandom", work]
         writable = [out] if self.train else [work, out]
         self._send(
@@ -143,3 +133,11 @@ class Spawning:
                 "lib": str(roots[1]) if len(roots) > 1 else None,
             }
         )
+
+
+def _has(folder: Path, pid: int) -> bool:
+    """Whether the cgroup ``folder`` lists ``pid`` among its processes."""
+    try:
+        return str(pid) in (folder / "cgroup.procs").read_text().split()
+    except OSError:
+        return False
