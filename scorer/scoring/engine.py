@@ -346,8 +346,9 @@ def _keep_entry(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, run:
 
 
 def _keep_baseline(plan: _Plan, event: Event, job: Job, state: Rounds, base: Run) -> None:
-    if base.outcome.status == "ok" and _nonfinite(base):
-        base.outcome.status, base.outcome.reason = "error", _nonfinite(base)
+    bad = _nonfinite(base) if base.outcome.status == "ok" else ""
+    if bad:
+        base.outcome.status, base.outcome.reason = "error", bad
     state.base_runs.append(base)
     baseline = cast(Path, plan.baseline)
     job.progress.result(
