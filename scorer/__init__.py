@@ -3,4 +3,4 @@
 Run ``tinymlperf --help`` (or ``python -m scorer --help``) for the commands.
 """
 
-__version__ = "0.7.0"
+__version__ = "0.7.1"

@@ -35,7 +35,11 @@ class Progress:
         if outcome.status != "ok":
             self._line(f"{name} · {outcome.status}: {outcome.reason}")
             return
-        parts = [f"{event.quality.key} {outcome.quality:.4g}"]
+        parts = (
+            ["timed calls only"]
+            if outcome.quality is None
+            else [f"{event.quality.key} {outcome.quality:.4g}"]
+        )
         if outcome.speed is not None:
             parts.append(f"{event.speed.key} {outcome.speed:.4g} {event.speed.unit}")
         if memory_mib is not None:

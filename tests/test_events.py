@@ -271,3 +271,51 @@ def test_a_child_that_cannot_be_frozen_ends_its_run(job, tmp_path, monkeypatch):
     )
     assert record["status"] == "error"
     assert "could not be paused within" in record["reason"]
+
+
+@pytest.mark.parametrize(
+    "team, event, stops",
+    [
+        ("counter", "transformer_decathlon", True),  # its checks follow the timed calls
+        ("centroid", "mlp_sprint", False),  # predict() is timed and checked in one call
+        ("centroid", "cnn_marathon", False),  # every batch is timed and checked
+    ],
+)
+def test_a_timed_only_run_stops_after_its_timed_calls_where_checks_follow_them(
+    job, team, event, stops
+):
+    run = scoring.run_once(
+        FIXTURES / team / event, event, job, np.random.default_rng(0), timed_only=True
+    )
+    assert run.outcome.status == "ok", run.outcome.reason
+    assert run.outcome.speed and run.outcome.speed > 0
+    assert run.outcome.timed_only is stops
+    assert (run.outcome.quality is None) is stops
+    if stops:
+        assert "perplexity" not in run.outcome.phases and "bleu" not in run.outcome.extra
+
+
+def test_only_the_baselines_first_run_is_checked_and_gives_its_memory(job, tmp_path, monkeypatch):
+    # The later ones are the speed's yardstick: they stop after the timed generations, and
+    # their lower peak (no logits batches) must not stand for the baseline's memory.
+    baseline = _copy_as("copy", FIXTURES / "counter" / "transformer_decathlon", tmp_path)
+    seen: list = []
+    real = scoring.run_once
+
+    def recording(folder, *args, **kwargs):
+        run = real(folder, *args, **kwargs)
+        seen.append((kwargs.get("side"), kwargs.get("timed_only", False), run))
+        return run
+
+    monkeypatch.setattr(scoring, "run_once", recording)
+    job.repeats = 3
+    entry = FIXTURES / "counter" / "transformer_decathlon"
+    record = scoring.score_entry(entry, "transformer_decathlon", job, baseline=baseline)
+    assert record["status"] == "ok", record["reason"]
+    base = [run for side, _, run in seen if side == "B"]
+    assert [run.outcome.timed_only for run in base] == [False] + [True] * (len(base) - 1)
+    assert all(not timed_only for side, timed_only, _ in seen if side == "A")
+    assert base[0].outcome.quality is not None and base[1].outcome.quality is None
+    if base[0].memory_mib is not None:  # a kernel's count of the peak (cgroup) is here
+        assert record["baseline"]["memory_median"] == pytest.approx(base[0].memory_mib)
+    assert len(record["baseline"]["speed_samples"]) == len(base) >= 3

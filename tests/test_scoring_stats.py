@@ -259,7 +259,9 @@ def test_score_entry_runs_each_round_in_the_recorded_order(pair, monkeypatch):
 
     # The entry takes 1.0 s (wall) in every round, the baseline 1.1 s, 1.2 s, ... so the paired
     # ratios are 1.1, 1.2, 1.3; CPU seconds equal the wall seconds (one busy thread).
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+    def run_once(
+        folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A", timed_only=False
+    ):
         take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
@@ -308,7 +310,9 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+    def run_once(
+        folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A", timed_only=False
+    ):
         take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
@@ -357,7 +361,9 @@ def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+    def run_once(
+        folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A", timed_only=False
+    ):
         take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)
@@ -426,7 +432,9 @@ def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):
     entry, base = pair
     calls = []
 
-    def run_once(folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A"):
+    def run_once(
+        folder, event_id, job, rng, wrap=None, launch=None, turns=None, side="A", timed_only=False
+    ):
         take_turn(turns, side)
         side = "A" if folder == pair[0] else "B"
         calls.append(side)

@@ -197,7 +197,10 @@ def baseline_block(
     ):
         b_speeds = cast("list[float]", [x.outcome.speed for x in base_ok])
         b_speed = float(np.median(b_speeds))
-        mems = [x.memory_mib for x in base_ok if x.memory_mib is not None]
+        # A yardstick run's peak is only its timed calls' (engine._baseline_run).
+        mems = [
+            x.memory_mib for x in base_ok if x.memory_mib is not None and not x.outcome.timed_only
+        ]
         b_mem = float(np.median(mems)) if mems else None
         speedup, interval, estimator = paired_speedup(
             ok_runs,

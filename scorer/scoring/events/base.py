@@ -3,12 +3,16 @@
 An event module exposes ``prepare(folder) -> data`` (load the dataset once, in the parent) and
 ``run(sandbox, data, rng, limits) -> Outcome`` (one fresh child process: drive the phases, time
 them from the parent's side, and compute quality from answers compared with labels that never
-leave the parent).
+leave the parent). An event whose checks come after its timed calls (the Transformer
+Decathlon's ``logits()`` batches) may also take ``timed_only``: the baseline's runs after the
+first of a scoring are only the yardstick of the entry's speed, so they stop after the timed
+calls and say so in ``Outcome.timed_only`` (``scorer.scoring.engine``).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +30,9 @@ class Outcome:
     phases: dict[str, float] = field(default_factory=dict)
     extra: dict[str, float] = field(default_factory=dict)
     traceback_tail: str = ""
+    # The run stopped after its timed calls (asked with ``timed_only``): no quality, and a
+    # peak memory that is not the whole run's.
+    timed_only: bool = False
 
 
 class AnswerError(Exception):
@@ -41,12 +48,19 @@ class Stop(Exception):
 
 
 def scored(run):
-    """Wrap an event's ``run``: a Stop or a wrong answer ends it with that outcome as data."""
+    """Wrap an event's ``run``: a Stop or a wrong answer ends it with that outcome as data.
+
+    The wrapped ``run`` takes ``timed_only`` as a keyword; it reaches the event's own ``run``
+    only when that declares it (events whose every call is timed have nothing to skip).
+    """
+    honours_timed_only = "timed_only" in inspect.signature(run).parameters
 
     @functools.wraps(run)
-    def wrapper(sandbox, data, rng, limits) -> Outcome:
+    def wrapper(sandbox, data, rng, limits, *, timed_only: bool = False) -> Outcome:
         out = Outcome()
         try:
+            if honours_timed_only:
+                return run(sandbox, data, rng, limits, out, timed_only=timed_only)
             return run(sandbox, data, rng, limits, out)
         except Stop as stop:
             return stop.outcome
