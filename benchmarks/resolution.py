@@ -2,7 +2,7 @@
 
     TINYMLPERF_DATA=../shared/datasets .venv/bin/python benchmarks/resolution.py \\
         [--events mlp_sprint] [--runs 10] [--differences 0,3,10,30] [--threads 1] [--load] \\
-        [--precision 0.015] [--max-rounds 40] [--json out.json]
+        [--precision 0.015] [--max-rounds 40] [--round-budget 300] [--json out.json]
     .venv/bin/python benchmarks/resolution.py --analyze out.json   # the table again, no runs
 
 For each event, the baseline is copied to a temporary folder (B) and so is a variant (A) whose
@@ -15,7 +15,7 @@ batches. For 0%, A is the baseline's own files under another team name (identica
 ``--wrap-identical`` scores the wrapper doing no extra work instead). A is then scored
 against B through the real pipeline (``scoring.score_entry``: the rounds, the random order,
 the paired interval, and rounds added until the interval is as tight as ``--precision`` or
-``--max-rounds`` have run, as the CLI does) ``--runs`` times per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
+``--max-rounds`` (or, for short rounds, ``--round-budget`` seconds' worth) have run, as the CLI does) ``--runs`` times per difference. ``--load`` starts a neighbour process that multiplies matrices for the whole
 measurement, as a busy CI runner would have.
 
 The table gives, per event, difference, interval (t, which scoring uses, or a bootstrap),
@@ -61,6 +61,7 @@ from scorer.scoring.job import (
     DEFAULT_MAX_ROUNDS,
     DEFAULT_PRECISION,
     DEFAULT_REPEATS,
+    DEFAULT_ROUND_BUDGET_S,
     DEFAULT_THREADS,
 )
 from scorer.scoring.record import environment
@@ -229,6 +230,12 @@ def main() -> None:
         "--max-rounds", type=int, default=DEFAULT_MAX_ROUNDS, help="rounds at most (as the CLI's)"
     )
     parser.add_argument(
+        "--round-budget",
+        type=float,
+        default=DEFAULT_ROUND_BUDGET_S,
+        help="seconds short rounds may fill past --max-rounds (as the CLI's); 0: never",
+    )
+    parser.add_argument(
         "--precision",
         type=float,
         default=DEFAULT_PRECISION,
@@ -276,7 +283,7 @@ def main() -> None:
         neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR], env=env)
     conditions = (
         f"{'loaded: one single-threaded matmul neighbour' if args.load else 'no added load'}, "
-        f"{'sequential runs, ' if args.sequential else ''}--repeats {args.repeats}, --max-rounds {args.max_rounds}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
+        f"{'sequential runs, ' if args.sequential else ''}--repeats {args.repeats}, --max-rounds {args.max_rounds}, --round-budget {args.round_budget:g}, --precision {args.precision:g}, --runs {args.runs}, --threads {args.threads}, {os.cpu_count()} CPUs"
     )
     machine = environment(args.threads, {})
     del machine["isolation"]  # decided per scoring; each record says which it got
@@ -289,6 +296,7 @@ def main() -> None:
                 repeats=args.repeats,
                 precision=args.precision or None,
                 max_rounds=max(args.repeats, args.max_rounds),
+                round_budget_s=args.round_budget or None,
                 threads=args.threads,
                 interleave=not args.sequential,
                 data_folder=datasets.data_dir(),

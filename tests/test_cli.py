@@ -241,6 +241,7 @@ def test_profile_says_its_times_are_inflated_and_what_the_allocations_are(job): 
         (["--precision", "1.5"], "--precision 1.5: use a fraction between 0 and 1"),
         (["--repeats", "5", "--max-rounds", "4"], "--max-rounds 4 is below --repeats 5"),
         (["--repeats", "0"], "--repeats must be at least 1"),
+        (["--round-budget", "-5"], "--round-budget -5: use a number of seconds, 0 or more"),
     ],
 )
 def test_round_options_are_checked_before_anything_runs(capsys, options, message):
@@ -252,9 +253,23 @@ def test_round_options_are_checked_before_anything_runs(capsys, options, message
 def test_the_round_options_reach_the_job(tmp_path):
     from scorer.scoring.options import job_from_args
 
-    args = SimpleNamespace(repeats=4, max_rounds=9, precision=0.02, threads=1, data=None)
+    args = SimpleNamespace(
+        repeats=4, max_rounds=9, round_budget=120.0, precision=0.02, threads=1, data=None
+    )
     made = job_from_args(args, tmp_path)
     assert (made.repeats, made.max_rounds, made.precision, made.threads) == (4, 9, 0.02, 1)
+    assert made.round_budget_s == 120.0
+    # --round-budget 0, or --max-rounds equal to --repeats (the planned rounds only): no budget
+    for repeats, max_rounds, budget in ((4, 9, 0.0), (4, 4, 120.0)):
+        args = SimpleNamespace(
+            repeats=repeats,
+            max_rounds=max_rounds,
+            round_budget=budget,
+            precision=0.02,
+            threads=1,
+            data=None,
+        )
+        assert job_from_args(args, tmp_path).round_budget_s is None
     # Commands without the options (profile, reproduce) run the planned rounds only.
     made = job_from_args(SimpleNamespace(repeats=1, threads=2, data=None), tmp_path)
     assert (made.repeats, made.max_rounds, made.precision) == (1, 1, None)

@@ -35,6 +35,8 @@ def test_methodology_states_the_scoring_constants():
     assert f"s₀ / {job.DEFAULT_PRECISION:g})²⌉ (`--precision`" in text
     assert f"the first **{job.MIN_PRECISE_ROUNDS} rounds**" in text
     assert f"at most **{job.DEFAULT_MAX_ROUNDS} rounds** (`--max-rounds`)" in text
+    assert f"as\n  many as fit in **{job.DEFAULT_ROUND_BUDGET_S:g} s** at their pace" in text
+    assert f"never more than {job.HARD_MAX_ROUNDS:,}" in text
     assert f"median of {cnn_marathon.TIMED_CALLS} timed batches" in text
     assert f"shown in {cnn_marathon.CALLS} batches of {cnn_marathon.BATCH:,}" in text
     assert f"`{transformer_decathlon.WINDOW_STRIDE}·k`" in text

@@ -17,6 +17,7 @@ import pytest
 from scorer.contract import schema
 from scorer.progress import Progress
 from scorer.scoring import engine as scoring
+from scorer.scoring import job as job_module
 from scorer.scoring import runs as scoring_runs
 from scorer.scoring import stats
 from scorer.scoring.events.base import Outcome
@@ -345,18 +346,20 @@ def test_a_failed_round_blames_the_side_that_failed(pair, monkeypatch, failing, 
 #                    and 8 b is 0.178837, so the interval is exp(0.178837 -+ 0.04979)
 #                    = [1.13774, 1.25688]
 @pytest.mark.parametrize(
-    "precision, max_rounds, rounds, flagged, interval",
+    "precision, max_rounds, budget, rounds, flagged, interval",
     [
-        (None, 40, 3, False, None),  # no target: the planned rounds (A's spread is 0)
-        (0.25, 40, 10, False, None),  # the first stage is always run
-        (0.06, 40, 12, False, None),
-        (0.05, 40, 16, False, (1.13774, 1.25688)),
-        (0.05, 12, 12, True, None),  # stopped by the cap while 0.0575 > 0.05: high_spread
-        (0.06, 12, 12, False, None),  # the cap, with 0.0575 within the target: not flagged
+        (None, 40, None, 3, False, None),  # no target: the planned rounds (A's spread is 0)
+        (0.25, 40, None, 10, False, None),  # the first stage is always run
+        (0.06, 40, None, 12, False, None),
+        (0.05, 40, None, 16, False, (1.13774, 1.25688)),
+        (0.05, 12, None, 12, True, None),  # stopped by the cap while 0.0575 > 0.05: high_spread
+        (0.06, 12, None, 12, False, None),  # the cap, with 0.0575 within the target: not flagged
+        # Rounds of milliseconds fit 300 s many times over: past the cap of 12, to the 16 asked
+        (0.05, 12, 300.0, 16, False, (1.13774, 1.25688)),
     ],
 )
 def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
-    pair, monkeypatch, precision, max_rounds, rounds, flagged, interval
+    pair, monkeypatch, precision, max_rounds, budget, rounds, flagged, interval
 ):
     entry, base = pair
     calls = []
@@ -376,6 +379,7 @@ def test_rounds_go_on_until_the_interval_is_as_tight_as_asked(
         threads=1,
         precision=precision,
         max_rounds=max_rounds,
+        round_budget_s=budget,
         repo_root=entry.parent.parent,
         progress=Progress(quiet=True),
     )
@@ -448,3 +452,23 @@ def test_the_spread_rule_still_adds_rounds_without_a_target(pair, monkeypatch):
     record = scoring.score_entry(entry, "mlp_sprint", job, baseline=base)
     assert record["repeats"] == 3 + scoring.EXTRA_ROUNDS
     assert "high_spread" in record["flags"]
+
+
+# The cap Stein's rule is held to, from the first stage's round times: 300 s at 1.8 s a round
+# is 166.7 -> 166 rounds; at 14.4 s it is 20.8, below max_rounds, which stays; 300 s at 0.1 s
+# is 3,000, above HARD_MAX_ROUNDS.
+@pytest.mark.parametrize(
+    "max_rounds, budget, seconds, cap",
+    [
+        (40, None, [1.8] * 10, 40),  # no budget: max_rounds
+        (40, 300.0, [1.8] * 10, 166),
+        (40, 300.0, [1.0, 2.6] * 5, 166),  # the mean pace, 1.8 s
+        (40, 300.0, [14.4] * 10, 40),
+        (40, 300.0, [0.1] * 10, job_module.HARD_MAX_ROUNDS),
+        (40, 300.0, [0.0] * 10, job_module.HARD_MAX_ROUNDS),
+        (40, 300.0, [], 40),  # no round timed yet
+    ],
+)
+def test_round_cap_fits_short_rounds_into_the_budget(max_rounds, budget, seconds, cap):
+    job = scoring.Job(max_rounds=max_rounds, round_budget_s=budget)
+    assert job.round_cap(seconds) == cap

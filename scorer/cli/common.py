@@ -13,7 +13,12 @@ from pathlib import Path
 
 from scorer.contract.errors import UsageError
 from scorer.contract.events import BASELINE_TEAM, EVENTS, entry_folder
-from scorer.scoring.job import DEFAULT_MAX_ROUNDS, DEFAULT_PRECISION, DEFAULT_REPEATS
+from scorer.scoring.job import (
+    DEFAULT_MAX_ROUNDS,
+    DEFAULT_PRECISION,
+    DEFAULT_REPEATS,
+    DEFAULT_ROUND_BUDGET_S,
+)
 from scorer.validate import submission
 
 
@@ -30,7 +35,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_round_options(p: argparse.ArgumentParser) -> None:
-    """--repeats, --max-rounds and --precision, as every command that scores takes them."""
+    """--repeats, --max-rounds, --round-budget and --precision, as every command that scores
+    takes them."""
     p.add_argument(
         "--repeats",
         type=int,
@@ -42,7 +48,15 @@ def add_round_options(p: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_MAX_ROUNDS,
         help=f"rounds at most, while the speed-up is less precise than --precision (default {DEFAULT_MAX_ROUNDS}; "
-        "--max-rounds equal to --repeats runs only the planned ones)",
+        "more when they are short, see --round-budget; --max-rounds equal to --repeats runs only the planned ones)",
+    )
+    p.add_argument(
+        "--round-budget",
+        type=float,
+        default=DEFAULT_ROUND_BUDGET_S,
+        metavar="SECONDS",
+        help="short rounds may go on past --max-rounds while they fit in this many seconds at the "
+        f"pace of the first ten (default {DEFAULT_ROUND_BUDGET_S:g}; 0: never past --max-rounds)",
     )
     p.add_argument(
         "--precision",

@@ -42,6 +42,7 @@ class Rounds:
     entry_runs: list[Run] = field(default_factory=list)
     base_runs: list[Run] = field(default_factory=list)
     orders: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # each round's wall time (Job.round_cap)
     interleaving: str = SEQUENTIAL_RUNS  # the record's baseline.interleaving
     status: str = "ok"
     reason: str = ""

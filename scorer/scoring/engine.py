@@ -6,7 +6,7 @@ see the same machine conditions and their ratio stays meaningful across runners.
 and its 95% interval come from the rounds' paired ratios (``scorer/scoring/stats.py``), measured
 on the estimator ``scorer.scoring.runs.ranked_estimator`` picks (docs/methodology.md says why).
 With a precision target (``Job.precision``, which the commands set), Stein's two-stage rule
-sets how many rounds run after the first ``MIN_PRECISE_ROUNDS`` (at most ``Job.max_rounds``);
+sets how many rounds run after the first ``MIN_PRECISE_ROUNDS`` (at most ``Job.round_cap``);
 without one,
 when the entry's speed spread exceeds ``SPREAD_BOUND`` after the planned rounds, up to
 ``EXTRA_ROUNDS`` more are run. A record still too noisy is flagged ``high_spread``.
@@ -23,6 +23,7 @@ round in ``_run_round``, one more while ``_wants_round``), then assemble the rec
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -246,7 +247,8 @@ def _wants_round(plan: _Plan, event: Event, job: Job, state: Rounds) -> bool:
 
     Against a baseline with a precision target, Stein's two-stage rule: the first
     ``job.first_stage()`` rounds, then as many more as their spread says the interval needs to
-    be ``job.precision`` wide (``stats.stein_rounds``), at most ``job.max_rounds``. The total
+    be ``job.precision`` wide (``stats.stein_rounds``), at most ``job.round_cap`` of the first
+    stage's seconds (``job.max_rounds``, or more while short rounds fit its budget). The total
     is fixed by the first stage and the record's interval takes its width from it, or from
     every round when the later ones spread more (``stats.paired_stein``), so neither can
     favour a lucky streak. Otherwise the old rule:
@@ -256,15 +258,16 @@ def _wants_round(plan: _Plan, event: Event, job: Job, state: Rounds) -> bool:
     if plan.baseline is not None and job.precision is not None:
         logs = _logs_so_far(event, job, state)
         first = cast(int, job.first_stage())
-        if logs is None or done >= job.max_rounds:
+        if logs is None:
             return False
         if done < first:
-            return True
-        target = stats.stein_rounds(logs[:first], job.precision, job.max_rounds)
+            return done < job.max_rounds
+        cap = job.round_cap(state.seconds[:first])
+        target = stats.stein_rounds(logs[:first], job.precision, cap)
         if done == first and target > done:
             job.progress.note(
                 f"{plan.name}: {target} rounds in all, for a speed-up within about "
-                f"+-{job.precision:.1%} (the spread of the first {first})"
+                f"+-{job.precision:.1%} (the spread of the first {first}; at most {cap})"
             )
         return done < target
     if done < 2 or done >= job.repeats + EXTRA_ROUNDS or not _spread_too_high(event, job, state):
@@ -300,6 +303,17 @@ def _run_round(plan: _Plan, event: Event, job: Job, state: Rounds, r: int, round
     # the OS), since they hold the test order and the relabelling.
     first = stats.round_orders(state.order_seed, r + 1)[r] if plan.baseline is not None else "AB"
     state.orders.append(first)
+    started = time.monotonic()
+    try:
+        return _run_round_runs(plan, event, job, state, r, rounds, first)
+    finally:
+        state.seconds.append(time.monotonic() - started)
+
+
+def _run_round_runs(
+    plan: _Plan, event: Event, job: Job, state: Rounds, r: int, rounds: int, first: str
+) -> bool:
+    """The runs of round ``r`` in the order ``first`` (``_run_round``)."""
     step = f"round {r + 1}/{rounds}"
     if plan.baseline is not None and state.interleaving == INTERLEAVED_CALLS:
         turns = Turns(first)

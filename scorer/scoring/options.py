@@ -1,7 +1,7 @@
 """Scoring options from the command line, checked once and turned into a ``Job``.
 
 Every command that scores (``run``, ``score``, ``submit``, ``reproduce``) builds its job here, so
-``--repeats``, ``--max-rounds``, ``--precision``, ``--threads`` and ``--data`` mean the same thing
+``--repeats``, ``--max-rounds``, ``--round-budget``, ``--precision``, ``--threads`` and ``--data`` mean the same thing
 and fail with the same line. Commands without the round options (``profile``, ``reproduce``:
 one run, no baseline) get the planned rounds only.
 """
@@ -30,10 +30,16 @@ def job_from_args(args, repo: Path) -> Job:
         raise UsageError(
             f"--max-rounds {max_rounds} is below --repeats {repeats}; use at least {repeats}"
         )
+    budget = getattr(args, "round_budget", None)
+    if budget is not None and budget < 0:
+        raise UsageError(f"--round-budget {budget:g}: use a number of seconds, 0 or more")
+    if max_rounds == repeats:  # the planned rounds only, as --max-rounds says
+        budget = None
     return Job(
         repeats=repeats,
         precision=precision,
         max_rounds=max_rounds,
+        round_budget_s=budget or None,
         threads=args.threads,
         data_folder=datasets.data_dir(args.data),
         repo_root=repo,
